@@ -1,0 +1,388 @@
+// Package testenv is the one helper every storage test in wenshu goes
+// through: it starts a real MinIO server (the pinned binary that
+// scripts/minio.sh installs into bin/) on a free loopback port with its data
+// in a temporary directory, waits until it answers, and stops it when the
+// test or the test binary ends. There is no Docker and no mock: tests run
+// against the same S3 API the server uses in production.
+//
+// A missing binary is a test failure, never a skip: run
+// `scripts/minio.sh install` once (or point WENSHU_MINIO_BIN at a binary).
+//
+// Typical use, one server per test binary and one bucket per test:
+//
+//	func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+//
+//	func TestSomething(t *testing.T) {
+//		srv := testenv.MinIO(t)
+//		bucket := srv.Bucket(t)
+//		...
+//	}
+//
+// testenv knows nothing of archive or any other wenshu package.
+package testenv
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Environment variables read by testenv.
+const (
+	// EnvMinIOBin overrides the MinIO binary (default <repo>/bin/minio).
+	EnvMinIOBin = "WENSHU_MINIO_BIN"
+	// EnvShared carries an already running server ("endpoint access secret")
+	// to child processes of a test (see MinIOServer.Env), so a re-executed
+	// test binary uses its parent's server instead of starting its own.
+	EnvShared = "WENSHU_TESTENV_MINIO"
+)
+
+// MinIOServer is a running MinIO server for tests.
+type MinIOServer struct {
+	Endpoint  string // host:port on loopback, no scheme
+	AccessKey string // root user
+	SecretKey string // root password
+	Dir       string // data directory (empty for a server inherited from a parent process)
+
+	cmd     *exec.Cmd
+	logPath string
+	done    chan struct{} // closed when the process has exited
+	owned   bool          // this process started it and must stop it
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   *MinIOServer
+	bucketN  atomic.Int64
+)
+
+// MinIO returns a running MinIO server for t. When the test binary runs
+// under RunWithMinIO it returns the shared server; otherwise it starts one
+// for this test alone, with data in t.TempDir(), and stops it in t.Cleanup.
+// A missing binary fails the test with instructions; it never skips.
+func MinIO(t testing.TB) *MinIOServer {
+	t.Helper()
+	sharedMu.Lock()
+	s := shared
+	sharedMu.Unlock()
+	if s != nil {
+		return s
+	}
+	if s := fromEnv(); s != nil {
+		return s
+	}
+	srv, err := Start(t.TempDir())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Errorf("testenv: stopping MinIO: %v", err)
+		}
+	})
+	return srv
+}
+
+// RunWithMinIO starts one MinIO server for the whole test binary, runs the
+// tests and stops the server. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+//
+// If the binary is missing or the server does not come up it prints why and
+// returns 1, so the run fails. A child process started with srv.Env() reuses
+// its parent's server.
+func RunWithMinIO(m *testing.M) int {
+	if s := fromEnv(); s != nil {
+		sharedMu.Lock()
+		shared = s
+		sharedMu.Unlock()
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("", "wenshu-minio-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	srv, err := Start(dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+		return 1
+	}
+	sharedMu.Lock()
+	shared = srv
+	sharedMu.Unlock()
+	code := m.Run()
+	if err := srv.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "testenv: stopping MinIO: %v\n", err)
+	}
+	sharedMu.Lock()
+	shared = nil
+	sharedMu.Unlock()
+	return code
+}
+
+func fromEnv() *MinIOServer {
+	v := os.Getenv(EnvShared)
+	if v == "" {
+		return nil
+	}
+	f := strings.Fields(v)
+	if len(f) != 3 {
+		return nil
+	}
+	return &MinIOServer{Endpoint: f[0], AccessKey: f[1], SecretKey: f[2]}
+}
+
+// Env returns the environment entry that makes a child test process (a
+// re-executed test binary) use this server: append it to cmd.Env.
+func (s *MinIOServer) Env() string {
+	return EnvShared + "=" + s.Endpoint + " " + s.AccessKey + " " + s.SecretKey
+}
+
+// Start starts a MinIO server with its data under dir on a free loopback
+// port and waits until /minio/health/live answers. The console is off. The
+// caller must call Stop. Most tests want MinIO(t) instead.
+func Start(dir string) (*MinIOServer, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		// The port can be taken between probing and MinIO's bind; retry.
+		srv, err := start(bin, dir, attempt)
+		if err == nil {
+			return srv, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func start(bin, dir string, attempt int) (*MinIOServer, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("finding a free port: %w", err)
+	}
+	dataDir := filepath.Join(dir, fmt.Sprintf("minio-data-%d", attempt))
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, fmt.Sprintf("minio-%d.log", attempt))
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &MinIOServer{
+		Endpoint:  net.JoinHostPort("127.0.0.1", port),
+		AccessKey: "wenshu-test",
+		SecretKey: "wenshu-test-" + randHex(8),
+		Dir:       dataDir,
+		logPath:   logPath,
+		done:      make(chan struct{}),
+		owned:     true,
+	}
+	cmd := exec.Command(bin, "server", "--quiet", "--address", s.Endpoint, dataDir)
+	cmd.Env = append(os.Environ(),
+		"MINIO_ROOT_USER="+s.AccessKey,
+		"MINIO_ROOT_PASSWORD="+s.SecretKey,
+		"MINIO_BROWSER=off", // no console: nothing listens beyond the S3 port
+		"MINIO_UPDATE=off",
+		"MINIO_CI_CD=1", // smaller buffer pools; no reverse-proxy or callhome behaviour
+	)
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	setSysProcAttr(cmd)
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	s.cmd = cmd
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(s.done)
+	}()
+	if err := s.waitHealthy(60 * time.Second); err != nil {
+		_ = s.Stop()
+		return nil, fmt.Errorf("%w\n--- MinIO log (%s) ---\n%s", err, logPath, s.logTail())
+	}
+	return s, nil
+}
+
+func (s *MinIOServer) waitHealthy(limit time.Duration) error {
+	url := "http://" + s.Endpoint + "/minio/health/live"
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.done:
+			return errors.New("MinIO exited during start-up")
+		default:
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("MinIO did not answer %s within %s", url, limit)
+}
+
+func (s *MinIOServer) logTail() string {
+	b, _ := os.ReadFile(s.logPath)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// Stop stops a server this process started (SIGTERM, then SIGKILL after
+// ten seconds). Stopping a server inherited from a parent does nothing.
+func (s *MinIOServer) Stop() error {
+	if !s.owned || s.cmd == nil || s.cmd.Process == nil {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	_ = terminate(s.cmd.Process)
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(10 * time.Second):
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	return nil
+}
+
+// Client returns a minio-go client for the server with the root credentials.
+func (s *MinIOServer) Client(t testing.TB) *minio.Client {
+	t.Helper()
+	c, err := minio.New(s.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure: false,
+	})
+	if err != nil {
+		t.Fatalf("testenv: minio client: %v", err)
+	}
+	return c
+}
+
+var bucketUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// Bucket returns a bucket name that no other test of this run uses, derived
+// from t.Name() (valid for S3: lower case, 3 to 63 characters). It does not
+// create the bucket: the code under test does (with object locking).
+func (s *MinIOServer) Bucket(t testing.TB) string {
+	name := strings.ToLower(t.Name())
+	name = bucketUnsafe.ReplaceAllString(name, "-")
+	name = strings.Trim(name, "-")
+	suffix := fmt.Sprintf("-%d-%s", bucketN.Add(1), randHex(3))
+	if max := 63 - len(suffix) - len("t-"); len(name) > max {
+		name = strings.TrimRight(name[:max], "-")
+	}
+	return "t-" + name + suffix
+}
+
+// TempDataDir returns a fresh, empty wenshu data directory (what
+// WENSHU_DATA_DIR points at in production) inside t.TempDir().
+func TempDataDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return dir
+}
+
+// Binary returns the MinIO binary path: WENSHU_MINIO_BIN, or bin/minio in
+// the repository root (the nearest directory above the working directory
+// with a go.mod declaring module wenshu). It is an error, with instructions,
+// when the file is missing.
+func Binary() (string, error) {
+	if p := os.Getenv(EnvMinIOBin); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %v", EnvMinIOBin, p, err)
+		}
+		return p, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "bin", "minio")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("MinIO binary %s is missing: run `scripts/minio.sh install` in %s (or set %s)", p, root, EnvMinIOBin)
+	}
+	return p, nil
+}
+
+// RepoRoot walks up from the working directory to the directory whose
+// go.mod declares module wenshu.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && isWenshuModule(b) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod for module wenshu above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func isWenshuModule(gomod []byte) bool {
+	for _, line := range bytes.Split(gomod, []byte("\n")) {
+		f := strings.Fields(string(line))
+		if len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`) == "wenshu"
+		}
+	}
+	return false
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
