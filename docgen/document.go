@@ -240,6 +240,10 @@ func (w *writer) writeDocumentXML(d *Document) {
 		w.letterHead(d)
 	case LayoutDocument:
 		w.documentHead(d)
+	case LayoutPlain:
+		if w.stackedMarks(d, false) > 0 {
+			w.para(gridLine(pp{}), rp{}, "")
+		}
 	}
 	w.title(d)
 	w.recipients(d)
@@ -276,6 +280,7 @@ func (w *writer) documentHead(d *Document) {
 // below the line). The 标志 and the double lines live in the first-page
 // header and footer (see header.go).
 func (w *writer) letterHead(d *Document) {
+	w.letterLowerRule()
 	first := true
 	row := func(r rp, text string, withNumber bool) {
 		p := gridLine(pp{ind: true, jc: "left"})
@@ -317,6 +322,19 @@ func (w *writer) letterHead(d *Document) {
 	}
 }
 
+// letterLowerRule draws the lower red double line of 信函格式 — thin over
+// thick, 170 mm, 20 mm above the paper bottom — as a frame anchored to
+// page 1. (A frame in the first-page footer would do, but LibreOffice keeps
+// footer frames inside the footer area, 6 mm too high.)
+func (w *writer) letterLowerRule() {
+	h := 60
+	frame := `w:w="` + strconv.Itoa(LetterRule) + `" w:h="` + strconv.Itoa(h) + `" w:hRule="exact" w:wrap="around" w:vAnchor="page" w:hAnchor="margin" w:xAlign="center" w:y="` +
+		strconv.Itoa(LetterBottom-h) + `"`
+	border := `<w:bottom w:val="thinThickSmallGap" w:sz="18" w:space="0" w:color="` + colorRed + `"/>`
+	w.para(pp{frame: frame, border: border, noSnap: true, spacing: true, line: h, lineRule: "exact",
+		ind: true}, rp{size: 2}, "")
+}
+
 // stackedMarks writes 份号, 密级和保密期限 and 紧急程度 flush left, one per
 // line, and returns how many lines it used.
 func (w *writer) stackedMarks(d *Document, _ bool) int {
@@ -353,8 +371,74 @@ func (w *writer) title(d *Document) {
 	if d.Layout == LayoutPlain {
 		before = 0
 	}
-	w.para(gridLine(pp{style: "Title", keepNext: true, before: before, ind: true, jc: "center", outline: 0}),
-		rp{}, t)
+	w.s("<w:p>")
+	w.pPr(gridLine(pp{style: "Title", keepNext: true, before: before, ind: true, jc: "center"}))
+	for i, line := range titleLines(t, TextWidth/(SizeTitle*10)) {
+		if i > 0 {
+			w.s(`<w:r><w:br/></w:r>`)
+		}
+		w.run(rp{}, line)
+	}
+	w.s("</w:p>")
+}
+
+// titleLines breaks a title that does not fit one line into lines of
+// near-equal length, longest first (a trapezoid, GB/T 9704 §7.3.3),
+// preferring to break after a particle such as 的 or 关于 so that words
+// stay whole. perLine is the capacity of a line in full-width characters.
+func titleLines(title string, perLine int) []string {
+	rs := []rune(title)
+	units := textUnits(title)
+	if perLine <= 0 || units <= 2*perLine {
+		return []string{title}
+	}
+	n := (units + 2*perLine - 1) / (2 * perLine)
+	var lines []string
+	for n > 1 && len(rs) > 0 {
+		remaining := textUnits(string(rs))
+		target := (remaining + n - 1) / n // units on this line, rounded up
+		// Rune index where the line reaches target units.
+		cut, acc := 0, 0
+		for cut < len(rs) && acc+textUnits(string(rs[cut])) <= target {
+			acc += textUnits(string(rs[cut]))
+			cut++
+		}
+		// Prefer a break after a particle: up to three characters earlier,
+		// or later as long as the line still fits (an upper line longer
+		// than the lower keeps the trapezoid).
+		best, bestDist := cut, -1
+		for i := cut - 3; i <= len(rs)-1 && textUnits(string(rs[:i])) <= 2*perLine; i++ {
+			if i <= 0 || !breakAfter(rs[i-1], rs[i]) {
+				continue
+			}
+			dist := i - cut
+			if dist < 0 {
+				dist = -dist
+			}
+			if bestDist < 0 || dist < bestDist {
+				best, bestDist = i, dist
+			}
+		}
+		if best == 0 {
+			best = 1
+		}
+		lines = append(lines, string(rs[:best]))
+		rs = rs[best:]
+		n--
+	}
+	if len(rs) > 0 {
+		lines = append(lines, string(rs))
+	}
+	return lines
+}
+
+// breakAfter reports whether a title line may end between a and b.
+func breakAfter(a, b rune) bool {
+	switch a {
+	case '的', '于', '和', '与', '及', '对', '在', '、', '，':
+		return true
+	}
+	return b == '关'
 }
 
 // recipients writes the 主送机关 one blank line below the title, flush left,
@@ -397,6 +481,9 @@ func (w *writer) body(blocks []Block) {
 			w.table(b)
 		case PageBreak:
 			w.s(`<w:p><w:r><w:br w:type="page"/></w:r></w:p>`)
+		case Subtitle:
+			w.para(gridLine(pp{style: "Title", keepNext: true, after: LinePitch, ind: true, jc: "center"}),
+				rp{}, cleanTitle(b.Text))
 		}
 	}
 }

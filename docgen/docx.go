@@ -110,6 +110,8 @@ func (d *Document) PlainText() string {
 			line(x.Text)
 		case Heading:
 			line(x.Text)
+		case Subtitle:
+			line(x.Text)
 		case Table:
 			var cols []string
 			for _, c := range x.Columns {

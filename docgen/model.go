@@ -90,7 +90,14 @@ type Column struct {
 // PageBreak starts a new page.
 type PageBreak struct{}
 
+// Subtitle is a second 标题 inside the body, in the title's face and size,
+// e.g. the 工作预案 that follows a 谈话方案 on a new page.
+type Subtitle struct {
+	Text string
+}
+
 func (Paragraph) isBlock() {}
 func (Heading) isBlock()   {}
 func (Table) isBlock()     {}
 func (PageBreak) isBlock() {}
+func (Subtitle) isBlock()  {}

@@ -107,14 +107,14 @@ func stylesXML(f Fonts) string {
 		`<w:pPr><w:keepNext/>` + grid + `<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="center"/><w:outlineLvl w:val="0"/></w:pPr>` +
 		`<w:rPr>` + fonts(f.Title, f.Title) + `<w:spacing w:val="0"/><w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr></w:style>`)
 	b.WriteString(`<w:style w:type="paragraph" w:styleId="TableText"><w:name w:val="Table Text"/><w:basedOn w:val="Normal"/><w:qFormat/>` +
-		`<w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="40" w:after="40" w:line="240" w:lineRule="auto"/><w:ind w:left="60" w:right="60" w:firstLine="0"/></w:pPr>` +
+		`<w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="40" w:after="40" w:line="240" w:lineRule="auto"/><w:ind w:left="0" w:right="0" w:firstLine="0"/></w:pPr>` +
 		`<w:rPr><w:spacing w:val="0"/><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr></w:style>`)
 	b.WriteString(`<w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/>` +
 		`<w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:left="0" w:right="0" w:firstLine="0"/></w:pPr>` +
 		`<w:rPr>` + fonts(f.Song, f.Song) + `<w:spacing w:val="0"/><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr></w:style>`)
 	b.WriteString(`<w:style w:type="paragraph" w:styleId="Header"><w:name w:val="header"/><w:basedOn w:val="Normal"/>` +
 		`<w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:left="0" w:right="0" w:firstLine="0"/></w:pPr><w:rPr><w:spacing w:val="0"/></w:rPr></w:style>`)
-	b.WriteString(`<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>`)
+	b.WriteString(`<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="57" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>`)
 	b.WriteString(`<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:basedOn w:val="TableNormal"/><w:tblPr><w:tblBorders>` +
 		`<w:top w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:left w:val="single" w:sz="4" w:space="0" w:color="000000"/>` +
 		`<w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:right w:val="single" w:sz="4" w:space="0" w:color="000000"/>` +
@@ -168,18 +168,10 @@ func pageNumberFooter(odd bool) string {
 		`<w:r><w:t xml:space="preserve"> —</w:t></w:r></w:p></w:ftr>`
 }
 
-// letterFirstFooter draws the lower red double line of 信函格式 — thin over
-// thick, 170 mm, 20 mm above the paper bottom — in a frame anchored to the
-// page; page 1 of a letter has no page number.
+// letterFirstFooter is page 1's footer of a letter: empty, since page 1 of
+// a 信函 carries no page number.
 func letterFirstFooter() string {
-	x := (PageWidth - LetterRule) / 2
-	h := 60
-	frame := `w:w="` + strconv.Itoa(LetterRule) + `" w:h="` + strconv.Itoa(h) + `" w:hRule="exact" w:wrap="around" w:vAnchor="page" w:hAnchor="page" w:x="` +
-		strconv.Itoa(x) + `" w:y="` + strconv.Itoa(LetterBottom-h) + `"`
-	return xmlHeader + `<w:ftr ` + nsMain + `><w:p><w:pPr><w:pStyle w:val="Footer"/><w:framePr ` + frame + `/>` +
-		`<w:pBdr><w:bottom w:val="thinThickSmallGap" w:sz="18" w:space="0" w:color="` + colorRed + `"/></w:pBdr>` +
-		`<w:spacing w:before="0" w:after="0" w:line="` + strconv.Itoa(h) + `" w:lineRule="exact"/>` +
-		`<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p></w:ftr>`
+	return xmlHeader + `<w:ftr ` + nsMain + `><w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr></w:p></w:ftr>`
 }
 
 // letterFirstHeader writes the 信函格式 标志 — red, centred, its top 30 mm
