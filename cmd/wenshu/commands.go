@@ -1,0 +1,400 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"wenshu/archive"
+	"wenshu/server"
+	"wenshu/templates"
+)
+
+func init() {
+	register("templates", command{"list the templates (ids and names)", cmdTemplates})
+	register("render", command{"render a template to .docx, no server and no storage", cmdRender})
+	register("serve", command{"run the HTTP server", cmdServe})
+	register("unit add", command{"add a unit (单位) or set its codes", cmdUnitAdd})
+	register("user add", command{"add a user and print its bearer token once", cmdUserAdd})
+	register("keys export", command{"print the SM2 public key (PEM)", cmdKeysExport})
+	register("verify", command{"verify a record, or every record in the bucket (--bucket-only)", cmdVerify})
+	register("rebuild", command{"recreate the catalog from the bucket", cmdRebuild})
+	register("import", command{"file existing .docx or .txt documents as records", cmdImport})
+}
+
+// operator is the identity of a command run on the server host.
+func operator() *archive.User {
+	name := "cli"
+	if u, err := user.Current(); err == nil {
+		name = "cli:" + u.Username
+	}
+	return archive.Operator(name)
+}
+
+func cmdTemplates(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("templates", e)
+	c.templateFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	reg, err := c.registry(newLogger(e.stderr))
+	if err != nil {
+		return err
+	}
+	for _, t := range reg.All() {
+		fmt.Fprintf(e.stdout, "%-24s %-8s %s\n", t.ID, t.Layout, t.Name)
+	}
+	return nil
+}
+
+func cmdRender(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("render", e)
+	c.templateFlags(fs)
+	id := fs.String("t", "", "template id")
+	in := fs.String("i", "", "field values as a JSON file (- for standard input)")
+	out := fs.String("o", "", "output .docx")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *id == "" || *in == "" || *out == "" {
+		fmt.Fprintln(e.stderr, "usage: wenshu render -t ID -i data.json -o out.docx")
+		return errUsage
+	}
+	reg, err := c.registry(newLogger(e.stderr))
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if *in == "-" {
+		data, err = readAll(e.stdin)
+	} else {
+		data, err = os.ReadFile(*in)
+	}
+	if err != nil {
+		return err
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
+		return fmt.Errorf("%s: not a JSON object of field values", *in)
+	}
+	res, err := reg.Render(templates.RenderRequest{TemplateID: *id, Fields: fields})
+	var fe templates.FieldErrors
+	if errors.As(err, &fe) {
+		for _, f := range fe {
+			fmt.Fprintf(e.stderr, "  %s: %s (%s)\n", f.Field, f.Message, f.Code)
+		}
+		return fmt.Errorf("%d invalid field(s)", len(fe))
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, res.Docx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s (%s, %d bytes)\n", *out, res.Title, len(res.Docx))
+	return nil
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("serve", e)
+	c.storeFlags(fs)
+	addr := fs.String("addr", envOr("WENSHU_ADDR", "127.0.0.1:8080"), "listen address")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	log := newLogger(e.stderr)
+	reg, err := c.registry(log)
+	if err != nil {
+		return err
+	}
+	st, err := c.store(ctx, log, reg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Templates: reg, Store: st, Logger: log})
+	if err != nil {
+		return err
+	}
+	log.Info("wenshu listening", "addr", "http://"+*addr, "data_dir", c.DataDir, "s3", c.S3Endpoint, "bucket", c.S3Bucket)
+	return srv.Listen(ctx, *addr)
+}
+
+func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("unit add", e)
+	c.storeFlags(fs)
+	name := fs.String("name", "", "全称 (printed in the 发文机关标志 and 署名)")
+	code := fs.String("code", "", "机关代字 (prefix of the 文号)")
+	fonds := fs.String("fonds", "", "全宗号")
+	org := fs.String("org", "", "机构代码")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	in := archive.UnitInput{Name: *name, Code: *code, Fonds: *fonds, Org: *org}
+	if existing, err := st.UnitByName(ctx, strings.TrimSpace(*name)); err == nil {
+		u, err := st.UpdateUnit(ctx, existing.ID, in)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(e.stdout, "updated unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", u.ID, u.Name, u.Code, u.Fonds, u.Org)
+		return nil
+	}
+	u, err := st.AddUnit(ctx, in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "added unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", u.ID, u.Name, u.Code, u.Fonds, u.Org)
+	return nil
+}
+
+func cmdUserAdd(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("user add", e)
+	c.storeFlags(fs)
+	name := fs.String("name", "", "姓名")
+	role := fs.String("role", "", "clerk | approver | archivist | auditor | admin")
+	unit := fs.String("unit", "", "单位全称 (created with placeholder codes if missing)")
+	clearance := fs.String("clearance", archive.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.AddUser(ctx, archive.NewUser{Name: *name, Role: archive.Role(*role), Unit: *unit, Clearance: *clearance})
+	if err != nil {
+		return describe(err)
+	}
+	if res.UnitCreated {
+		fmt.Fprintf(e.stderr, "note: unit %q did not exist and was created with placeholder codes; set them with\n  wenshu unit add --name %q --code 机关代字 --fonds 全宗号 --org 机构代码\n", res.Unit.Name, res.Unit.Name)
+	}
+	fmt.Fprintf(e.stderr, "added user %d %s (%s, %s, %s). Its token is shown once:\n", res.User.ID, res.User.Name, res.User.Role, res.Unit.Name, res.User.Clearance)
+	fmt.Fprintln(e.stdout, res.Token)
+	return nil
+}
+
+func cmdKeysExport(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("keys export", e)
+	c.storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(e.stderr, "key id %s\n", st.KeyID())
+	_, err = e.stdout.Write(st.PublicKeyPEM())
+	return err
+}
+
+func cmdVerify(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("verify", e)
+	c.storeFlags(fs)
+	bucketOnly := fs.Bool("bucket-only", false, "verify every record with only the bucket and the public key (no catalog)")
+	pubFile := fs.String("pubkey", "", "public key PEM (default: the data directory's key)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	log := newLogger(e.stderr)
+	if *bucketOnly {
+		var pub []byte
+		var err error
+		if *pubFile != "" {
+			pub, err = os.ReadFile(*pubFile)
+		} else {
+			pub, err = os.ReadFile(filepath.Join(c.DataDir, "keys", "sm2-public.pem"))
+		}
+		if err != nil {
+			return fmt.Errorf("public key: %w (pass --pubkey FILE from `wenshu keys export`)", err)
+		}
+		bar := newProgress(e.stderr, "verify")
+		res, err := archive.VerifyBucketOnly(ctx, archive.BucketConfig{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey,
+			SecretKey: c.S3SecretKey, Secure: c.S3Secure, Bucket: c.S3Bucket}, pub, bar.update)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			_ = json.NewEncoder(e.stdout).Encode(res)
+		} else {
+			fmt.Fprintf(e.stdout, "records %d, passed %d, voids %d, chain %v (%s)\n", res.Records, res.Passed, res.Voids, res.Chain.OK, res.Chain.Detail)
+			for _, f := range res.Failed {
+				printVerification(e, &f)
+			}
+			for _, msg := range res.Errors {
+				fmt.Fprintf(e.stdout, "error: %s\n", msg)
+			}
+		}
+		if !res.OK {
+			return errors.New("verification failed")
+		}
+		return nil
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "usage: wenshu verify RECORD-ID | wenshu verify --bucket-only")
+		return errUsage
+	}
+	st, err := c.store(ctx, log, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.Verify(ctx, operator(), fs.Arg(0))
+	if err != nil {
+		return describe(err)
+	}
+	if *asJSON {
+		_ = json.NewEncoder(e.stdout).Encode(v)
+	} else {
+		printVerification(e, v)
+	}
+	if !v.OK {
+		return errors.New("verification failed")
+	}
+	return nil
+}
+
+func printVerification(e *env, v *archive.Verification) {
+	fmt.Fprintf(e.stdout, "record %s: ok=%v\n", v.RecordID, v.OK)
+	for _, ch := range v.Checks {
+		mark := "✓"
+		if !ch.OK {
+			mark = "✗"
+		}
+		fmt.Fprintf(e.stdout, "  %s %-16s %s\n", mark, ch.Name, ch.Detail)
+	}
+}
+
+func cmdRebuild(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("rebuild", e)
+	c.storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	bar := newProgress(e.stderr, "rebuild")
+	stats, err := st.Rebuild(ctx, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "catalog rebuilt in %s: %d records, %d void numbers, %d invalid manifests, chain ok=%v\n",
+		time.Since(start).Round(time.Millisecond), stats.Records, stats.Voids, stats.Invalid, stats.ChainOK)
+	for _, w := range stats.Warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", w)
+	}
+	return nil
+}
+
+func cmdImport(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("import", e)
+	c.storeFlags(fs)
+	title := fs.String("title", "", "题名 (default: the file name without extension)")
+	kind := fs.String("kind", "", "文种, e.g. 通知, 函询通知书")
+	year := fs.Int("year", 0, "年度")
+	class := fs.String("classification", archive.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
+	retention := fs.String("retention", "D30", "Y | D30 | D10")
+	persons := fs.String("persons", "", "人员, separated by 、 or ,")
+	caseNo := fs.String("case", "", "案件编号")
+	docNumber := fs.String("doc-number", "", "文号 (only with a single file)")
+	unitName := fs.String("unit", "", "单位全称: the unit the records belong to (required)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	files := fs.Args()
+	if len(files) == 0 || *kind == "" || *year == 0 || *unitName == "" {
+		fmt.Fprintln(e.stderr, "usage: wenshu import --unit 单位全称 --kind 文种 --year YYYY [--title T] [--retention D30] FILES…")
+		return errUsage
+	}
+	if *docNumber != "" && len(files) > 1 {
+		return errors.New("--doc-number applies to a single file")
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	unit, err := st.UnitByName(ctx, strings.TrimSpace(*unitName))
+	if err != nil {
+		return describe(err)
+	}
+	who := archive.OperatorForUnit(operator().Name, unit.ID)
+	bar := newProgress(e.stderr, "import")
+	var failed int
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		t := *title
+		if t == "" || len(files) > 1 {
+			t = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		}
+		rec, err := st.Import(ctx, who, archive.ImportRequest{FileName: filepath.Base(f), Data: data, Title: t, Kind: *kind,
+			Year: *year, Classification: *class, Retention: archive.Retention(*retention), Persons: splitList(*persons),
+			CaseNo: *caseNo, DocNumber: *docNumber})
+		bar.update(i+1, len(files))
+		if err != nil {
+			failed++
+			fmt.Fprintf(e.stderr, "\n%s: %v\n", f, describe(err))
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", rec.ID, rec.ArchiveCode, f)
+	}
+	bar.done()
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files not imported", failed, len(files))
+	}
+	return nil
+}
+
+// describe turns an archive error into its Chinese message and code.
+func describe(err error) error {
+	var ae *archive.Error
+	if errors.As(err, &ae) {
+		if ae.Field != "" {
+			return fmt.Errorf("%s: %s (%s)", ae.Field, ae.Message, ae.Code)
+		}
+		return fmt.Errorf("%s (%s)", ae.Message, ae.Code)
+	}
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == ',' || r == '，' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

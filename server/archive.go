@@ -1,0 +1,403 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wenshu/archive"
+	"wenshu/templates"
+)
+
+// Permission is checked twice on purpose: here by role (what kind of user
+// may call a route at all) and inside archive.Store by data (unit,
+// clearance, author), so that no route can serve another unit's record.
+
+func (s *Server) archiveRoutes(api fiber.Router) {
+	api.Post("/drafts", s.createDraft)
+	api.Get("/drafts", s.listDrafts)
+	api.Get("/drafts/:id", s.getDraft)
+	api.Put("/drafts/:id", s.updateDraft)
+	api.Get("/drafts/:id/preview", s.previewDraft)
+	api.Post("/drafts/:id/return", s.returnDraft)
+	api.Post("/drafts/:id/approve", s.approveDraft)
+	api.Get("/drafts/:id/audit", s.draftAudit)
+
+	api.Post("/records/import", s.importRecord)
+	api.Get("/records", s.listRecords)
+	api.Get("/records/:id", s.getRecord)
+	api.Get("/records/:id/content", s.recordContent)
+	api.Get("/records/:id/verify", s.verifyRecord)
+	api.Get("/records/:id/audit", s.recordAudit)
+	api.Get("/records/:id/corrections", s.recordCorrections)
+	api.Post("/records/:id/supersede", s.supersedeRecord)
+
+	api.Get("/me", s.me)
+	api.Get("/keys/public", s.publicKey)
+}
+
+// draftRequest is the JSON body of POST and PUT /drafts.
+type draftRequest struct {
+	Template       string         `json:"template"`
+	Fields         map[string]any `json:"fields"`
+	CaseNo         string         `json:"case_no"`
+	Persons        []string       `json:"persons"`
+	Classification string         `json:"classification"`
+	Retention      string         `json:"retention"`
+	Revision       int            `json:"revision"`
+}
+
+func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
+	obj, err := s.jsonObject(c)
+	if err != nil {
+		return archive.DraftInput{}, err
+	}
+	// Re-decode the checked object strictly, so that a misspelt key or a
+	// wrong type is named instead of ignored.
+	raw, _ := json.Marshal(obj)
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	var req draftRequest
+	if err := dec.Decode(&req); err != nil {
+		field := "body"
+		var te *json.UnmarshalTypeError
+		if ok := asTypeErr(err, &te); ok {
+			field = te.Field
+		} else if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "unknown_field", Message: "未知字段 " + field}}
+		}
+		return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "bad_type", Message: "字段 " + field + " 的类型不正确"}}
+	}
+	if v, ok := req.Fields[templates.FieldDocNumber].(string); ok && strings.TrimSpace(v) != "" {
+		return archive.DraftInput{}, templates.FieldErrors{{Field: "fields." + templates.FieldDocNumber, Code: "assigned_on_filing",
+			Message: "发文字号在签发归档时自动编号，不能手工填写"}}
+	}
+	if req.Fields == nil {
+		req.Fields = map[string]any{}
+	}
+	_, unit := caller(c)
+	if unit != nil {
+		// The issuing organ is the author's unit, whatever the client sent.
+		req.Fields[templates.FieldIssuer] = unit.Name
+	}
+	return archive.DraftInput{
+		TemplateID:     req.Template,
+		Fields:         req.Fields,
+		CaseNo:         req.CaseNo,
+		Persons:        req.Persons,
+		Classification: req.Classification,
+		Retention:      archive.Retention(req.Retention),
+		Revision:       req.Revision,
+	}, nil
+}
+
+func asTypeErr(err error, te **json.UnmarshalTypeError) bool {
+	t, ok := err.(*json.UnmarshalTypeError)
+	if ok {
+		*te = t
+	}
+	return ok
+}
+
+func (s *Server) createDraft(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+		return err
+	}
+	in, err := s.decodeDraft(c)
+	if err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	d, err := s.store.CreateDraft(c.UserContext(), u, in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/drafts/" + d.ID)
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+func (s *Server) listDrafts(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	f := archive.DraftFilter{Status: archive.DraftStatus(c.Query("status"))}
+	var err error
+	if f.Limit, f.Offset, err = paging(c); err != nil {
+		return err
+	}
+	if c.Query("mine") == "1" {
+		f.AuthorID = u.ID
+	}
+	list, err := s.store.ListDrafts(c.UserContext(), u, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+func (s *Server) getDraft(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	d, err := s.store.GetDraft(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) updateDraft(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleClerk); err != nil {
+		return err
+	}
+	in, err := s.decodeDraft(c)
+	if err != nil {
+		return err
+	}
+	if m := c.Get(fiber.HeaderIfMatch); m != "" && in.Revision == 0 {
+		if n, err := strconv.Atoi(strings.Trim(m, `"W/`)); err == nil {
+			in.Revision = n
+		}
+	}
+	u, _ := caller(c)
+	d, err := s.store.UpdateDraft(c.UserContext(), u, c.Params("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) previewDraft(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	out, err := s.store.PreviewDraft(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, DocxType)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(out.Title+"（预览）.docx"))
+	return c.Send(out.Docx)
+}
+
+func (s *Server) returnDraft(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleApprover); err != nil {
+		return err
+	}
+	obj, err := s.jsonObject(c)
+	if err != nil {
+		return err
+	}
+	reason, _ := obj["reason"].(string)
+	u, _ := caller(c)
+	d, err := s.store.ReturnDraft(c.UserContext(), u, c.Params("id"), reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+func (s *Server) approveDraft(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleApprover); err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/records/" + rec.ID)
+	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+func (s *Server) draftAudit(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	ev, err := s.store.ListDraftAudit(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ev)
+}
+
+func (s *Server) listRecords(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	f := archive.RecordFilter{TemplateID: c.Query("template")}
+	var err error
+	if y := c.Query("year"); y != "" {
+		if f.Year, err = strconv.Atoi(y); err != nil || f.Year < 1900 || f.Year > 9999 {
+			return apiErr(fiber.StatusBadRequest, "bad_year", "year", "年度应为四位数字")
+		}
+	}
+	if f.Limit, f.Offset, err = paging(c); err != nil {
+		return err
+	}
+	list, err := s.store.ListRecords(c.UserContext(), u, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+func (s *Server) getRecord(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	rec, err := s.store.GetRecord(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(rec)
+}
+
+// recordContent serves the exact stored bytes of the filed version, with
+// its digests in headers so a client can check what it received.
+func (s *Server) recordContent(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	content, err := s.store.RecordContent(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !content.Intact {
+		return apiErr(fiber.StatusConflict, "content_mismatch", "", "存储的文件与签名清单不一致，已拒绝下载，请联系审计员核查")
+	}
+	c.Set(fiber.HeaderContentType, content.MediaType)
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(content.FileName))
+	c.Set("X-Wenshu-SM3", content.SM3)
+	c.Set("X-Wenshu-SHA256", content.SHA256)
+	c.Set("X-Wenshu-Version", content.VersionID)
+	return c.Send(content.Data)
+}
+
+func (s *Server) verifyRecord(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	v, err := s.store.Verify(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) recordAudit(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	ev, err := s.store.ListAudit(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ev)
+}
+
+func (s *Server) recordCorrections(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	cr, err := s.store.Corrections(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(cr)
+}
+
+func (s *Server) supersedeRecord(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	d, err := s.store.Supersede(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/drafts/" + d.ID)
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// importRecord files an existing .docx or UTF-8 .txt (multipart form:
+// file, title, kind, year, classification, retention, persons, case_no,
+// doc_number).
+func (s *Server) importRecord(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleArchivist); err != nil {
+		return err
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return templates.FieldErrors{{Field: "file", Code: "required", Message: "请在表单字段 file 中上传 .docx 或 .txt 文件"}}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fmt.Errorf("server: open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("server: read upload: %w", err)
+	}
+	req := archive.ImportRequest{
+		FileName:       fh.Filename,
+		Data:           data,
+		Title:          c.FormValue("title"),
+		Kind:           c.FormValue("kind"),
+		Classification: c.FormValue("classification"),
+		Retention:      archive.Retention(c.FormValue("retention")),
+		CaseNo:         c.FormValue("case_no"),
+		DocNumber:      c.FormValue("doc_number"),
+	}
+	if y := c.FormValue("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			return templates.FieldErrors{{Field: "year", Code: "bad_year", Message: "年度应为四位数字，如 2025"}}
+		}
+		req.Year = n
+	}
+	if p := c.FormValue("persons"); p != "" {
+		req.Persons = splitPersons(p)
+	}
+	u, _ := caller(c)
+	rec, err := s.store.Import(c.UserContext(), u, req)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/records/" + rec.ID)
+	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+// splitPersons splits a persons form value on 、 , ， ; ； or new lines.
+func splitPersons(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' || r == '\n'
+	})
+	out := f[:0]
+	for _, p := range f {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	u, unit := caller(c)
+	return c.JSON(fiber.Map{"user": u, "unit": unit})
+}
+
+func (s *Server) publicKey(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "application/x-pem-file")
+	c.Set("X-Wenshu-Key-ID", s.store.KeyID())
+	return c.Send(s.store.PublicKeyPEM())
+}
+
+// paging reads limit and offset (or page and size) query parameters.
+func paging(c *fiber.Ctx) (limit, offset int, err error) {
+	num := func(name string, min, max int) (int, error) {
+		v := c.Query(name)
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return 0, apiErr(fiber.StatusBadRequest, "bad_"+name, name, fmt.Sprintf("参数 %s 应为 %d 到 %d 之间的整数", name, min, max))
+		}
+		return n, nil
+	}
+	if limit, err = num("limit", 1, 1000); err != nil {
+		return
+	}
+	offset, err = num("offset", 0, 1_000_000)
+	return
+}

@@ -1,0 +1,113 @@
+// Package server is wenshu's HTTP face: the JSON API under /api/v1 (Fiber
+// v2) and, later, the server-rendered web UI. It authenticates every /api
+// request, checks the caller's role in the handler that serves the data,
+// takes the caller's unit from the server side only, and maps every error
+// to a status in one place (errors.go). It owns no data: templates, the
+// archive and the search index do.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wenshu/archive"
+	"wenshu/templates"
+)
+
+// DefaultBodyLimit bounds JSON request bodies (1 MiB).
+const DefaultBodyLimit = 1 << 20
+
+// Config holds what the server needs.
+type Config struct {
+	Templates *templates.Registry
+	Store     *archive.Store
+	// BodyLimit bounds request bodies; 0 means DefaultBodyLimit. Imports
+	// are bounded separately by ImportLimit.
+	BodyLimit int
+	// ImportLimit bounds uploaded files; 0 means 50 MiB.
+	ImportLimit int
+	Logger      *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	app       *fiber.App
+	templates *templates.Registry
+	store     *archive.Store
+	log       *slog.Logger
+	bodyLimit int
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Templates == nil {
+		return nil, errors.New("server: no template registry")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("server: no archive store")
+	}
+	s := &Server{
+		templates: cfg.Templates,
+		store:     cfg.Store,
+		log:       cfg.Logger,
+		bodyLimit: cfg.BodyLimit,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.bodyLimit <= 0 {
+		s.bodyLimit = DefaultBodyLimit
+	}
+	importLimit := cfg.ImportLimit
+	if importLimit <= 0 {
+		importLimit = 50 << 20
+	}
+	// Fiber's own limit must admit an import; JSON routes check bodyLimit
+	// themselves (see jsonBody).
+	limit := importLimit + 1<<20
+	s.app = fiber.New(fiber.Config{
+		AppName:               "wenshu",
+		BodyLimit:             limit,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           2 * time.Minute,
+		WriteTimeout:          2 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App returns the Fiber app (for tests: app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Listen(ctx context.Context, addr string) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return s.app.ShutdownWithContext(sctx)
+	}
+}
+
+func (s *Server) routes() {
+	s.app.Use(s.requestID, s.accessLog)
+	s.app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	api := s.app.Group("/api/v1", s.authenticate)
+	s.templateRoutes(api)
+	s.archiveRoutes(api)
+	s.app.Use(func(c *fiber.Ctx) error {
+		return apiErr(fiber.StatusNotFound, "not_found", "", "请求的地址不存在")
+	})
+}
