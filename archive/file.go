@@ -1,0 +1,473 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"wenshu/templates"
+)
+
+// Filing: see doc.go ("Filing and crash safety") for the whole sequence.
+
+// Journal states of a filing.
+const (
+	filingAllocated = "allocated" // numbers taken, nothing stored
+	filingRendered  = "rendered"  // content digests and unsigned manifest journaled; content may be stored
+	filingSigned    = "signed"    // content stored, manifest chained and signed (journaled); manifest may be stored
+	filingFiled     = "filed"     // manifest stored, catalog row committed
+	filingVoid      = "void"      // numbers void (作废), nothing filed
+)
+
+// MediaTypeDocx is the media type of Word documents.
+const MediaTypeDocx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+// MediaTypeText is the media type of imported plain-text records.
+const MediaTypeText = "text/plain; charset=utf-8"
+
+// PlanTemplateID is the 谈话方案 template that talk records must cite.
+const PlanTemplateID = "talk-plan"
+
+// planRequired lists templates that must cite a filed talk-plan of the same
+// unit in field plan_record_id before approval (seed rule: 谈话函询 needs an
+// approved 谈话方案).
+var planRequired = map[string]bool{"inquiry-letter": true, "talk-record": true}
+
+// filingRow is one row of the filings journal.
+type filingRow struct {
+	ID, DraftID, Source, Owner, Status string
+	alloc                              allocation
+	FiledAt                            time.Time
+	ContentKey                         string
+	ContentSM3, ContentSHA256          string
+	ContentSize                        int64
+	ContentVersion                     string
+	Pending, Manifest                  []byte
+	ChainSeq                           int64
+	ManifestVersion                    string
+}
+
+const filingCols = `id, draft_id, source, owner, status, doc_number, doc_agency, doc_seq, archive_code, fonds, year, retention,
+	org, item_no, filed_at, content_key, content_sm3, content_sha256, content_size, content_version, pending_manifest,
+	manifest, chain_seq, manifest_version`
+
+func scanFiling(row interface{ Scan(...any) error }) (*filingRow, error) {
+	var f filingRow
+	var draft, doc, agency, csm3, csha, cver, pending, manifest, mver sql.NullString
+	var docSeq, csize, seq sql.NullInt64
+	var ret, filed string
+	if err := row.Scan(&f.ID, &draft, &f.Source, &f.Owner, &f.Status, &doc, &agency, &docSeq, &f.alloc.ArchiveCode,
+		&f.alloc.Fonds, &f.alloc.Year, &ret, &f.alloc.Org, &f.alloc.ItemNo, &filed, &f.ContentKey, &csm3, &csha, &csize,
+		&cver, &pending, &manifest, &seq, &mver); err != nil {
+		return nil, err
+	}
+	f.DraftID, f.alloc.DocNumber, f.alloc.DocAgency, f.alloc.DocSeq = draft.String, doc.String, agency.String, int(docSeq.Int64)
+	f.alloc.Retention, f.FiledAt = Retention(ret), parseTime(filed)
+	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.ContentVersion = csm3.String, csha.String, csize.Int64, cver.String
+	if pending.Valid {
+		f.Pending = []byte(pending.String)
+	}
+	if manifest.Valid {
+		f.Manifest = []byte(manifest.String)
+	}
+	f.ChainSeq, f.ManifestVersion = seq.Int64, mver.String
+	return &f, nil
+}
+
+func (s *Store) loadFiling(ctx context.Context, q queryRower, id string) (*filingRow, error) {
+	return scanFiling(q.QueryRowContext(ctx, `SELECT `+filingCols+` FROM filings WHERE id = ?`, id))
+}
+
+func insertFiling(ctx context.Context, tx *sql.Tx, f *filingRow, now time.Time) error {
+	var pending any
+	status := filingAllocated
+	if f.Pending != nil {
+		pending, status = string(f.Pending), filingRendered
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO filings (id, draft_id, source, owner, status, doc_number, doc_agency, doc_seq,
+			archive_code, fonds, year, retention, org, item_no, filed_at, content_key, content_sm3, content_sha256,
+			content_size, pending_manifest, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, nullString(f.DraftID), f.Source, f.Owner, status, nullString(f.alloc.DocNumber), nullString(f.alloc.DocAgency),
+		nullInt(int64(f.alloc.DocSeq)), f.alloc.ArchiveCode, f.alloc.Fonds, f.alloc.Year, string(f.alloc.Retention),
+		f.alloc.Org, f.alloc.ItemNo, fmtTime(f.FiledAt), f.ContentKey, nullString(f.ContentSM3), nullString(f.ContentSHA256),
+		nullInt(f.ContentSize), pending, fmtTime(now), fmtTime(now))
+	f.Status = status
+	return err
+}
+
+// retainUntil is filedAt + the retention period, to the second.
+func (s *Store) retainUntil(filedAt time.Time, r Retention) time.Time {
+	return filedAt.UTC().AddDate(s.retentionYears(r), 0, 0).Truncate(time.Second)
+}
+
+// ApproveDraft signs off a draft (签发) and files it: it allocates the 文号
+// and 档号, renders the final .docx, digests and signs it, stores the .docx
+// and its manifest under COMPLIANCE object lock, commits the catalog row and
+// an audit event, then calls Options.OnFiled. The approver must hold the
+// approver role in the draft's unit and must not be its author. Returns the
+// filed record.
+func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, error) {
+	if err := requireRole(u, RoleApprover); err != nil {
+		return nil, err
+	}
+	d, err := s.GetDraft(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.AuthorID == u.ID && !u.IsOperator() {
+		return nil, conflict("self_approval", "不能签发本人起草的文书，请由本单位其他审批人签发")
+	}
+	if d.Status != DraftOpen {
+		msg := map[DraftStatus]string{
+			DraftReturned: "草稿已退回，须经起草人修改后重新提交",
+			DraftFiling:   "该草稿正在归档",
+			DraftFiled:    "该草稿已签发归档",
+		}[d.Status]
+		return nil, conflict("not_approvable", msg)
+	}
+	unit, err := s.GetUnit(ctx, d.UnitID)
+	if err != nil {
+		return nil, err
+	}
+	if unit.Placeholder {
+		return nil, conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
+	}
+	if err := s.validateFields(d.TemplateID, d.Fields); err != nil {
+		return nil, err
+	}
+	if err := s.checkPlanRule(ctx, d); err != nil {
+		return nil, err
+	}
+	author, err := s.GetUser(ctx, d.AuthorID)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now().Truncate(time.Millisecond)
+	year := now.In(s.opts.Location).Year()
+	f := &filingRow{
+		ID: newID(), DraftID: d.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now,
+	}
+	f.ContentKey = contentKey(year, f.ID, ".docx")
+	s.setActive(f.ID, true)
+	defer s.setActive(f.ID, false)
+
+	// TX1: claim the draft and allocate both numbers with the journal row.
+	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filing', approver_id = ?, revision = revision + 1,
+			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, u.ID, fmtTime(now), d.ID, d.Revision)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
+		}
+		a := allocation{Fonds: unit.Fonds, Year: year, Retention: d.Retention, Org: unit.Org, DocAgency: unit.Code}
+		if a.DocNumber, a.DocSeq, err = allocDocNumber(ctx, tx, unit.Code, year); err != nil {
+			return err
+		}
+		if a.ItemNo, err = allocItem(ctx, tx, a.Fonds, year, a.Retention, a.Org); err != nil {
+			return err
+		}
+		a.ArchiveCode = FormatArchiveCode(a.Fonds, year, a.Retention, a.Org, a.ItemNo)
+		f.alloc = a
+		if err := insertFiling(ctx, tx, f, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, u, "draft.approve", f.ID, d.ID, a.DocNumber+" "+a.ArchiveCode)
+	})
+	if err != nil {
+		return nil, internal("approve", err)
+	}
+	s.crashPoint("allocated")
+
+	rendered, err := s.opts.Templates.Render(templates.RenderRequest{
+		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, DocNumber: f.alloc.DocNumber,
+		Classification: d.Classification, Date: now.In(s.opts.Location),
+	})
+	if err != nil {
+		s.voidNow(ctx, f, "渲染失败")
+		return nil, internal("render", err)
+	}
+	approver := &PersonRef{ID: u.ID, Name: u.Name}
+	m := &Manifest{
+		Approver: approver, ArchiveCode: f.alloc.ArchiveCode, Author: PersonRef{ID: author.ID, Name: author.Name},
+		CaseNo: d.CaseNo, Classification: d.Classification,
+		Content: ObjectRef{Key: f.ContentKey, MediaType: MediaTypeDocx, SHA256: sha256Hex(rendered.Docx),
+			Size: int64(len(rendered.Docx)), SM3: sm3Hex(rendered.Docx)},
+		DocNumber: f.alloc.DocNumber, DraftID: d.ID, Fields: d.Fields, FiledAt: fmtTime(now), Fonds: f.alloc.Fonds,
+		Format: ManifestFormat, ItemNo: f.alloc.ItemNo, Kind: rendered.Kind, ManifestKey: manifestKey(year, f.ID),
+		Org: f.alloc.Org, Persons: d.Persons, RecordID: f.ID,
+		RetainUntil: s.retainUntil(now, d.Retention).Format(retainLayout), Retention: d.Retention,
+		Source: SourceGenerated, Supersedes: d.Supersedes, Template: d.TemplateID, Title: rendered.Title,
+		Unit: UnitRef{Code: unit.Code, Fonds: unit.Fonds, ID: unit.ID, Name: unit.Name, Org: unit.Org}, Year: year,
+	}
+	pending, err := canonicalJSON(m)
+	if err != nil {
+		s.voidNow(ctx, f, "清单无法编码")
+		return nil, internal("manifest", err)
+	}
+	// TX2: journal the digests and the unsigned manifest before any upload.
+	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
+	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'rendered', content_sm3 = ?, content_sha256 = ?,
+			content_size = ?, pending_manifest = ?, updated_at = ? WHERE id = ? AND status = 'allocated'`,
+			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(pending), fmtTime(s.now()), f.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errors.New("filing left the allocated state")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, internal("journal", err)
+	}
+	f.Status = filingRendered
+	s.crashPoint("rendered")
+	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
+}
+
+// storeAndFinish stores the content of a rendered filing, then chains,
+// signs, stores the manifest and catalogues it. On a storage failure it
+// hands the filing to recovery (which completes or voids it) and reports
+// the failure.
+func (s *Store) storeAndFinish(ctx context.Context, f *filingRow, content []byte, mediaType, text string) (*Record, error) {
+	until := s.retainUntil(f.FiledAt, f.alloc.Retention)
+	ver, err := s.putLocked(ctx, s.bucket, f.ContentKey, content, mediaType, until)
+	if err != nil {
+		s.log.Error("storing content failed; recovering the filing", "record", f.ID, "err", err)
+		s.recoverAfterFailure(f.ID)
+		return nil, internal("store content", err)
+	}
+	s.crashPoint("content_stored")
+	rec, err := s.finish(ctx, f, ver)
+	if err != nil {
+		s.recoverAfterFailure(f.ID)
+		return nil, err
+	}
+	s.afterFiled(ctx, rec, text)
+	return rec, nil
+}
+
+// recoverAfterFailure gives an interrupted filing of this process one
+// recovery attempt right away (with a fresh context: the caller's may be
+// what failed). If storage is still down it stays pending for Recover.
+func (s *Store) recoverAfterFailure(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.recoverOne(ctx, id); err != nil {
+		s.log.Warn("filing left for a later Recover", "record", id, "err", err)
+	}
+}
+
+// finish chains and signs a filing whose content is stored (as version
+// contentVersion), stores the manifest and commits the catalog row.
+func (s *Store) finish(ctx context.Context, f *filingRow, contentVersion string) (*Record, error) {
+	if f.Status == filingRendered {
+		if err := s.chainAndSign(ctx, f, contentVersion); err != nil {
+			return nil, internal("sign", err)
+		}
+		s.crashPoint("signed")
+	}
+	return s.finishSigned(ctx, f)
+}
+
+// chainAndSign is TX3: read the chain head, complete and sign the manifest,
+// advance the head and journal the signed bytes — all in one serialised
+// write transaction, so chain order is signing order and has no forks.
+func (s *Store) chainAndSign(ctx context.Context, f *filingRow, contentVersion string) error {
+	return s.cat.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM filings WHERE id = ?`, f.ID).Scan(&status); err != nil {
+			return err
+		}
+		if status != filingRendered {
+			return fmt.Errorf("filing %s is %s, not rendered", f.ID, status)
+		}
+		var seq int64
+		var prev string
+		err := tx.QueryRowContext(ctx, `SELECT seq, manifest_sm3 FROM chain_head WHERE id = 1`).Scan(&seq, &prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			seq, prev = 0, ""
+		} else if err != nil {
+			return err
+		}
+		m, err := decodePending(f.Pending)
+		if err != nil {
+			return err
+		}
+		m.Content.VersionID = contentVersion
+		m.ChainSeq = seq + 1
+		m.PrevManifestSM3 = prev
+		b, err := s.sealManifest(m)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chain_head (id, seq, manifest_sm3, record_id) VALUES (1, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, manifest_sm3 = excluded.manifest_sm3, record_id = excluded.record_id`,
+			m.ChainSeq, sm3Hex(b), f.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'signed', content_version = ?, manifest = ?, chain_seq = ?,
+			updated_at = ? WHERE id = ? AND status = 'rendered'`, contentVersion, string(b), m.ChainSeq, fmtTime(s.now()), f.ID); err != nil {
+			return err
+		}
+		f.Status, f.ContentVersion, f.Manifest, f.ChainSeq = filingSigned, contentVersion, b, m.ChainSeq
+		return nil
+	})
+}
+
+func decodePending(b []byte) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("pending manifest: %w", err)
+	}
+	return &m, nil
+}
+
+// finishSigned stores the signed manifest (unless a stored version already
+// holds exactly these bytes) and commits the catalog row (TX4).
+func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error) {
+	m, err := ParseManifest(f.Manifest)
+	if err != nil {
+		return nil, internal("manifest", err)
+	}
+	ver, err := s.storeManifest(ctx, m, f.Manifest)
+	if err != nil {
+		return nil, internal("store manifest", err)
+	}
+	s.crashPoint("manifest_stored")
+	rec := recordFromManifest(m, ver, sm3Hex(f.Manifest))
+	actor := &User{ID: m.Author.ID, Name: m.Author.Name}
+	if m.Approver != nil {
+		actor = &User{ID: m.Approver.ID, Name: m.Approver.Name}
+	}
+	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', manifest_version = ?, updated_at = ?
+			WHERE id = ? AND status = 'signed'`, ver, fmtTime(s.now()), f.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("filing %s is no longer signed", f.ID)
+		}
+		if err := insertRecord(ctx, tx, rec); err != nil {
+			return err
+		}
+		if f.DraftID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filed', record_id = ?, revision = revision + 1,
+				updated_at = ? WHERE id = ?`, f.ID, fmtTime(s.now()), f.DraftID); err != nil {
+				return err
+			}
+		}
+		action := "record.file"
+		if m.Source == SourceImported {
+			action = "record.import"
+		}
+		return s.audit(ctx, tx, actor, action, f.ID, f.DraftID, strings.TrimSpace(m.DocNumber+" "+m.ArchiveCode))
+	})
+	if err != nil {
+		return nil, internal("catalogue", err)
+	}
+	f.Status, f.ManifestVersion = filingFiled, ver
+	s.crashPoint("catalogued")
+	return rec, nil
+}
+
+func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte) (string, error) {
+	if ver, ok, err := s.findVersion(ctx, m.ManifestKey, b); err != nil || ok {
+		return ver, err
+	}
+	until := s.retainUntil(parseTime(m.FiledAt), m.Retention)
+	ver, err := s.putLocked(ctx, s.bucket, m.ManifestKey, b, "application/json", until)
+	if err != nil && isPreconditionFailed(err) {
+		// Someone (a concurrent recovery) stored it meanwhile.
+		if ver, ok, ferr := s.findVersion(ctx, m.ManifestKey, b); ferr == nil && ok {
+			return ver, nil
+		}
+	}
+	return ver, err
+}
+
+// findVersion returns the oldest stored version of key whose bytes equal b.
+func (s *Store) findVersion(ctx context.Context, key string, b []byte) (string, bool, error) {
+	vs, err := s.objectVersions(ctx, s.bucket, key)
+	if err != nil {
+		return "", false, err
+	}
+	for _, v := range vs {
+		if v.Size != int64(len(b)) {
+			continue
+		}
+		got, err := s.getObject(ctx, s.bucket, key, v.VersionID)
+		if err != nil {
+			return "", false, err
+		}
+		if bytes.Equal(got, b) {
+			return v.VersionID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// afterFiled runs the indexing hook; its failure never unfiles a record.
+func (s *Store) afterFiled(ctx context.Context, rec *Record, text string) {
+	if s.opts.OnFiled == nil {
+		return
+	}
+	if err := s.opts.OnFiled(ctx, rec, text); err != nil {
+		s.log.Error("OnFiled hook failed; the record is filed and will be found by ListRecordsSince", "record", rec.ID, "err", err)
+	}
+}
+
+// checkPlanRule enforces the seed rule: an inquiry letter (or talk record)
+// must cite in field plan_record_id a filed talk-plan record of its unit.
+func (s *Store) checkPlanRule(ctx context.Context, d *Draft) error {
+	if !planRequired[d.TemplateID] {
+		return nil
+	}
+	ref, _ := d.Fields["plan_record_id"].(string)
+	ref = strings.TrimSpace(ref)
+	refuse := func(why string) error {
+		e := conflict("plan_required", "谈话函询须先有已签发归档的本单位谈话方案："+why)
+		e.Field = "plan_record_id"
+		return e
+	}
+	if ref == "" {
+		return refuse("请在「谈话方案档案编号」(plan_record_id) 中填写谈话方案的档案编号")
+	}
+	plan, err := s.loadRecord(ctx, s.cat.r, ref)
+	if errors.Is(err, ErrNotFound) {
+		return refuse("未找到编号为 " + ref + " 的已归档谈话方案")
+	}
+	if err != nil {
+		return err
+	}
+	if plan.TemplateID != PlanTemplateID {
+		return refuse("编号 " + ref + " 的档案不是谈话方案")
+	}
+	if plan.UnitID != d.UnitID {
+		return refuse("编号 " + ref + " 的谈话方案不属于本单位")
+	}
+	return nil
+}
+
+// crashHook, when set (by tests only), is called at each named point of the
+// filing sequence; the crash tests use it to SIGKILL the process there.
+var crashHook func(point string)
+
+func (s *Store) crashPoint(point string) {
+	if crashHook != nil {
+		crashHook(point)
+	}
+}

@@ -1,0 +1,12 @@
+-- Audit events are append-only. SQLite trigger syntax (not portable: in
+-- PostgreSQL use a BEFORE UPDATE OR DELETE trigger function that raises, or
+-- REVOKE UPDATE, DELETE from the application role).
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;

@@ -1,0 +1,125 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+)
+
+// Object keys. Records live under records/<year>/, void markers (numbers
+// handed out but never filed, 作废) under voids/<year>/.
+func contentKey(year int, id, ext string) string { return fmt.Sprintf("records/%d/%s%s", year, id, ext) }
+func manifestKey(year int, id string) string  { return fmt.Sprintf("records/%d/%s.json", year, id) }
+func voidKey(year int, id string) string      { return fmt.Sprintf("voids/%d/%s.json", year, id) }
+
+// maxObjectRead bounds what we read back from the bucket.
+const maxObjectRead = 256 << 20
+
+func (s *Store) ensureBucket(ctx context.Context) error {
+	ok, err := s.s3.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("archive: bucket %s: %w", s.bucket, err)
+	}
+	if !ok {
+		err := s.s3.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{ObjectLocking: true})
+		if err != nil {
+			code := minio.ToErrorResponse(err).Code
+			if code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+				return fmt.Errorf("archive: creating bucket %s: %w", s.bucket, err)
+			}
+		}
+	}
+	enabled, _, _, _, err := s.s3.GetObjectLockConfig(ctx, s.bucket)
+	if err != nil || enabled != "Enabled" {
+		return fmt.Errorf("archive: bucket %s has no object lock (it must be created with object locking; existing buckets cannot be converted): %v", s.bucket, err)
+	}
+	return nil
+}
+
+// putLocked stores data under key with COMPLIANCE retention until until and
+// returns the new version id. If-None-Match: * makes a second write to a key
+// that already has a current version fail instead of stacking a version.
+func (s *Store) putLocked(ctx context.Context, bucket, key string, data []byte, contentType string, until time.Time) (string, error) {
+	opts := minio.PutObjectOptions{
+		ContentType:      contentType,
+		Mode:             minio.Compliance,
+		RetainUntilDate:  until.UTC(),
+		DisableMultipart: true,
+		SendContentMd5:   true,
+	}
+	opts.SetMatchETagExcept("*")
+	info, err := s.s3.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil {
+		return "", err
+	}
+	if info.VersionID == "" {
+		return "", fmt.Errorf("put %s: no version id (is versioning on?)", key)
+	}
+	return info.VersionID, nil
+}
+
+// objectVersions lists the versions of exactly key, oldest first, without
+// delete markers.
+func (s *Store) objectVersions(ctx context.Context, bucket, key string) ([]minio.ObjectInfo, error) {
+	var out []minio.ObjectInfo
+	for oi := range s.s3.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true, Recursive: true}) {
+		if oi.Err != nil {
+			return nil, oi.Err
+		}
+		if oi.Key != key || oi.IsDeleteMarker {
+			continue
+		}
+		out = append(out, oi)
+	}
+	// S3 lists a key's versions newest first; keep that order reversed,
+	// falling back on the modification time.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LastModified.Before(out[j].LastModified) })
+	return out, nil
+}
+
+// getObject reads one version (or the current one for versionID "").
+func (s *Store) getObject(ctx context.Context, bucket, key, versionID string) ([]byte, error) {
+	obj, err := s.s3.GetObject(ctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	b, err := io.ReadAll(io.LimitReader(obj, maxObjectRead+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxObjectRead {
+		return nil, fmt.Errorf("object %s is larger than %d bytes", key, maxObjectRead)
+	}
+	return b, nil
+}
+
+// isNoSuchObject reports an S3 "does not exist" answer (as opposed to a
+// failure to ask).
+func isNoSuchObject(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch minio.ToErrorResponse(err).Code {
+	case "NoSuchKey", "NoSuchVersion", "NoSuchBucket", "InvalidArgument":
+		return true
+	}
+	return false
+}
+
+func isPreconditionFailed(err error) bool {
+	var er minio.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Code == "PreconditionFailed" || er.StatusCode == 412
+	}
+	return minio.ToErrorResponse(err).Code == "PreconditionFailed"
+}

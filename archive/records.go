@@ -1,0 +1,391 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Record is a filed record as the catalog holds it: the manifest's metadata
+// plus the manifest's own version id and digest. It never changes.
+type Record struct {
+	ID             string         `json:"id"`
+	Source         string         `json:"source"` // generated | imported
+	DraftID        string         `json:"draft_id,omitempty"`
+	TemplateID     string         `json:"template,omitempty"`
+	Title          string         `json:"title"`
+	Kind           string         `json:"kind"`                 // 文种
+	DocNumber      string         `json:"doc_number,omitempty"` // 文号
+	ArchiveCode    string         `json:"archive_code"`         // 档号
+	Fonds          string         `json:"fonds"`
+	Year           int            `json:"year"`
+	Retention      Retention      `json:"retention"`
+	Org            string         `json:"org"`
+	ItemNo         int            `json:"item_no"` // 件号
+	UnitID         int64          `json:"unit_id"`
+	UnitName       string         `json:"unit_name"`
+	UnitCode       string         `json:"unit_code"`
+	Classification string         `json:"classification"`
+	CaseNo         string         `json:"case_no"`
+	Persons        []string       `json:"persons"`
+	Fields         map[string]any `json:"fields"`
+	AuthorID       int64          `json:"author_id"`
+	AuthorName     string         `json:"author_name"`
+	ApproverID     int64          `json:"approver_id,omitempty"`
+	ApproverName   string         `json:"approver_name,omitempty"`
+	FiledAt        time.Time      `json:"filed_at"`
+	RetainUntil    time.Time      `json:"retain_until"`
+	// Storage and fixity. Object keys stay inside the server.
+	ContentKey      string `json:"-"`
+	ContentVersion  string `json:"content_version"`
+	ContentSize     int64  `json:"content_size"`
+	MediaType       string `json:"media_type"`
+	OriginalName    string `json:"original_name,omitempty"`
+	SM3             string `json:"sm3"`
+	SHA256          string `json:"sha256"`
+	ManifestKey     string `json:"-"`
+	ManifestVersion string `json:"manifest_version"`
+	ManifestSM3     string `json:"manifest_sm3"`
+	ChainSeq        int64  `json:"chain_seq"`
+	PrevManifestSM3 string `json:"prev_manifest_sm3"`
+	SignerKeyID     string `json:"signer_key_id"`
+	Supersedes      string `json:"supersedes,omitempty"` // the record this one corrects (更正)
+}
+
+// FileName is a download name for the content: 档号 + title + extension.
+func (r *Record) FileName() string {
+	ext := ".docx"
+	if strings.HasPrefix(r.MediaType, "text/plain") {
+		ext = ".txt"
+	}
+	name := r.ArchiveCode + " " + r.Title
+	name = strings.Map(func(c rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, c) || c < 0x20 {
+			return '_'
+		}
+		return c
+	}, name)
+	return name + ext
+}
+
+// recordFromManifest is the one mapping from a manifest to a catalog row,
+// used when filing and when rebuilding, so both give the same row.
+func recordFromManifest(m *Manifest, manifestVersion, manifestSM3 string) *Record {
+	r := &Record{
+		ID: m.RecordID, Source: m.Source, DraftID: m.DraftID, TemplateID: m.Template, Title: m.Title, Kind: m.Kind,
+		DocNumber: m.DocNumber, ArchiveCode: m.ArchiveCode, Fonds: m.Fonds, Year: m.Year, Retention: m.Retention,
+		Org: m.Org, ItemNo: m.ItemNo, UnitID: m.Unit.ID, UnitName: m.Unit.Name, UnitCode: m.Unit.Code,
+		Classification: m.Classification, CaseNo: m.CaseNo, Persons: m.Persons, Fields: m.Fields,
+		AuthorID: m.Author.ID, AuthorName: m.Author.Name,
+		FiledAt: parseTime(m.FiledAt), RetainUntil: parseRetain(m.RetainUntil),
+		ContentKey: m.Content.Key, ContentVersion: m.Content.VersionID, ContentSize: m.Content.Size,
+		MediaType: m.Content.MediaType, OriginalName: m.Content.OriginalName, SM3: m.Content.SM3, SHA256: m.Content.SHA256,
+		ManifestKey: m.ManifestKey, ManifestVersion: manifestVersion, ManifestSM3: manifestSM3,
+		ChainSeq: m.ChainSeq, PrevManifestSM3: m.PrevManifestSM3, SignerKeyID: m.SignerKeyID, Supersedes: m.Supersedes,
+	}
+	if m.Approver != nil {
+		r.ApproverID, r.ApproverName = m.Approver.ID, m.Approver.Name
+	}
+	return r
+}
+
+const retainLayout = "2006-01-02T15:04:05Z"
+
+func parseRetain(s string) time.Time {
+	t, _ := time.Parse(retainLayout, s)
+	return t
+}
+
+func insertRecord(ctx context.Context, tx *sql.Tx, r *Record) error {
+	persons, err := json.Marshal(nonNilStrings(r.Persons))
+	if err != nil {
+		return err
+	}
+	fields, err := canonicalJSON(nonNilMap(r.Fields))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO records (id, source, draft_id, template_id, title, kind, doc_number, archive_code,
+			fonds, year, retention, org, item_no, unit_id, unit_name, unit_code, classification, case_no, persons, fields,
+			author_id, author_name, approver_id, approver_name, filed_at, retain_until, content_key, content_version,
+			content_size, media_type, original_name, sm3, sha256, manifest_key, manifest_version, manifest_sm3, chain_seq,
+			prev_manifest_sm3, signer_key_id, supersedes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Source, nullString(r.DraftID), r.TemplateID, r.Title, r.Kind, nullString(r.DocNumber), r.ArchiveCode,
+		r.Fonds, r.Year, string(r.Retention), r.Org, r.ItemNo, r.UnitID, r.UnitName, r.UnitCode, r.Classification, r.CaseNo,
+		string(persons), string(fields), r.AuthorID, r.AuthorName, nullInt(r.ApproverID), r.ApproverName,
+		fmtTime(r.FiledAt), r.RetainUntil.UTC().Format(retainLayout), r.ContentKey, r.ContentVersion, r.ContentSize,
+		r.MediaType, r.OriginalName, r.SM3, r.SHA256, r.ManifestKey, r.ManifestVersion, r.ManifestSM3, r.ChainSeq,
+		r.PrevManifestSM3, r.SignerKeyID, nullString(r.Supersedes))
+	return err
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+const recordCols = `id, source, draft_id, template_id, title, kind, doc_number, archive_code, fonds, year, retention, org,
+	item_no, unit_id, unit_name, unit_code, classification, case_no, persons, fields, author_id, author_name, approver_id,
+	approver_name, filed_at, retain_until, content_key, content_version, content_size, media_type, original_name, sm3,
+	sha256, manifest_key, manifest_version, manifest_sm3, chain_seq, prev_manifest_sm3, signer_key_id, supersedes`
+
+func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
+	var r Record
+	var draft, doc, sup sql.NullString
+	var approver sql.NullInt64
+	var ret, persons, fields, filed, retain string
+	err := row.Scan(&r.ID, &r.Source, &draft, &r.TemplateID, &r.Title, &r.Kind, &doc, &r.ArchiveCode, &r.Fonds, &r.Year,
+		&ret, &r.Org, &r.ItemNo, &r.UnitID, &r.UnitName, &r.UnitCode, &r.Classification, &r.CaseNo, &persons, &fields,
+		&r.AuthorID, &r.AuthorName, &approver, &r.ApproverName, &filed, &retain, &r.ContentKey, &r.ContentVersion,
+		&r.ContentSize, &r.MediaType, &r.OriginalName, &r.SM3, &r.SHA256, &r.ManifestKey, &r.ManifestVersion,
+		&r.ManifestSM3, &r.ChainSeq, &r.PrevManifestSM3, &r.SignerKeyID, &sup)
+	if err != nil {
+		return nil, err
+	}
+	r.DraftID, r.DocNumber, r.Supersedes, r.ApproverID = draft.String, doc.String, sup.String, approver.Int64
+	r.Retention, r.FiledAt, r.RetainUntil = Retention(ret), parseTime(filed), parseRetain(retain)
+	if err := json.Unmarshal([]byte(persons), &r.Persons); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(strings.NewReader(fields))
+	dec.UseNumber()
+	if err := dec.Decode(&r.Fields); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+type queryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+func (s *Store) loadRecord(ctx context.Context, q queryRower, id string) (*Record, error) {
+	if !validID(id) {
+		return nil, notFound("档案")
+	}
+	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+` FROM records WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("档案")
+	}
+	if err != nil {
+		return nil, internal("get record", err)
+	}
+	return r, nil
+}
+
+// GetRecord returns a record's metadata. Records of other units or above
+// the caller's clearance are reported as not found.
+func (s *Store) GetRecord(ctx context.Context, u *User, id string) (*Record, error) {
+	if err := requireUser(u); err != nil {
+		return nil, err
+	}
+	r, err := s.loadRecord(ctx, s.cat.r, id)
+	if err != nil {
+		return nil, err
+	}
+	if !CanRead(u, r.UnitID, r.Classification) {
+		return nil, notFound("档案")
+	}
+	return r, nil
+}
+
+// Content is a record's stored bytes, exactly as filed.
+type Content struct {
+	Data      []byte
+	MediaType string
+	FileName  string // suggested download name
+	VersionID string
+	SM3       string // of Data, recomputed on read
+	SHA256    string // of Data, recomputed on read
+	Intact    bool   // both digests equal the manifest's
+}
+
+// RecordContent reads the exact stored bytes of the filed version and
+// re-digests them. The read is audited (利用). A mismatch is reported in
+// Intact, not hidden: the caller decides whether to serve the bytes.
+func (s *Store) RecordContent(ctx context.Context, u *User, id string) (*Content, error) {
+	r, err := s.GetRecord(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
+	if err != nil {
+		if isNoSuchObject(err) {
+			return nil, conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
+		}
+		return nil, internal("read content", err)
+	}
+	c := &Content{Data: b, MediaType: r.MediaType, FileName: r.FileName(), VersionID: r.ContentVersion,
+		SM3: sm3Hex(b), SHA256: sha256Hex(b)}
+	c.Intact = c.SM3 == r.SM3 && c.SHA256 == r.SHA256
+	if err := s.auditNow(ctx, u, "record.read", r.ID, "", "下载正文"); err != nil {
+		return nil, internal("audit", err)
+	}
+	return c, nil
+}
+
+// RecordFilter selects records for ListRecords.
+type RecordFilter struct {
+	Year       int    // 0: any
+	TemplateID string // "": any
+	Limit      int    // default 100, at most 1000
+	Offset     int
+}
+
+// ListRecords lists the records of the caller's unit that it may read,
+// newest first. (Full-text search is the search package's job.)
+func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Record, error) {
+	if err := requireUser(u); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + recordCols + ` FROM records WHERE 1 = 1`
+	var args []any
+	if !u.IsOperator() {
+		q += ` AND unit_id = ?`
+		args = append(args, u.UnitID)
+	}
+	if f.Year != 0 {
+		q += ` AND year = ?`
+		args = append(args, f.Year)
+	}
+	if f.TemplateID != "" {
+		q += ` AND template_id = ?`
+		args = append(args, f.TemplateID)
+	}
+	q += ` ORDER BY chain_seq DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, f.Offset)
+	recs, err := s.queryRecords(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		if CanRead(u, r.UnitID, r.Classification) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) queryRecords(ctx context.Context, q string, args ...any) ([]*Record, error) {
+	rows, err := s.cat.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, internal("list records", err)
+	}
+	defer rows.Close()
+	var out []*Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, internal("list records", err)
+		}
+		out = append(out, r)
+	}
+	return out, internal("list records", rows.Err())
+}
+
+// ListRecordsSince returns up to limit records with ChainSeq > afterSeq in
+// chain order. It is for the search indexer (no caller identity, no
+// filtering): at start it asks for everything after the last sequence it
+// indexed, so a record catalogued while OnFiled did not run is indexed too.
+func (s *Store) ListRecordsSince(ctx context.Context, afterSeq int64, limit int) ([]*Record, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	return s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?`, afterSeq, limit)
+}
+
+// RecordText returns the plain text of a record's stored content (the
+// .docx's text, or the .txt itself), for indexing. No caller identity: it
+// is for the indexer, not for users.
+func (s *Store) RecordText(ctx context.Context, id string) (string, error) {
+	r, err := s.loadRecord(ctx, s.cat.r, id)
+	if err != nil {
+		return "", err
+	}
+	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
+	if err != nil {
+		return "", internal("read content", err)
+	}
+	return contentText(b, r.MediaType)
+}
+
+// Corrections links a record with its corrections (更正), both ways.
+type Corrections struct {
+	Supersedes string   `json:"supersedes,omitempty"` // the record this one corrects
+	Records    []string `json:"records"`              // filed records that correct this one
+	Drafts     []string `json:"drafts"`               // open drafts that correct this one (readable by the caller)
+}
+
+// Supersede opens a new draft in the caller's unit that corrects the filed
+// record id (更正): same template, fields, persons, case, classification and
+// retention, linked by Draft.Supersedes. The record itself never changes.
+func (s *Store) Supersede(ctx context.Context, u *User, id string) (*Draft, error) {
+	if err := requireRole(u, RoleClerk, RoleApprover); err != nil {
+		return nil, err
+	}
+	r, err := s.GetRecord(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Source != SourceGenerated || r.TemplateID == "" {
+		return nil, conflict("not_correctable", "导入的档案没有模板，不能据此起草更正；请新建草稿")
+	}
+	in := DraftInput{TemplateID: r.TemplateID, Fields: r.Fields, CaseNo: r.CaseNo, Persons: r.Persons,
+		Classification: r.Classification, Retention: r.Retention}
+	if err := in.normalise(); err != nil {
+		return nil, err
+	}
+	// json.Number values from the catalog go back as plain JSON values.
+	b, _ := json.Marshal(in.Fields)
+	in.Fields = nil
+	_ = json.Unmarshal(b, &in.Fields)
+	return s.insertDraft(ctx, u, in, r.ID)
+}
+
+// Corrections returns what corrects record id and what it corrects.
+func (s *Store) Corrections(ctx context.Context, u *User, id string) (*Corrections, error) {
+	r, err := s.GetRecord(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	c := &Corrections{Supersedes: r.Supersedes, Records: []string{}, Drafts: []string{}}
+	recs, err := s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE supersedes = ? ORDER BY chain_seq`, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range recs {
+		c.Records = append(c.Records, x.ID)
+	}
+	rows, err := s.cat.r.QueryContext(ctx, `SELECT `+draftCols+` FROM drafts WHERE supersedes = ? AND status <> 'filed' ORDER BY created_at`, r.ID)
+	if err != nil {
+		return nil, internal("corrections", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDraft(rows)
+		if err != nil {
+			return nil, internal("corrections", err)
+		}
+		if CanRead(u, d.UnitID, d.Classification) {
+			c.Drafts = append(c.Drafts, d.ID)
+		}
+	}
+	return c, internal("corrections", rows.Err())
+}

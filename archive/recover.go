@@ -1,0 +1,359 @@
+package archive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// RecoverStats counts what Recover did.
+type RecoverStats struct {
+	Completed int // interrupted filings completed (objects found and verified, or manifest re-stored)
+	Voided    int // filings whose content never reached the bucket: numbers void, drafts back to draft
+	Pending   int // left alone: owned by a live process, or storage unreachable
+}
+
+// Recover finishes what crashed processes left half done. For every filing
+// in the journal that is not filed or void and whose owner is dead (its
+// instance lock is free; in this process, not in progress):
+//
+//   - allocated (numbers taken, nothing stored): void the numbers;
+//   - rendered (digests journaled, content maybe stored): if a stored
+//     version of the content key has exactly the journaled SM3, chain, sign,
+//     store the manifest and catalogue it; if no version exists, void; if
+//     only different bytes exist, void and say so;
+//   - signed (manifest journaled, maybe stored): store the manifest if no
+//     version holds these bytes, then catalogue. A signed filing is never
+//     voided — it holds a place in the chain.
+//
+// Voiding writes a signed marker voids/<year>/<id>.json to the bucket first
+// (so a rebuilt catalog knows the number was used), then marks the filing
+// void, lists its numbers in void_numbers and returns the draft to draft
+// (approver cleared) so it can be approved again under new numbers.
+// Storage errors leave a filing pending for the next Recover.
+func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
+	s.recoverMu.Lock()
+	defer s.recoverMu.Unlock()
+	var st RecoverStats
+	rows, err := s.cat.r.QueryContext(ctx, `SELECT id, owner FROM filings
+		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq, created_at`)
+	if err != nil {
+		return st, internal("recover", err)
+	}
+	type item struct{ id, owner string }
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.owner); err != nil {
+			rows.Close()
+			return st, internal("recover", err)
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, internal("recover", err)
+	}
+
+	locks := map[string]*os.File{}
+	alive := map[string]bool{}
+	defer func() {
+		for owner, f := range locks {
+			var n int
+			_ = s.cat.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM filings
+				WHERE owner = ? AND status IN ('allocated', 'rendered', 'signed')`, owner).Scan(&n)
+			if n == 0 {
+				os.Remove(f.Name())
+			}
+			f.Close()
+		}
+	}()
+	var errs []error
+	for _, it := range items {
+		if it.owner == s.instance {
+			if s.isActive(it.id) {
+				st.Pending++
+				continue
+			}
+		} else if _, held := locks[it.owner]; !held {
+			if alive[it.owner] {
+				st.Pending++
+				continue
+			}
+			f, ok, err := s.lockOwner(it.owner)
+			if err != nil {
+				errs = append(errs, err)
+				st.Pending++
+				continue
+			}
+			if !ok {
+				alive[it.owner] = true
+				st.Pending++
+				continue
+			}
+			locks[it.owner] = f
+		}
+		outcome, err := s.recoverOne(ctx, it.id)
+		switch {
+		case err != nil:
+			st.Pending++
+			errs = append(errs, fmt.Errorf("filing %s: %w", it.id, err))
+		case outcome == filingFiled:
+			st.Completed++
+		case outcome == filingVoid:
+			st.Voided++
+		}
+	}
+	if len(errs) > 0 {
+		return st, internal("recover", errors.Join(errs...))
+	}
+	return st, nil
+}
+
+// recoverOne drives one filing to filed or void, as described at Recover.
+// It returns the final state ("" if it was already final).
+func (s *Store) recoverOne(ctx context.Context, id string) (string, error) {
+	f, err := s.loadFiling(ctx, s.cat.r, id)
+	if err != nil {
+		return "", err
+	}
+	switch f.Status {
+	case filingAllocated:
+		return filingVoid, s.voidFiling(ctx, f, "归档中断：编号已分配，正文尚未生成")
+	case filingRendered:
+		vs, err := s.objectVersions(ctx, s.bucket, f.ContentKey)
+		if err != nil {
+			return "", err
+		}
+		for _, v := range vs {
+			b, err := s.getObject(ctx, s.bucket, f.ContentKey, v.VersionID)
+			if err != nil {
+				return "", err
+			}
+			if sm3Hex(b) == f.ContentSM3 && sha256Hex(b) == f.ContentSHA256 {
+				rec, err := s.finish(ctx, f, v.VersionID)
+				if err != nil {
+					return "", err
+				}
+				s.indexRecovered(ctx, rec)
+				return filingFiled, nil
+			}
+		}
+		reason := "归档中断：正文未写入存储"
+		if len(vs) > 0 {
+			reason = "归档中断：存储中的正文与日志摘要不符"
+		}
+		return filingVoid, s.voidFiling(ctx, f, reason)
+	case filingSigned:
+		rec, err := s.finishSigned(ctx, f)
+		if err != nil {
+			return "", err
+		}
+		s.indexRecovered(ctx, rec)
+		return filingFiled, nil
+	}
+	return "", nil
+}
+
+func (s *Store) indexRecovered(ctx context.Context, rec *Record) {
+	if s.opts.OnFiled == nil {
+		return
+	}
+	text, err := s.RecordText(ctx, rec.ID)
+	if err != nil {
+		s.log.Error("text of recovered record", "record", rec.ID, "err", err)
+		return
+	}
+	s.afterFiled(ctx, rec, text)
+}
+
+// voidNow voids a filing of this process after a failure that happened
+// before anything was stored (a render error). If the bucket cannot take
+// the marker, Recover retries later.
+func (s *Store) voidNow(ctx context.Context, f *filingRow, reason string) {
+	if err := s.voidFiling(context.WithoutCancel(ctx), f, reason); err != nil {
+		s.log.Error("voiding filing failed; left for Recover", "record", f.ID, "err", err)
+	}
+}
+
+// VoidMarkerFormat identifies void markers.
+const VoidMarkerFormat = "wenshu-void/1"
+
+// VoidMarker is voids/<year>/<filing-id>.json: a signed statement that the
+// numbers it lists were handed out and never filed (作废). Keys are in
+// sorted order and the signature covers the canonical bytes with
+// "signature" empty, as for manifests.
+type VoidMarker struct {
+	ArchiveCode  string    `json:"archive_code"`
+	DocAgency    string    `json:"doc_agency"`
+	DocNumber    string    `json:"doc_number"`
+	DocSeq       int       `json:"doc_seq"`
+	DraftID      string    `json:"draft_id"`
+	FilingID     string    `json:"filing_id"`
+	Fonds        string    `json:"fonds"`
+	Format       string    `json:"format"`
+	ItemNo       int       `json:"item_no"`
+	Org          string    `json:"org"`
+	Reason       string    `json:"reason"`
+	Retention    Retention `json:"retention"`
+	Signature    string    `json:"signature"`
+	SignatureAlg string    `json:"signature_alg"`
+	SignerKeyID  string    `json:"signer_key_id"`
+	Source       string    `json:"source"`
+	VoidedAt     string    `json:"voided_at"`
+	Year         int       `json:"year"`
+}
+
+func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) error {
+	now := s.now()
+	vm := &VoidMarker{
+		ArchiveCode: f.alloc.ArchiveCode, DocAgency: f.alloc.DocAgency, DocNumber: f.alloc.DocNumber, DocSeq: f.alloc.DocSeq,
+		DraftID: f.DraftID, FilingID: f.ID, Fonds: f.alloc.Fonds, Format: VoidMarkerFormat, ItemNo: f.alloc.ItemNo,
+		Org: f.alloc.Org, Reason: reason, Retention: f.alloc.Retention, SignatureAlg: SignatureAlgorithm,
+		SignerKeyID: s.keys.id, Source: f.Source, VoidedAt: fmtTime(now), Year: f.alloc.Year,
+	}
+	key := voidKey(f.alloc.Year, f.ID)
+	vs, err := s.objectVersions(ctx, s.bucket, key)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		msg, err := canonicalJSON(vm)
+		if err != nil {
+			return err
+		}
+		sig, err := s.keys.sign(msg)
+		if err != nil {
+			return err
+		}
+		vm.Signature = base64.StdEncoding.EncodeToString(sig)
+		b, err := canonicalJSON(vm)
+		if err != nil {
+			return err
+		}
+		if _, err := s.putLocked(ctx, s.bucket, key, b, "application/json", s.retainUntil(now, f.alloc.Retention)); err != nil && !isPreconditionFailed(err) {
+			return err
+		}
+	} else if b, err := s.getObject(ctx, s.bucket, key, vs[0].VersionID); err == nil {
+		// A marker from an earlier, interrupted void: keep its wording and time.
+		if old, err := parseVoidMarker(b); err == nil {
+			vm = old
+		}
+	} else {
+		return err
+	}
+	s.crashPoint("void_marker_stored")
+	return s.cat.tx(ctx, func(tx *sql.Tx) error {
+		// An imported record's 文号 is not ours: free it so the import
+		// can be retried. Our own numbers stay taken for ever.
+		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'void', void_reason = ?, updated_at = ?,
+			doc_number = CASE WHEN source = 'imported' THEN NULL ELSE doc_number END
+			WHERE id = ? AND status IN ('allocated', 'rendered')`, vm.Reason, fmtTime(now), f.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("filing %s can no longer be voided", f.ID)
+		}
+		if err := insertVoidNumbers(ctx, tx, vm); err != nil {
+			return err
+		}
+		if f.DraftID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'draft', approver_id = NULL, revision = revision + 1,
+				updated_at = ? WHERE id = ? AND status = 'filing'`, fmtTime(now), f.DraftID); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, nil, "filing.void", "", f.DraftID, fmt.Sprintf("%s %s 作废：%s", f.alloc.DocNumber, f.alloc.ArchiveCode, vm.Reason))
+	})
+}
+
+func insertVoidNumbers(ctx context.Context, tx *sql.Tx, vm *VoidMarker) error {
+	ins := func(kind, number string) error {
+		if number == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO void_numbers (filing_id, kind, number, draft_id, reason, voided_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, vm.FilingID, kind, number, nullString(vm.DraftID), vm.Reason, vm.VoidedAt)
+		return err
+	}
+	if vm.Source == SourceGenerated {
+		if err := ins("doc_number", vm.DocNumber); err != nil {
+			return err
+		}
+	}
+	return ins("archive_code", vm.ArchiveCode)
+}
+
+func parseVoidMarker(b []byte) (*VoidMarker, error) {
+	var vm VoidMarker
+	if err := decodeStrict(b, &vm); err != nil {
+		return nil, err
+	}
+	if vm.Format != VoidMarkerFormat {
+		return nil, fmt.Errorf("unknown void marker format %q", vm.Format)
+	}
+	return &vm, nil
+}
+
+// verifyVoidMarker checks a marker's canonical form and signature.
+func verifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) {
+	vm, err := parseVoidMarker(b)
+	if err != nil {
+		return nil, err
+	}
+	again, err := canonicalJSON(vm)
+	if err != nil || string(again) != string(b) {
+		return vm, errors.New("作废标记不是规范格式")
+	}
+	sig, err := base64.StdEncoding.DecodeString(vm.Signature)
+	if err != nil {
+		return vm, errors.New("作废标记签名无效")
+	}
+	c := *vm
+	c.Signature = ""
+	msg, _ := canonicalJSON(&c)
+	if vm.SignerKeyID != pub.ID || !verifySM2(pub.key, msg, sig) {
+		return vm, errors.New("作废标记签名验证失败")
+	}
+	return vm, nil
+}
+
+// VoidNumber is a number handed out and never filed (作废).
+type VoidNumber struct {
+	FilingID string    `json:"filing_id"`
+	Kind     string    `json:"kind"` // doc_number | archive_code
+	Number   string    `json:"number"`
+	DraftID  string    `json:"draft_id,omitempty"`
+	Reason   string    `json:"reason"`
+	VoidedAt time.Time `json:"voided_at"`
+}
+
+// ListVoidNumbers returns every void number, oldest first. For archivists
+// and auditors (and operators): the register that explains each gap.
+func (s *Store) ListVoidNumbers(ctx context.Context, u *User) ([]VoidNumber, error) {
+	if err := requireRole(u, RoleArchivist, RoleAuditor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	rows, err := s.cat.r.QueryContext(ctx, `SELECT filing_id, kind, number, draft_id, reason, voided_at FROM void_numbers ORDER BY id`)
+	if err != nil {
+		return nil, internal("void numbers", err)
+	}
+	defer rows.Close()
+	var out []VoidNumber
+	for rows.Next() {
+		var v VoidNumber
+		var draft sql.NullString
+		var at string
+		if err := rows.Scan(&v.FilingID, &v.Kind, &v.Number, &draft, &v.Reason, &at); err != nil {
+			return nil, internal("void numbers", err)
+		}
+		v.DraftID, v.VoidedAt = draft.String, parseTime(at)
+		out = append(out, v)
+	}
+	return out, internal("void numbers", rows.Err())
+}

@@ -1,0 +1,213 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"wenshu/templates"
+)
+
+// Templates is what the Store needs from the template registry
+// (*templates.Registry satisfies it): field validation that returns
+// templates.FieldErrors or templates.ErrUnknownTemplate, and rendering.
+type Templates interface {
+	Validate(templateID string, fields map[string]any) error
+	Render(req templates.RenderRequest) (*templates.Rendered, error)
+}
+
+// Options configure a Store. DataDir, S3Endpoint, the keys and Bucket are
+// required; the rest have defaults.
+type Options struct {
+	// DataDir holds catalog.db, keys/ (the SM2 key pair) and run/ (instance
+	// locks). Created if missing.
+	DataDir string
+	// S3Endpoint is host:port of MinIO (or any S3 store with object lock).
+	S3Endpoint  string
+	S3AccessKey string
+	S3SecretKey string
+	// S3Secure selects https.
+	S3Secure bool
+	// Bucket is created with object locking if it does not exist; an
+	// existing bucket without object locking is refused.
+	Bucket string
+	// PermanentRetentionYears is the lock period for 永久 (Y) records, which
+	// S3 cannot express as "forever". Default 100.
+	PermanentRetentionYears int
+	// Templates validates and renders drafts. Required for drafts and
+	// approval; Import, Verify, Rebuild and Recover of imports work without.
+	Templates Templates
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Location is the time zone of 年度 and 成文日期. Default UTC+8 (China
+	// has no daylight saving time).
+	Location *time.Location
+	// MaxImportBytes limits imported files. Default 50 MiB.
+	MaxImportBytes int64
+	// OnFiled is called after a record's catalog row is committed, with the
+	// record and its plain text (for the search index). An error is logged;
+	// the record stays filed. Records catalogued while no hook ran (a crash,
+	// a failing index) are found with ListRecordsSince.
+	OnFiled func(ctx context.Context, rec *Record, text string) error
+	// SkipRecover disables the Recover pass that New runs (tests of Recover
+	// itself use it). RecoverInterval > 0 repeats Recover in the background.
+	SkipRecover     bool
+	RecoverInterval time.Duration
+}
+
+// Store is the archive: one per process, safe for concurrent use.
+type Store struct {
+	opts     Options
+	log      *slog.Logger
+	cat      *catalog
+	s3       *minio.Client
+	bucket   string
+	keys     *keyPair
+	instance string // owner id written into filings rows
+	lockFile *os.File
+
+	activeMu sync.Mutex
+	active   map[string]bool // filings in progress in this process
+
+	recoverMu sync.Mutex
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New opens (or creates) the catalog and the signing key, connects to the
+// bucket (creating it with object locking), and, unless SkipRecover is set,
+// runs Recover for filings interrupted by an earlier crash.
+func New(ctx context.Context, opts Options) (*Store, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("archive: Options.DataDir is required")
+	}
+	if opts.S3Endpoint == "" || opts.Bucket == "" {
+		return nil, errors.New("archive: Options.S3Endpoint and Options.Bucket are required")
+	}
+	if opts.PermanentRetentionYears <= 0 {
+		opts.PermanentRetentionYears = 100
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.FixedZone("CST", 8*3600)
+	}
+	if opts.MaxImportBytes <= 0 {
+		opts.MaxImportBytes = 50 << 20
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("archive: data dir: %w", err)
+	}
+	s := &Store{
+		opts:   opts,
+		log:    opts.Logger.With("component", "archive"),
+		bucket: opts.Bucket,
+		active: map[string]bool{},
+		stop:   make(chan struct{}),
+	}
+	var err error
+	if s.instance, s.lockFile, err = lockInstance(filepath.Join(opts.DataDir, "run")); err != nil {
+		return nil, fmt.Errorf("archive: instance lock: %w", err)
+	}
+	if s.keys, err = loadOrCreateKeys(filepath.Join(opts.DataDir, "keys")); err != nil {
+		s.releaseInstance()
+		return nil, fmt.Errorf("archive: signing key: %w", err)
+	}
+	if s.cat, err = openCatalog(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
+		s.releaseInstance()
+		return nil, fmt.Errorf("archive: catalog: %w", err)
+	}
+	s.s3, err = minio.New(opts.S3Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(opts.S3AccessKey, opts.S3SecretKey, ""),
+		Secure: opts.S3Secure,
+	})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("archive: s3 client: %w", err)
+	}
+	if err := s.ensureBucket(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if !opts.SkipRecover {
+		if st, err := s.Recover(ctx); err != nil {
+			s.log.Error("recover at start", "err", err)
+		} else if st.Completed+st.Voided > 0 {
+			s.log.Warn("recovered interrupted filings", "completed", st.Completed, "voided", st.Voided, "pending", st.Pending)
+		}
+	}
+	if opts.RecoverInterval > 0 {
+		s.wg.Add(1)
+		go s.recoverLoop(opts.RecoverInterval)
+	}
+	return s, nil
+}
+
+func (s *Store) recoverLoop(every time.Duration) {
+	defer s.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), every)
+			if _, err := s.Recover(ctx); err != nil {
+				s.log.Error("background recover", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Close stops background work and closes the catalog. Filings still in
+// progress are left to Recover.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		if s.cat != nil {
+			err = s.cat.close()
+		}
+		s.releaseInstance()
+	})
+	return err
+}
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
+
+func (s *Store) now() time.Time { return s.opts.Now().UTC() }
+
+func (s *Store) setActive(id string, on bool) {
+	s.activeMu.Lock()
+	if on {
+		s.active[id] = true
+	} else {
+		delete(s.active, id)
+	}
+	s.activeMu.Unlock()
+}
+
+func (s *Store) isActive(id string) bool {
+	s.activeMu.Lock()
+	defer s.activeMu.Unlock()
+	return s.active[id]
+}
