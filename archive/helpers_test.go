@@ -7,6 +7,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -49,6 +51,9 @@ func (f fakeTemplates) Render(req templates.RenderRequest) (*templates.Rendered,
 		return nil, err
 	}
 	title, _ := req.Fields["title"].(string)
+	if strings.Contains(title, "渲染失败") && !req.Preview {
+		return nil, errors.New("fake render failure")
+	}
 	num := req.DocNumber
 	if num == "" && req.Preview {
 		num = fmt.Sprintf("〔%d〕  号", req.Date.Year())
@@ -119,6 +124,7 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	e.opts = Options{
 		DataDir: testenv.TempDataDir(t), S3Endpoint: srv.Endpoint, S3AccessKey: srv.AccessKey, S3SecretKey: srv.SecretKey,
 		Bucket: srv.Bucket(t), Templates: fakeTemplates{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mod {
 		m(&e.opts)

@@ -14,9 +14,11 @@ import (
 
 // Object keys. Records live under records/<year>/, void markers (numbers
 // handed out but never filed, 作废) under voids/<year>/.
-func contentKey(year int, id, ext string) string { return fmt.Sprintf("records/%d/%s%s", year, id, ext) }
-func manifestKey(year int, id string) string  { return fmt.Sprintf("records/%d/%s.json", year, id) }
-func voidKey(year int, id string) string      { return fmt.Sprintf("voids/%d/%s.json", year, id) }
+func contentKey(year int, id, ext string) string {
+	return fmt.Sprintf("records/%d/%s%s", year, id, ext)
+}
+func manifestKey(year int, id string) string { return fmt.Sprintf("records/%d/%s.json", year, id) }
+func voidKey(year int, id string) string     { return fmt.Sprintf("voids/%d/%s.json", year, id) }
 
 // maxObjectRead bounds what we read back from the bucket.
 const maxObjectRead = 256 << 20

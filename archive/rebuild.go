@@ -125,7 +125,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 		}
 		for _, vm := range voids {
 			f := &filingRow{ID: vm.FilingID, DraftID: vm.DraftID, Source: vm.Source, Owner: "rebuild", FiledAt: parseTime(vm.VoidedAt),
-				ContentKey: ""}
+				ContentKey: vm.ContentKey}
 			f.alloc = allocation{ArchiveCode: vm.ArchiveCode, Fonds: vm.Fonds, Year: vm.Year, Retention: vm.Retention, Org: vm.Org,
 				ItemNo: vm.ItemNo}
 			if vm.Source == SourceGenerated {

@@ -189,6 +189,7 @@ const VoidMarkerFormat = "wenshu-void/1"
 // "signature" empty, as for manifests.
 type VoidMarker struct {
 	ArchiveCode  string    `json:"archive_code"`
+	ContentKey   string    `json:"content_key"` // where the content would have been
 	DocAgency    string    `json:"doc_agency"`
 	DocNumber    string    `json:"doc_number"`
 	DocSeq       int       `json:"doc_seq"`
@@ -211,7 +212,7 @@ type VoidMarker struct {
 func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) error {
 	now := s.now()
 	vm := &VoidMarker{
-		ArchiveCode: f.alloc.ArchiveCode, DocAgency: f.alloc.DocAgency, DocNumber: f.alloc.DocNumber, DocSeq: f.alloc.DocSeq,
+		ArchiveCode: f.alloc.ArchiveCode, ContentKey: f.ContentKey, DocAgency: f.alloc.DocAgency, DocNumber: f.alloc.DocNumber, DocSeq: f.alloc.DocSeq,
 		DraftID: f.DraftID, FilingID: f.ID, Fonds: f.alloc.Fonds, Format: VoidMarkerFormat, ItemNo: f.alloc.ItemNo,
 		Org: f.alloc.Org, Reason: reason, Retention: f.alloc.Retention, SignatureAlg: SignatureAlgorithm,
 		SignerKeyID: s.keys.id, Source: f.Source, VoidedAt: fmtTime(now), Year: f.alloc.Year,
