@@ -397,26 +397,23 @@ func titleLines(title string, perLine int) []string {
 	for n > 1 && len(rs) > 0 {
 		remaining := textUnits(string(rs))
 		target := (remaining + n - 1) / n // units on this line, rounded up
+		if target%2 == 1 {
+			target++ // whole full-width characters
+		}
 		// Rune index where the line reaches target units.
 		cut, acc := 0, 0
 		for cut < len(rs) && acc+textUnits(string(rs[cut])) <= target {
 			acc += textUnits(string(rs[cut]))
 			cut++
 		}
-		// Prefer a break after a particle: up to three characters earlier,
-		// or later as long as the line still fits (an upper line longer
-		// than the lower keeps the trapezoid).
-		best, bestDist := cut, -1
-		for i := cut - 3; i <= len(rs)-1 && textUnits(string(rs[:i])) <= 2*perLine; i++ {
-			if i <= 0 || !breakAfter(rs[i-1], rs[i]) {
-				continue
-			}
-			dist := i - cut
-			if dist < 0 {
-				dist = -dist
-			}
-			if bestDist < 0 || dist < bestDist {
-				best, bestDist = i, dist
+		// Prefer a break after a particle at or after the even split, as
+		// long as the line still fits: the upper line is never shorter than
+		// the lower (a trapezoid), and words around 的 or 关于 stay whole.
+		best := cut
+		for i := cut; i < len(rs) && textUnits(string(rs[:i])) <= 2*perLine; i++ {
+			if i > 0 && breakAfter(rs[i-1], rs[i]) {
+				best = i
+				break
 			}
 		}
 		if best == 0 {
