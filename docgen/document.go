@@ -441,11 +441,10 @@ func breakAfter(a, b rune) bool {
 // recipients writes the 主送机关 one blank line below the title, flush left,
 // ending with a full-width colon.
 func (w *writer) recipients(d *Document) {
-	r := strings.TrimSpace(d.Recipients)
+	r := recipientsText(d)
 	if r == "" {
 		return
 	}
-	r = strings.TrimRight(r, "：:") + "："
 	w.para(gridLine(pp{before: LinePitch, ind: true, jc: "both"}), rp{}, r)
 }
 
@@ -603,12 +602,29 @@ func (w *writer) signature(d *Document) {
 // note writes the 附注 on the line after the date, indented two characters,
 // in full-width brackets.
 func (w *writer) note(d *Document) {
-	n := strings.TrimSpace(d.Note)
+	n := noteText(d)
 	if n == "" {
 		return
 	}
-	n = strings.TrimSuffix(strings.TrimPrefix(n, "（"), "）")
-	w.para(gridLine(pp{ind: true, firstLine: IndentBody, jc: "both"}), rp{}, "（"+n+"）")
+	w.para(gridLine(pp{ind: true, firstLine: IndentBody, jc: "both"}), rp{}, n)
+}
+
+// recipientsText is the 主送 line as printed, ending with a full-width colon.
+func recipientsText(d *Document) string {
+	r := strings.TrimSpace(d.Recipients)
+	if r == "" {
+		return ""
+	}
+	return strings.TrimRight(r, "：:") + "："
+}
+
+// noteText is the 附注 as printed, in full-width brackets.
+func noteText(d *Document) string {
+	n := strings.TrimSpace(d.Note)
+	if n == "" {
+		return ""
+	}
+	return "（" + strings.TrimSuffix(strings.TrimPrefix(n, "（"), "）") + "）"
 }
 
 // colophon writes the 版记 in a frame whose bottom sits on the bottom edge

@@ -103,7 +103,7 @@ func (d *Document) PlainText() string {
 	line(d.IssuerMark)
 	line(d.DocNumber)
 	line(cleanTitle(d.Title))
-	line(d.Recipients)
+	line(recipientsText(d))
 	for _, blk := range d.Body {
 		switch x := blk.(type) {
 		case Paragraph:
@@ -128,7 +128,12 @@ func (d *Document) PlainText() string {
 	}
 	line(d.Signature)
 	line(d.Date)
-	line(d.Note)
-	line(joinCC(d.CC))
+	line(noteText(d))
+	if cc := joinCC(d.CC); cc != "" {
+		line("抄送：" + cc)
+	}
+	if d.Layout == LayoutDocument && (d.PrintedBy != "" || d.PrintedDate != "") {
+		line(strings.TrimSpace(d.PrintedBy + " " + d.PrintedDate + "印发"))
+	}
 	return b.String()
 }

@@ -1,0 +1,463 @@
+package templates
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"wenshu/docgen"
+	"wenshu/internal/gbcheck"
+)
+
+func newRegistry(t testing.TB, opts Options) *Registry {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC) }
+	}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestExamples renders every template's example and holds the output to
+// GB/T 9704 (internal/gbcheck), in the layout its manifest names.
+func TestExamples(t *testing.T) {
+	r := newRegistry(t, Options{})
+	want := map[string]gbcheck.Layout{
+		"talk-plan": gbcheck.Plain, "inquiry-letter": gbcheck.Letter,
+		"supervision-suggestion": gbcheck.Document, "integrity-reply": gbcheck.Letter,
+	}
+	var ids []string
+	for _, tp := range r.All() {
+		ids = append(ids, tp.ID)
+	}
+	if !sort.StringsAreSorted(ids) || len(ids) != len(want) {
+		t.Fatalf("templates %v, want the four built-ins sorted", ids)
+	}
+	for _, tp := range r.All() {
+		t.Run(tp.ID, func(t *testing.T) {
+			out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := gbcheck.Check(out.Docx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() {
+				t.Errorf("GB/T 9704 problems: %v", rep.Problems)
+			}
+			if rep.Layout != want[tp.ID] {
+				t.Errorf("layout %s, want %s", rep.Layout, want[tp.ID])
+			}
+			if rep.Title != out.Title || out.Title == "" {
+				t.Errorf("title %q, rendered %q", out.Title, rep.Title)
+			}
+			again, _ := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+			if !bytes.Equal(out.Docx, again.Docx) {
+				t.Error("same input, different bytes")
+			}
+			if out.Kind != tp.Kind || out.Text == "" {
+				t.Errorf("kind %q text %d bytes", out.Kind, len(out.Text))
+			}
+		})
+	}
+}
+
+func TestInquiryLetterContent(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("inquiry-letter")
+	out, err := r.Render(RenderRequest{TemplateID: "inquiry-letter", Fields: tp.Example()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"张建国同志：",
+		"1.2025年在省级专项资金分配中", "2.接受下属单位", "3.其配偶",
+		"于收到本函后15个工作日内（即2026年3月30日前）回复我组", // served 2026-03-09, 15 working days
+		"抄送：省财政厅党组书记王明同志。",
+		"（联系人：李华，电话：0571-87000000）",
+	} {
+		if !strings.Contains(out.Text, want) {
+			t.Errorf("letter lacks %q", want)
+		}
+	}
+}
+
+func TestIssuerAndNumberFromRequest(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("supervision-suggestion")
+	fields := tp.Example()
+	fields["issuer"] = "伪造的机关"
+	delete(fields, "doc_number")
+	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: fields, IssuerName: "真实的派驻机构", Preview: true,
+		Date: time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.Text, "伪造") || !strings.Contains(out.Text, "真实的派驻机构") {
+		t.Error("IssuerName did not override the issuer field")
+	}
+	if !strings.Contains(out.Text, "〔2027〕　号") {
+		t.Errorf("preview lacks the blank number 〔2027〕　号:\n%s", out.Text)
+	}
+	if !strings.Contains(out.Text, "2027年1月4日") {
+		t.Error("request date not used as 成文日期")
+	}
+}
+
+// TestValidationReportsEveryField sends one request with many bad fields
+// and expects every one named, with its code.
+func TestValidationReportsEveryField(t *testing.T) {
+	r := newRegistry(t, Options{})
+	fields := map[string]any{
+		"issuer":          strings.Repeat("机", 61),
+		"doc_number":      "驻财纪[2026]6号",
+		"copy_no":         "12",
+		"classification":  "绝密级",
+		"person":          map[string]any{"gender": "男"},
+		"reported_issues": []any{},
+		"served_date":     "2026-02-30",
+		"party_org_head":  "王某\x07",
+		"contact":         "",
+		"phone":           "电话",
+		"bogus":           "x",
+	}
+	err := r.Validate("inquiry-letter", fields)
+	var fe FieldErrors
+	if !errors.As(err, &fe) {
+		t.Fatalf("err = %v, want FieldErrors", err)
+	}
+	got := map[string]string{}
+	for _, e := range fe {
+		got[e.Field] = e.Code
+		if e.Message == "" || !containsHan(e.Message) {
+			t.Errorf("%s: message %q is not Chinese", e.Field, e.Message)
+		}
+	}
+	want := map[string]string{
+		"issuer": CodeTooLong, "doc_number": CodeBadDocNumber, "copy_no": CodeBadCopyNumber,
+		"classification": CodeBadEnum, "person.name": CodeRequired, "reported_issues": CodeTooFewItems,
+		"served_date": CodeBadDate, "party_org_head": CodeControlChar, "contact": CodeRequired,
+		"phone": CodeBadPattern, "bogus": CodeUnknownField,
+	}
+	for f, code := range want {
+		if got[f] != code {
+			t.Errorf("%s: code %q, want %q", f, got[f], code)
+		}
+	}
+	if len(fe) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(fe), len(want), fe)
+	}
+}
+
+func containsHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			return true
+		}
+	}
+	return false
+}
+
+func TestValidationCases(t *testing.T) {
+	r := newRegistry(t, Options{})
+	base := func() map[string]any {
+		tp, _ := r.Get("integrity-reply")
+		return tp.Example()
+	}
+	cases := []struct {
+		name  string
+		edit  func(m map[string]any)
+		field string
+		code  string
+	}{
+		{"missing required", func(m map[string]any) { delete(m, "recipient") }, "recipient", CodeRequired},
+		{"blank required", func(m map[string]any) { m["recipient"] = "   " }, "recipient", CodeRequired},
+		{"number not string", func(m map[string]any) { m["recipient"] = 12.0 }, "recipient", CodeBadType},
+		{"table not list", func(m map[string]any) { m["persons"] = "张三" }, "persons", CodeBadType},
+		{"empty table", func(m map[string]any) { m["persons"] = []any{} }, "persons", CodeTooFewItems},
+		{"too many rows", func(m map[string]any) {
+			rows := make([]any, 101)
+			for i := range rows {
+				rows[i] = map[string]any{"name": "甲", "position": "乙", "conclusion": "不宜提拔任用"}
+			}
+			m["persons"] = rows
+		}, "persons", CodeTooManyItems},
+		{"bad enum in row", func(m map[string]any) {
+			m["persons"] = []any{map[string]any{"name": "甲", "position": "乙", "conclusion": "可以"}}
+		}, "persons[0].conclusion", CodeBadEnum},
+		{"unknown column", func(m map[string]any) {
+			m["persons"] = []any{map[string]any{"name": "甲", "position": "乙", "conclusion": "不宜提拔任用", "age": "40"}}
+		}, "persons[0].age", CodeUnknownField},
+		{"100000 characters", func(m map[string]any) { m["request_title"] = strings.Repeat("长", 100000) }, "request_title", CodeTooLong},
+		{"NUL", func(m map[string]any) { m["request_title"] = "a\x00b" }, "request_title", CodeControlChar},
+		{"newline in one-line field", func(m map[string]any) { m["request_title"] = "a\nb" }, "request_title", CodeControlChar},
+		{"noncharacter", func(m map[string]any) { m["request_title"] = "a\uFFFEb" }, "request_title", CodeInvalidChar},
+		{"invalid UTF-8", func(m map[string]any) { m["request_title"] = string([]byte{0xff, 0xfe}) }, "request_title", CodeInvalidChar},
+		{"date format", func(m map[string]any) { m["as_of"] = "2026/03/12" }, "as_of", CodeBadDate},
+		{"zero-padded number", func(m map[string]any) { m["doc_number"] = "驻财纪函〔2026〕06号" }, "doc_number", CodeBadDocNumber},
+		{"第 in number", func(m map[string]any) { m["doc_number"] = "驻财纪函〔2026〕第6号" }, "doc_number", CodeBadDocNumber},
+		{"two-digit year", func(m map[string]any) { m["doc_number"] = "驻财纪函〔26〕6号" }, "doc_number", CodeBadDocNumber},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := base()
+			c.edit(m)
+			err := r.Validate("integrity-reply", m)
+			var fe FieldErrors
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want FieldErrors", err)
+			}
+			for _, e := range fe {
+				if e.Field == c.field && e.Code == c.code {
+					return
+				}
+			}
+			t.Errorf("got %v, want %s on %s", fe, c.code, c.field)
+		})
+	}
+	if err := r.Validate("no-such-template", nil); !errors.Is(err, ErrUnknownTemplate) {
+		t.Errorf("unknown template: %v", err)
+	}
+}
+
+// TestHostileValues: text that looks like XML, markup or control input is
+// either refused or printed literally; the package always stays valid.
+func TestHostileValues(t *testing.T) {
+	r := newRegistry(t, Options{})
+	hostile := []string{
+		"<w:t>注入</w:t>", "A & B &amp; C", "]]>", `"引号" '单引号'`, "<script>alert(1)</script>",
+		"😀表情", "𠀀𪚥𫝀生僻字", "| 伪造 | 表格 |", "\\反斜杠\\", "# 伪造标题", "@title 伪造标题", "+ 伪造条目", "---", "> 引用", "= 伪造副标题",
+	}
+	tp, _ := r.Get("supervision-suggestion")
+	for _, h := range hostile {
+		fields := tp.Example()
+		fields["subject"] = h
+		fields["situation"] = h + "\n" + h
+		fields["problems"] = []any{h, "正常问题"}
+		fields["recipient"] = h
+		out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: fields})
+		if err != nil {
+			t.Fatalf("%q: %v", h, err)
+		}
+		rep, err := gbcheck.Check(out.Docx)
+		if err != nil {
+			t.Fatalf("%q: invalid package: %v", h, err)
+		}
+		text, err := docgen.ExtractText(out.Docx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, h) {
+			t.Errorf("%q not printed literally", h)
+		}
+		if rep.Title != "关于"+h+"的纪检监察建议" && !strings.Contains(h, "\n") {
+			t.Errorf("%q changed the title to %q", h, rep.Title)
+		}
+		if strings.Contains(text, "伪造标题\n") && strings.Count(text, "伪造标题") != strings.Count(strings.Repeat(h, 6), "伪造标题") {
+			t.Errorf("%q was read as markup", h)
+		}
+	}
+	// Control characters are refused, never written.
+	for _, c := range []string{"\x00", "\x01", "\x1b", "\x1f", "\x7f"} {
+		fields := tp.Example()
+		fields["subject"] = "事由" + c
+		if err := r.Validate(tp.ID, fields); err == nil {
+			t.Errorf("control character %q accepted", c)
+		}
+	}
+}
+
+func TestCalendar(t *testing.T) {
+	r := newRegistry(t, Options{})
+	cal := r.Calendar()
+	d := func(s string) time.Time {
+		t, _ := time.Parse("2006-01-02", s)
+		return t
+	}
+	cases := []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2026-03-09", 15, "2026-03-30"},
+		{"2026-09-18", 1, "2026-09-20"}, // Sunday 9-20 is a make-up working day
+		{"2026-09-30", 1, "2026-10-08"}, // National Day 10-01…10-07
+		{"2026-10-08", 1, "2026-10-09"},
+		{"2026-10-09", 1, "2026-10-10"}, // Saturday 10-10 is a make-up working day
+		{"2025-01-24", 1, "2025-01-26"}, // Sunday 1-26, 2025
+		{"2026-02-13", 1, "2026-02-14"}, // Saturday 2-14 before the Spring Festival
+		{"2026-02-14", 1, "2026-02-24"},
+		{"2026-03-06", 0, "2026-03-06"},
+	}
+	for _, c := range cases {
+		got, err := cal.AddWorkdays(d(c.from), c.n)
+		if err != nil {
+			t.Fatalf("%s + %d: %v", c.from, c.n, err)
+		}
+		if got.Format("2006-01-02") != c.want {
+			t.Errorf("%s + %d working days = %s, want %s", c.from, c.n, got.Format("2006-01-02"), c.want)
+		}
+	}
+	_, err := cal.AddWorkdays(d("2026-12-28"), 10)
+	var miss *MissingYearError
+	if !errors.As(err, &miss) || miss.Year != 2027 {
+		t.Errorf("crossing into 2027: %v, want MissingYearError{2027}", err)
+	}
+	if _, err := cal.AddWorkdays(d("2024-06-03"), 1); !errors.As(err, &miss) || miss.Year != 2024 {
+		t.Errorf("2024: %v", err)
+	}
+}
+
+// TestDeadlineInMissingYear: a 15-working-day deadline that runs into a
+// year without a table is refused with the field named, and works once an
+// admin drops that year's table in the holidays folder.
+func TestDeadlineInMissingYear(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("inquiry-letter")
+	fields := tp.Example()
+	fields["served_date"] = "2026-12-21"
+	err := r.Validate(tp.ID, fields)
+	var fe FieldErrors
+	if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Field != "served_date" || fe[0].Code != CodeHolidayMissing || !strings.Contains(fe[0].Message, "2027") {
+		t.Fatalf("got %v, want holiday_table_missing on served_date naming 2027", err)
+	}
+	dir := t.TempDir()
+	table := `{"2027": {"holidays": ["2027-01-01"], "workdays": []}}`
+	if err := os.WriteFile(filepath.Join(dir, "2027.json"), []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRegistry(t, Options{HolidayDir: dir})
+	out, err := r2.Render(RenderRequest{TemplateID: tp.ID, Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 12-21 (Mon) + 15 working days, with 2027-01-01 off: 2027-01-12.
+	if !strings.Contains(out.Text, "即2027年1月12日前") {
+		t.Errorf("deadline not computed with the 2027 table:\n%s", out.Text)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "again.json"), []byte(`{"2026": {"holidays": [], "workdays": []}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{HolidayDir: dir}); err == nil {
+		t.Error("a second table for 2026 was accepted")
+	}
+}
+
+// TestTemplateFromDirectory: a new template is a new folder, no Go code.
+func TestTemplateFromDirectory(t *testing.T) {
+	dir := t.TempDir()
+	tdir := filepath.Join(dir, "meeting-notice")
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := map[string]any{
+		"id": "meeting-notice", "name": "会议通知", "kind": "通知", "layout": "document",
+		"fields": []map[string]any{
+			{"name": "issuer", "label": "发文机关", "type": "string", "required": true},
+			{"name": "topic", "label": "会议主题", "type": "string", "required": true, "max_length": 40},
+			{"name": "items", "label": "议程", "type": "list", "required": true, "max_items": 5},
+			{"name": "date", "label": "成文日期", "type": "date"},
+		},
+	}
+	write := func(name string, v any) {
+		var b []byte
+		if s, ok := v.(string); ok {
+			b = []byte(s)
+		} else {
+			b, _ = json.Marshal(v)
+		}
+		if err := os.WriteFile(filepath.Join(tdir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", manifest)
+	write("body.tmpl", "@mark {{.issuer}}\n@suffix 文件\n@number {{.doc_number}}\n@title 关于召开{{.topic}}会议的通知\n@to 各处室\n# 会议议程\n{{range .items}}+ {{.}}\n{{end}}\n@sign {{.issuer}}\n@date {{.date}}\n")
+	write("example.json", map[string]any{"issuer": "某纪检监察组", "topic": "警示教育", "items": []string{"观看警示教育片", "交流发言"}})
+
+	r := newRegistry(t, Options{Dir: dir})
+	tp, err := r.Get("meeting-notice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example(), DocNumber: "某纪〔2026〕3号"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, _ := gbcheck.Check(out.Docx)
+	if !rep.OK() || rep.Layout != gbcheck.Document {
+		t.Errorf("%s: %v", rep.Layout, rep.Problems)
+	}
+	if !strings.Contains(out.Text, "1.观看警示教育片") || !strings.Contains(out.Text, "一、会议议程") {
+		t.Errorf("text:\n%s", out.Text)
+	}
+	if len(r.All()) != 5 {
+		t.Errorf("%d templates, want 4 built-in + 1", len(r.All()))
+	}
+
+	// Faults in a folder template fail at start, naming it.
+	bad := []struct{ file, content, want string }{
+		{"manifest.json", `{"id": "meeting-notice", "name": "x", "layout": "memo", "fields": []}`, "layout"},
+		{"body.tmpl", "@title {{.nosuchfield}}", "nosuchfield"},
+		{"body.tmpl", "@frobnicate x\n@title t", "unknown directive"},
+		{"example.json", `{"issuer": "x"}`, "example.json"},
+	}
+	for _, b := range bad {
+		write("manifest.json", manifest)
+		write("body.tmpl", "@mark {{.issuer}}\n@title 关于{{.topic}}的通知\n@date {{.date}}\n{{range .items}}+ {{.}}\n{{end}}")
+		write("example.json", map[string]any{"issuer": "某纪检监察组", "topic": "警示教育", "items": []string{"观看"}})
+		write(b.file, b.content)
+		_, err := New(Options{Dir: dir})
+		if err == nil || !strings.Contains(err.Error(), b.want) || !strings.Contains(err.Error(), "meeting-notice") {
+			t.Errorf("%s %q: err %v, want mention of %q", b.file, b.content, err, b.want)
+		}
+	}
+	// A folder template may not take a built-in id.
+	dup := filepath.Join(dir, "talk-plan")
+	os.MkdirAll(dup, 0o755)
+	for _, f := range []string{"manifest.json", "body.tmpl", "example.json"} {
+		src, _ := builtinFS.ReadFile("builtin/talk-plan/" + f)
+		os.WriteFile(filepath.Join(dup, f), src, 0o644)
+	}
+	os.RemoveAll(tdir)
+	if _, err := New(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Errorf("duplicate id: %v", err)
+	}
+}
+
+func TestEscapeMarkupRoundTrip(t *testing.T) {
+	for _, s := range []string{"# a", "@b c", "a|b", `a\b`, "+ x", "> y", "---", "= z", "normal 文本"} {
+		d := &docgen.Document{}
+		if err := parseMarkup("@title t\n"+escapeMarkup(s, false), d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Body) != 1 {
+			t.Fatalf("%q: %d blocks", s, len(d.Body))
+		}
+		p, ok := d.Body[0].(docgen.Paragraph)
+		if !ok || p.Text != s {
+			t.Errorf("%q came back as %#v", s, d.Body[0])
+		}
+	}
+}
+
+func TestDocNumber(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"驻财纪〔2026〕6号": true, "国办发〔2024〕1号": true, "驻财纪函〔2026〕126号": true,
+		"驻财纪[2026]6号": false, "驻财纪【2026】6号": false, "驻财纪（2026）6号": false, "驻财纪〔2026〕06号": false,
+		"驻财纪〔2026〕第6号": false, "〔2026〕6号": false, "驻财纪〔26〕6号": false, "驻财纪〔2026〕6": false,
+	} {
+		if ValidDocNumber(s) != ok {
+			t.Errorf("ValidDocNumber(%q) = %v", s, !ok)
+		}
+	}
+}
