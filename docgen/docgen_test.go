@@ -552,7 +552,7 @@ func TestDeterministic(t *testing.T) {
 func TestHostileText(t *testing.T) {
 	evil := "<w:t>&amp;]]>\"'<script>alert(1)</script>\x00\x01\x1f\x7f\ufffe😀𠀀𪚥" + string([]byte{0xff, 0xfe})
 	d := &Document{Layout: LayoutLetter, IssuerMark: evil, DocNumber: evil, Title: evil, Recipients: evil,
-		Body: []Block{Paragraph{Text: evil}, Heading{Level: 1, Text: evil}, Table{Columns: []Column{{Title: evil}}, Rows: [][]string{{evil}}}},
+		Body:       []Block{Paragraph{Text: evil}, Heading{Level: 1, Text: evil}, Table{Columns: []Column{{Title: evil}}, Rows: [][]string{{evil}}}},
 		Attachment: []string{evil}, Signature: evil, Date: evil, Note: evil, CC: []string{evil}, PrintedBy: evil, PrintedDate: evil,
 		Fonts: Fonts{Body: evil}}
 	for _, layout := range []Layout{LayoutLetter, LayoutDocument, LayoutPlain} {
