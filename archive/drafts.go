@@ -139,10 +139,32 @@ func (s *Store) CreateDraft(ctx context.Context, u *User, in DraftInput) (*Draft
 	if ClearanceRank(in.Classification) > ClearanceRank(u.Clearance) {
 		return nil, forbidden("above_clearance", "不能起草高于本人密级的文书")
 	}
+	if err := s.setIssuer(ctx, u, &in); err != nil {
+		return nil, err
+	}
 	if err := s.validateFields(in.TemplateID, in.Fields); err != nil {
 		return nil, err
 	}
 	return s.insertDraft(ctx, u, in, "")
+}
+
+// setIssuer makes the issuing organ (field issuer) the author's unit,
+// whatever the client sent, and refuses a hand-written 文号: it is
+// allocated on filing.
+func (s *Store) setIssuer(ctx context.Context, u *User, in *DraftInput) error {
+	if v, ok := in.Fields[templates.FieldDocNumber].(string); ok && strings.TrimSpace(v) != "" {
+		return invalid("assigned_on_filing", "fields."+templates.FieldDocNumber, "发文字号在签发归档时自动编号，不能手工填写")
+	}
+	delete(in.Fields, templates.FieldDocNumber)
+	if u.IsOperator() {
+		return nil
+	}
+	unit, err := s.GetUnit(ctx, u.UnitID)
+	if err != nil {
+		return err
+	}
+	in.Fields[templates.FieldIssuer] = unit.Name
+	return nil
 }
 
 func (s *Store) insertDraft(ctx context.Context, u *User, in DraftInput, supersedes string) (*Draft, error) {
@@ -301,6 +323,10 @@ func (s *Store) UpdateDraft(ctx context.Context, u *User, id string, in DraftInp
 	if ClearanceRank(in.Classification) > ClearanceRank(u.Clearance) {
 		return nil, forbidden("above_clearance", "不能起草高于本人密级的文书")
 	}
+	// The issuer stays the draft's unit, whoever edits it.
+	if err := s.setIssuer(ctx, &User{UnitID: d.UnitID}, &in); err != nil {
+		return nil, err
+	}
 	if err := s.validateFields(in.TemplateID, in.Fields); err != nil {
 		return nil, err
 	}
@@ -381,7 +407,7 @@ func (s *Store) PreviewDraft(ctx context.Context, u *User, id string) (*template
 		return nil, errors.New("archive: no template registry configured")
 	}
 	r, err := s.opts.Templates.Render(templates.RenderRequest{
-		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name,
+		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, UnitCode: unit.Code,
 		Preview: true, Classification: d.Classification, Date: s.now().In(s.opts.Location),
 	})
 	if errors.Is(err, templates.ErrUnknownTemplate) {

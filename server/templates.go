@@ -103,7 +103,7 @@ func (s *Server) renderTemplate(c *fiber.Ctx) error {
 	_, unit := caller(c)
 	req := templates.RenderRequest{TemplateID: t.ID, Fields: fields, Preview: true}
 	if unit != nil {
-		req.IssuerName = unit.Name
+		req.IssuerName, req.UnitCode = unit.Name, unit.Code
 	}
 	out, err := s.templates.Render(req)
 	if err != nil {

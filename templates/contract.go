@@ -18,8 +18,11 @@ type RenderRequest struct {
 	// DocNumber is the final 发文字号 (e.g. 驻委纪〔2026〕6号). Empty renders
 	// the blank form "〔2026〕  号" for previews when Preview is set.
 	DocNumber string
-	// Preview renders a blank number when DocNumber is empty.
+	// Preview renders a blank number when DocNumber is empty:
+	// UnitCode〔YYYY〕　号.
 	Preview bool
+	// UnitCode is the 机关代字 printed before a preview's blank number.
+	UnitCode string
 	// Classification is the record's 密级 (公开, 内部, 秘密, 机密); 秘密 and 机密
 	// are printed in the 版头.
 	Classification string

@@ -93,7 +93,7 @@ func (r *Registry) build(t *Template, req RenderRequest) (*docgen.Document, erro
 	case req.DocNumber != "":
 		values[FieldDocNumber] = req.DocNumber
 	case req.Preview:
-		values[FieldDocNumber] = "〔" + strconv.Itoa(date.Year()) + "〕　号"
+		values[FieldDocNumber] = req.UnitCode + "〔" + strconv.Itoa(date.Year()) + "〕　号"
 	}
 	if _, ok := values[FieldDocNumber]; !ok {
 		values[FieldDocNumber] = ""
