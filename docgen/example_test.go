@@ -2,6 +2,7 @@ package docgen_test
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"wenshu/docgen"
@@ -41,6 +42,10 @@ func ExampleRender() {
 		return
 	}
 	text, _ := docgen.ExtractText(docx)
-	fmt.Print(text[:len("中共某某省纪委监委驻省财政厅纪检监察组")])
-	// Output: 中共某某省纪委监委驻省财政厅纪检监察组
+	lines := strings.Split(text, "\n")
+	fmt.Println(strings.TrimSpace(lines[1]))
+	fmt.Println(lines[2])
+	// Output:
+	// 驻财纪函〔2026〕6号
+	// 函询通知书
 }

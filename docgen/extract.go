@@ -42,7 +42,7 @@ func ExtractText(docx []byte) (string, error) {
 	defer rc.Close()
 	dec := xml.NewDecoder(io.LimitReader(rc, maxDocumentXML))
 	var b strings.Builder
-	inText := false
+	inText, inTabs := false, false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -56,8 +56,12 @@ func ExtractText(docx []byte) (string, error) {
 			switch t.Name.Local {
 			case "t":
 				inText = true
+			case "tabs":
+				inTabs = true
 			case "tab":
-				b.WriteByte('\t')
+				if !inTabs { // a tab character, not a tab stop
+					b.WriteByte('\t')
+				}
 			case "br", "cr":
 				b.WriteByte('\n')
 			}
@@ -65,6 +69,8 @@ func ExtractText(docx []byte) (string, error) {
 			switch t.Name.Local {
 			case "t":
 				inText = false
+			case "tabs":
+				inTabs = false
 			case "p":
 				b.WriteByte('\n')
 			}
