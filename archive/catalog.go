@@ -158,9 +158,41 @@ func (c *catalog) schemaVersion(ctx context.Context) (int, error) {
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE on the single writer
-// connection) and commits it if fn returns nil.
+// connection) and commits it durably (synchronous=FULL: the WAL is synced
+// before Commit returns) if fn returns nil.
 func (c *catalog) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := c.w.BeginTx(ctx, nil)
+	return c.txSync(ctx, true, fn)
+}
+
+// txLazy is tx without the sync at commit (synchronous=NORMAL): the commit
+// survives a process crash (it is in the WAL) but may be lost with power.
+// The filing sequence uses it only for steps whose loss Recover repairs;
+// the next durable commit syncs it anyway. See doc.go.
+func (c *catalog) txLazy(ctx context.Context, fn func(*sql.Tx) error) error {
+	return c.txSync(ctx, false, fn)
+}
+
+func (c *catalog) txSync(ctx context.Context, durable bool, fn func(*sql.Tx) error) error {
+	if durable {
+		// The connection's default is FULL.
+		return c.run(ctx, c.w, fn)
+	}
+	conn, err := c.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`)
+	return c.run(ctx, conn, fn)
+}
+
+func (c *catalog) run(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(*sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -214,8 +214,11 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 		return nil, internal("manifest", err)
 	}
 	// TX2: journal the digests and the unsigned manifest before any upload.
+	// Lazy commit: if power loss drops it, the filing is back to allocated
+	// and Recover voids its numbers (a stored .docx then stays an orphan
+	// that the void marker accounts for); numbers are never reused.
 	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err = s.cat.txLazy(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'rendered', content_sm3 = ?, content_sha256 = ?,
 			content_size = ?, pending_manifest = ?, updated_at = ? WHERE id = ? AND status = 'allocated'`,
 			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(pending), fmtTime(s.now()), f.ID)
@@ -352,7 +355,9 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	if m.Approver != nil {
 		actor = &User{ID: m.Approver.ID, Name: m.Approver.Name}
 	}
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	// TX4, lazy: if power loss drops it the filing is signed again and
+	// Recover finds the stored manifest by its bytes and commits this again.
+	err = s.cat.txLazy(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', manifest_version = ?, updated_at = ?
 			WHERE id = ? AND status = 'signed'`, ver, fmtTime(s.now()), f.ID)
 		if err != nil {
