@@ -1,9 +1,11 @@
 package archive
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"wenshu/templates"
 )
 
 func TestFilingRoundTrip(t *testing.T) {
@@ -104,8 +108,8 @@ func TestFilingRoundTrip(t *testing.T) {
 	}
 }
 
-func renderReqFor(e *env, d *Draft, rec *Record) templatesRenderRequest {
-	return templatesRenderRequest{TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: e.unit.Name,
+func renderReqFor(e *env, d *Draft, rec *Record) templates.RenderRequest {
+	return templates.RenderRequest{TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: e.unit.Name,
 		DocNumber: rec.DocNumber, Classification: d.Classification, Date: rec.FiledAt.In(e.s.opts.Location)}
 }
 
@@ -234,7 +238,8 @@ func TestDraftLifecycle(t *testing.T) {
 	wantErr(t, err, ErrConflict, "draft_changed")
 	in.Revision = 0
 	in.Fields = map[string]any{"title": "坏标题"}
-	if _, err = e.s.UpdateDraft(ctx, e.clerk, d.ID, in); err == nil || errors_As[fakeFieldError](err) == nil {
+	var fe fakeFieldError
+	if _, err = e.s.UpdateDraft(ctx, e.clerk, d.ID, in); !errors.As(err, &fe) {
 		t.Fatalf("template validation error should pass through: %v", err)
 	}
 	in.Fields = map[string]any{"title": "三稿"}
@@ -266,14 +271,6 @@ func TestDraftLifecycle(t *testing.T) {
 	wantErr(t, err, ErrForbidden, "wrong_role")
 	_, err = e.s.CreateDraft(ctx, e.clerk, DraftInput{TemplateID: "notice", Fields: map[string]any{"title": "x"}, Retention: "D5"})
 	wantErr(t, err, ErrInvalid, "bad_retention")
-}
-
-func errors_As[T error](err error) *T {
-	var target T
-	if ok := asErr(err, &target); ok {
-		return &target
-	}
-	return nil
 }
 
 func TestUsersAndTokens(t *testing.T) {
@@ -567,7 +564,7 @@ func TestImport(t *testing.T) {
 
 func zipWith(name string) []byte {
 	var buf bytes.Buffer
-	zw := zipNewWriter(&buf)
+	zw := zip.NewWriter(&buf)
 	w, _ := zw.Create(name)
 	w.Write([]byte("<x/>"))
 	zw.Close()

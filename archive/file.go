@@ -345,7 +345,7 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	if err != nil {
 		return nil, internal("manifest", err)
 	}
-	ver, err := s.storeManifest(ctx, m, f.Manifest)
+	ver, err := s.storeManifest(ctx, m, f.Manifest, !s.isActive(f.ID))
 	if err != nil {
 		return nil, internal("store manifest", err)
 	}
@@ -389,9 +389,13 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	return rec, nil
 }
 
-func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte) (string, error) {
-	if ver, ok, err := s.findVersion(ctx, m.ManifestKey, b); err != nil || ok {
-		return ver, err
+// storeManifest stores the signed manifest. A first attempt (the normal
+// path) puts it straight away; a recovery looks for a stored copy first.
+func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte, recovering bool) (string, error) {
+	if recovering {
+		if ver, ok, err := s.findVersion(ctx, m.ManifestKey, b); err != nil || ok {
+			return ver, err
+		}
 	}
 	until := s.retainUntil(parseTime(m.FiledAt), m.Retention)
 	ver, err := s.putLocked(ctx, s.bucket, m.ManifestKey, b, "application/json", until)

@@ -1,0 +1,10 @@
+package archive
+
+import (
+	"context"
+	"runtime"
+)
+
+func (s *Store) schemaVersionForTest() (int, error) { return s.cat.schemaVersion(context.Background()) }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
