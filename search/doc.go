@@ -1,0 +1,20 @@
+// Package search owns wenshu's full-text index of filed records: the Bleve v2
+// index on disk, the Chinese analyzer (gojieba registered as Bleve registry
+// components, plus a cjk-bigram shadow field for exact phrases), the 纪检监察
+// domain dictionary and the jieba dictionaries it travels with, the query
+// language, highlights, facets and the permission filter that every search
+// carries inside its query.
+//
+// The package knows nothing of HTTP, MinIO or SQLite. The server maps
+// *QueryError to a 400 response; the archive decides what to index and when;
+// search only turns Docs into an index and Requests into Results.
+//
+// Layout of an index directory given to Open:
+//
+//	<dir>/dict/   jieba dictionaries, written from the binary (embed.FS)
+//	<dir>/index/  the Bleve scorch index
+//
+// One process-wide *gojieba.Jieba is created on the first Open and never
+// freed (gojieba v1.4.5 sets a finalizer that frees it; an explicit Free would
+// free it twice). The query grammar is documented in README.md.
+package search

@@ -1,0 +1,279 @@
+package search
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// Doc is one filed record as the index sees it.
+type Doc struct {
+	ID             string    `json:"id"`
+	Title          string    `json:"title"`
+	Body           string    `json:"body"`
+	DocNumber      string    `json:"doc_number"`     // 文号, e.g. 国办发〔2024〕1号
+	ArchiveCode    string    `json:"archive_code"`   // 档号, e.g. Z109-WS·2026-Y-BGS-0001
+	Kind           string    `json:"kind"`           // 文种
+	Template       string    `json:"template"`       // template id
+	Unit           string    `json:"unit"`           // owning unit (机构)
+	Year           int       `json:"year"`           // 年度; 0 = FiledAt's year
+	Persons        []string  `json:"persons"`        // people the record concerns
+	CaseNo         string    `json:"case_no"`        // 案件编号
+	Classification string    `json:"classification"` // 密级: 公开|内部|秘密|机密
+	Retention      string    `json:"retention"`      // 保管期限: Y|D30|D10
+	FiledAt        time.Time `json:"filed_at"`
+	Author         string    `json:"author"`
+	Approver       string    `json:"approver"`
+}
+
+// Classifications in ascending order of sensitivity.
+var Classifications = []string{"公开", "内部", "秘密", "机密"}
+
+// Retentions are the 保管期限 codes of DA/T 22-2015: 永久, 定期30年, 定期10年.
+var Retentions = []string{"Y", "D30", "D10"}
+
+func classRank(c string) int {
+	for i, v := range Classifications {
+		if v == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func validRetention(r string) bool {
+	for _, v := range Retentions {
+		if v == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Index field names.
+const (
+	fTitle          = "title"
+	fBody           = "body"
+	fMeta           = "meta" // 文号, 档号, persons, case, author … as text
+	fTitleCJK       = "title_cjk"
+	fBodyCJK        = "body_cjk"
+	fMetaCJK        = "meta_cjk"
+	fDocNumber      = "doc_number"     // stored, as filed
+	fDocNumberKey   = "doc_number_key" // indexed, normalised
+	fArchiveCode    = "archive_code"
+	fArchiveCodeKey = "archive_code_key"
+	fKind           = "kind"
+	fTemplate       = "template"
+	fUnit           = "unit"
+	fYear           = "year"
+	fPersons        = "persons"
+	fCase           = "case_no"
+	fClass          = "classification"
+	fRetention      = "retention"
+	fFiledAt        = "filed_at"
+	fAuthor         = "author"
+	fApprover       = "approver"
+)
+
+// schemaVersion changes with the mapping; with the dictionary hash it decides
+// NeedsReindex.
+const schemaVersion = "1"
+
+type analysisMode int
+
+const (
+	modeJieba   analysisMode = iota // jieba fields + cjk shadow fields
+	modeCJKOnly                     // baseline for benchmarks: only Bleve's cjk analyzer
+)
+
+func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
+	im := bleve.NewIndexMapping()
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	im.DefaultAnalyzer = keyword.Name
+	dm := bleve.NewDocumentStaticMapping()
+
+	text := func(name, analyzer string, store bool) *mapping.FieldMapping {
+		fm := bleve.NewTextFieldMapping()
+		fm.Name = name
+		fm.Analyzer = analyzer
+		fm.Store = store
+		fm.IncludeInAll = false
+		fm.IncludeTermVectors = true // positions for phrases
+		fm.DocValues = false
+		return fm
+	}
+	kw := func(name string, store, index, docValues bool) *mapping.FieldMapping {
+		fm := bleve.NewKeywordFieldMapping()
+		fm.Name = name
+		fm.Store = store
+		fm.Index = index
+		fm.IncludeInAll = false
+		fm.IncludeTermVectors = false
+		fm.DocValues = docValues
+		return fm
+	}
+	prop := func(fms ...*mapping.FieldMapping) *mapping.DocumentMapping {
+		p := bleve.NewDocumentStaticMapping()
+		for _, fm := range fms {
+			p.AddFieldMapping(fm)
+		}
+		return p
+	}
+	switch mode {
+	case modeCJKOnly:
+		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerBigram, true)))
+		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerBigram, true)))
+		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerBigram, false)))
+	default:
+		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerIndex, true), text(fTitleCJK, AnalyzerBigram, false)))
+		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerIndex, true), text(fBodyCJK, AnalyzerBigram, false)))
+		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerIndex, false), text(fMetaCJK, AnalyzerBigram, false)))
+	}
+	dm.AddSubDocumentMapping(fDocNumber, prop(kw(fDocNumber, true, false, false)))
+	dm.AddSubDocumentMapping(fDocNumberKey, prop(kw(fDocNumberKey, false, true, false)))
+	dm.AddSubDocumentMapping(fArchiveCode, prop(kw(fArchiveCode, true, false, false)))
+	dm.AddSubDocumentMapping(fArchiveCodeKey, prop(kw(fArchiveCodeKey, false, true, false)))
+	for _, f := range []string{fKind, fUnit, fYear, fClass, fRetention} {
+		dm.AddSubDocumentMapping(f, prop(kw(f, true, true, true))) // stored, faceted
+	}
+	for _, f := range []string{fTemplate, fPersons, fCase, fAuthor, fApprover} {
+		dm.AddSubDocumentMapping(f, prop(kw(f, false, true, false)))
+	}
+	dt := bleve.NewDateTimeFieldMapping()
+	dt.Name = fFiledAt
+	dt.IncludeInAll = false
+	dm.AddSubDocumentMapping(fFiledAt, prop(dt))
+
+	im.DefaultMapping = dm
+	im.DefaultField = fBody
+	return im
+}
+
+// foldKey normalises an exact identifier the same way at index and query
+// time: full-width ASCII to half-width, no spaces, upper case, and the
+// bracket variants of a 文号 year (〔〕 [] () （） 【】) to 〔〕.
+func foldKey(s string) string {
+	s = narrow(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			continue
+		case r == '[' || r == '(' || r == '【' || r == '（' || r == '［':
+			r = '〔'
+		case r == ']' || r == ')' || r == '】' || r == '）' || r == '］':
+			r = '〕'
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// narrow maps full-width ASCII (Ａ１：) and the ideographic space to their
+// half-width forms.
+func narrow(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			return r - 0xFEE0
+		case r == 0x3000:
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// foldName normalises a person's name or a case number: trimmed, half-width,
+// inner spaces removed.
+func foldName(s string) string {
+	s = narrow(strings.TrimSpace(s))
+	return strings.Join(strings.Fields(s), "")
+}
+
+// cleanString makes stored text valid UTF-8 without NULs, so the stored
+// value and the analysed value are byte for byte the same.
+func cleanString(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", " ")
+	}
+	return s
+}
+
+func (d *Doc) validate() error {
+	if strings.TrimSpace(d.ID) == "" {
+		return fmt.Errorf("%w: empty id", ErrBadDoc)
+	}
+	if classRank(d.Classification) < 0 {
+		return fmt.Errorf("%w: %s: classification %q is not one of 公开|内部|秘密|机密", ErrBadDoc, d.ID, d.Classification)
+	}
+	if !validRetention(d.Retention) {
+		return fmt.Errorf("%w: %s: retention %q is not one of Y|D30|D10", ErrBadDoc, d.ID, d.Retention)
+	}
+	if strings.TrimSpace(d.Unit) == "" {
+		return fmt.Errorf("%w: %s: empty unit", ErrBadDoc, d.ID)
+	}
+	if d.Year < 0 || d.Year > 9999 {
+		return fmt.Errorf("%w: %s: year %d", ErrBadDoc, d.ID, d.Year)
+	}
+	return nil
+}
+
+// fields turns a Doc into the map Bleve indexes.
+func (d *Doc) fields() map[string]any {
+	m := map[string]any{}
+	put := func(k, v string) {
+		if v = strings.TrimSpace(cleanString(v)); v != "" {
+			m[k] = v
+		}
+	}
+	m[fTitle] = cleanString(d.Title)
+	m[fBody] = cleanString(d.Body)
+	put(fDocNumber, d.DocNumber)
+	put(fDocNumberKey, foldKey(cleanString(d.DocNumber)))
+	put(fArchiveCode, d.ArchiveCode)
+	put(fArchiveCodeKey, foldKey(cleanString(d.ArchiveCode)))
+	put(fKind, d.Kind)
+	put(fTemplate, d.Template)
+	put(fUnit, d.Unit)
+	put(fClass, d.Classification)
+	put(fRetention, d.Retention)
+	put(fCase, foldName(cleanString(d.CaseNo)))
+	put(fAuthor, d.Author)
+	put(fApprover, d.Approver)
+	year := d.Year
+	if year == 0 && !d.FiledAt.IsZero() {
+		year = d.FiledAt.Year()
+	}
+	if year > 0 {
+		m[fYear] = strconv.Itoa(year)
+	}
+	if !d.FiledAt.IsZero() {
+		m[fFiledAt] = d.FiledAt.UTC()
+	}
+	var persons []string
+	for _, p := range d.Persons {
+		if p = foldName(cleanString(p)); p != "" {
+			persons = append(persons, p)
+		}
+	}
+	if len(persons) > 0 {
+		m[fPersons] = persons
+	}
+	// meta: the identifiers and names as text, one per line, so a bare
+	// query finds a record by its 文号 or a person's name too.
+	// Unit and kind are left out: every unit name holds 纪检监察, and both
+	// are facets and filters already.
+	meta := []string{d.DocNumber, d.ArchiveCode, d.CaseNo, d.Author, d.Approver}
+	meta = append(meta, d.Persons...)
+	m[fMeta] = cleanString(strings.Join(meta, "\n"))
+	return m
+}

@@ -1,0 +1,322 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Limits of a Request.
+const (
+	DefaultSize = 20
+	MaxSize     = 100
+	MaxWindow   = 10000 // page*size may not go past this
+)
+
+// Request is one search. Every field but Q is an exact filter; the zero
+// value of a field means "any".
+type Request struct {
+	Q              string    `json:"q"` // query language, see README.md
+	Kind           string    `json:"kind"`
+	Unit           string    `json:"unit"`
+	Person         string    `json:"person"`
+	Case           string    `json:"case"`
+	Classification string    `json:"classification"`
+	Retention      string    `json:"retention"`
+	Year           int       `json:"year"`
+	From           time.Time `json:"from"` // filed_at >= From (inclusive)
+	To             time.Time `json:"to"`   // filed_at <= To (inclusive)
+	// Sort is "" or "relevance" (score, then newest first), "filed_at"
+	// (oldest first) or "-filed_at" (newest first). Without q, relevance
+	// means newest first.
+	Sort string `json:"sort"`
+	Page int    `json:"page"` // 1-based; 0 means 1
+	Size int    `json:"size"` // 0 means DefaultSize; at most MaxSize
+}
+
+// Viewer is who is asking. Only records of one of Units at or below
+// Clearance are ever seen, counted or faceted.
+type Viewer struct {
+	Units     []string `json:"units"`     // units the caller may see; none = nothing
+	Clearance string   `json:"clearance"` // 公开 < 内部 < 秘密 < 机密; "" = 公开
+}
+
+// Result is one page of hits with the total and facets over every visible
+// match.
+type Result struct {
+	Total  uint64                  `json:"total"`
+	TookMS int64                   `json:"took_ms"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
+}
+
+// Hit is one matching record. Highlights["title"] and ["body"] are HTML:
+// matches wrapped in <mark>…</mark>, everything else escaped.
+type Hit struct {
+	ID          string              `json:"id"`
+	Title       string              `json:"title"`
+	DocNumber   string              `json:"doc_number"`
+	ArchiveCode string              `json:"archive_code"`
+	Kind        string              `json:"kind"`
+	Year        int                 `json:"year"`
+	Unit        string              `json:"unit"`
+	FiledAt     time.Time           `json:"filed_at"`
+	Score       float64             `json:"score"`
+	Highlights  map[string][]string `json:"highlights"`
+}
+
+// FacetValue is one value of a facet and the number of visible matches
+// that have it.
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// FacetNames are the keys of Result.Facets.
+var FacetNames = []string{"kind", "year", "unit", "retention", "classification"}
+
+var facetFields = map[string]string{
+	"kind": fKind, "year": fYear, "unit": fUnit, "retention": fRetention, "classification": fClass,
+}
+
+// validate checks a request and fills in defaults.
+func (r *Request) validate() error {
+	switch r.Sort {
+	case "", "relevance", "filed_at", "-filed_at":
+	default:
+		return qerr("sort", CodeBadSort, "排序方式只能是 relevance、filed_at 或 -filed_at")
+	}
+	if r.Size < 0 {
+		return qerr("size", CodeBadSize, "每页条数不能为负数")
+	}
+	if r.Size > MaxSize {
+		return qerr("size", CodeSizeTooLarge, "每页最多 %d 条", MaxSize)
+	}
+	if r.Size == 0 {
+		r.Size = DefaultSize
+	}
+	if r.Page < 0 {
+		return qerr("page", CodeBadPage, "页码必须是正整数")
+	}
+	if r.Page == 0 {
+		r.Page = 1
+	}
+	if r.Page > MaxWindow/r.Size {
+		return qerr("page", CodeBadPage, "只能翻到前 %d 条结果，请缩小查询范围", MaxWindow)
+	}
+	if r.Year != 0 && (r.Year < 1900 || r.Year > 9999) {
+		return qerr("year", CodeBadYear, "年度应为四位年份")
+	}
+	if r.Classification != "" && classRank(r.Classification) < 0 {
+		return qerr("classification", CodeBadClassification, "密级只能是 公开、内部、秘密 或 机密")
+	}
+	if r.Retention != "" && !validRetention(r.Retention) {
+		return qerr("retention", CodeBadRetention, "保管期限只能是 Y（永久）、D30（定期30年）或 D10（定期10年）")
+	}
+	if !r.From.IsZero() && !r.To.IsZero() && r.From.After(r.To) {
+		return qerr("from", CodeBadDateRange, "起始日期晚于截止日期")
+	}
+	return nil
+}
+
+// Search runs req for viewer v. A *QueryError means the request is wrong
+// (HTTP 400); any other error is the index's.
+func (ix *Index) Search(ctx context.Context, req Request, v Viewer) (*Result, error) {
+	return ix.search(ctx, req, v, true)
+}
+
+// ByPerson lists the records that name person, newest first.
+func (ix *Index) ByPerson(ctx context.Context, name string, v Viewer, page, size int) (*Result, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, qerr("person", CodeEmptyFieldValue, "缺少人员姓名")
+	}
+	return ix.search(ctx, Request{Person: name, Sort: "-filed_at", Page: page, Size: size}, v, false)
+}
+
+// ByCase lists the records of one case, newest first.
+func (ix *Index) ByCase(ctx context.Context, caseNo string, v Viewer, page, size int) (*Result, error) {
+	if strings.TrimSpace(caseNo) == "" {
+		return nil, qerr("case", CodeEmptyFieldValue, "缺少案件编号")
+	}
+	return ix.search(ctx, Request{Case: caseNo, Sort: "-filed_at", Page: page, Size: size}, v, false)
+}
+
+func emptyResult(took time.Duration) *Result {
+	r := &Result{Hits: []Hit{}, Facets: map[string][]FacetValue{}, TookMS: took.Milliseconds()}
+	for _, n := range FacetNames {
+		r.Facets[n] = []FacetValue{}
+	}
+	return r
+}
+
+func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool) (*Result, error) {
+	start := time.Now()
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	clearance := v.Clearance
+	if clearance == "" {
+		clearance = Classifications[0]
+	}
+	rank := classRank(clearance)
+	if rank < 0 {
+		return nil, fmt.Errorf("%w: clearance %q", ErrBadViewer, v.Clearance)
+	}
+	ast, err := parseQuery(req.Q)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.rlock(); err != nil {
+		return nil, err
+	}
+	defer ix.mu.RUnlock()
+
+	// the permission filter: one of the viewer's units, at most its clearance
+	var units []query.Query
+	for _, u := range v.Units {
+		if u = strings.TrimSpace(u); u != "" {
+			units = append(units, termOn(fUnit, u))
+		}
+	}
+	if len(units) == 0 {
+		return emptyResult(time.Since(start)), nil // sees nothing
+	}
+	var classes []query.Query
+	for _, c := range Classifications[:rank+1] {
+		classes = append(classes, termOn(fClass, c))
+	}
+	filters := []query.Query{disjunction(units), disjunction(classes)}
+	// the request's own filters
+	for _, f := range []struct{ field, value string }{
+		{fKind, req.Kind}, {fUnit, req.Unit}, {fClass, req.Classification},
+		{fRetention, req.Retention}, {fPersons, foldName(req.Person)}, {fCase, foldName(req.Case)},
+	} {
+		if v := strings.TrimSpace(f.value); v != "" {
+			filters = append(filters, termOn(f.field, v))
+		}
+	}
+	if req.Year != 0 {
+		filters = append(filters, termOn(fYear, strconv.Itoa(req.Year)))
+	}
+	if !req.From.IsZero() || !req.To.IsZero() {
+		incl := true
+		dr := query.NewDateRangeInclusiveQuery(req.From, req.To, &incl, &incl)
+		dr.SetField(fFiledAt)
+		filters = append(filters, dr)
+	}
+
+	c := ix.newCompiler()
+	userQ := c.compile(ast, false)
+	top := query.NewBooleanQuery(nil, nil, nil)
+	if userQ == nil {
+		top.Must = query.NewMatchAllQuery()
+	} else {
+		top.Must = userQ
+	}
+	top.Filter = query.NewConjunctionQuery(filters)
+
+	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
+	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt}
+	byDate := &bsearch.SortField{Field: fFiledAt, Type: bsearch.SortFieldAsDate, Desc: true, Missing: bsearch.SortFieldMissingLast}
+	switch {
+	case req.Sort == "filed_at":
+		byDate.Desc = false
+		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
+	case req.Sort == "-filed_at" || userQ == nil:
+		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
+	default:
+		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, byDate, &bsearch.SortDocID{}})
+	}
+	if userQ == nil {
+		sr.Score = bleve.ScoreNone
+	}
+	if facets {
+		for _, name := range FacetNames {
+			sr.AddFacet(name, bleve.NewFacetRequest(facetFields[name], ix.opts.FacetSize))
+		}
+	}
+	res, err := ix.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+
+	out := emptyResult(0)
+	out.Total = res.Total
+	hl := newHighlighter(c.marks, ix.opts.FragmentRunes, ix.opts.MaxFragments)
+	for _, dm := range res.Hits {
+		h := Hit{
+			ID:          dm.ID,
+			Title:       fieldString(dm.Fields, fTitle),
+			DocNumber:   fieldString(dm.Fields, fDocNumber),
+			ArchiveCode: fieldString(dm.Fields, fArchiveCode),
+			Kind:        fieldString(dm.Fields, fKind),
+			Unit:        fieldString(dm.Fields, fUnit),
+			Score:       dm.Score,
+			Highlights:  map[string][]string{"title": {}, "body": {}},
+		}
+		if h.Score != h.Score { // NaN from an unscored search
+			h.Score = 0
+		}
+		h.Year, _ = strconv.Atoi(fieldString(dm.Fields, fYear))
+		if s := fieldString(dm.Fields, fFiledAt); s != "" {
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				h.FiledAt = t
+			}
+		}
+		if len(c.marks) > 0 {
+			if t := hl.title(h.Title); t != "" {
+				h.Highlights["title"] = []string{t}
+			}
+			h.Highlights["body"] = hl.fragments(fieldString(dm.Fields, fBody))
+		}
+		out.Hits = append(out.Hits, h)
+	}
+	for name, fr := range res.Facets {
+		if fr == nil || fr.Terms == nil {
+			continue
+		}
+		vals := []FacetValue{}
+		for _, t := range fr.Terms.Terms() {
+			vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
+		}
+		sort.Slice(vals, func(i, j int) bool {
+			if name == "year" {
+				return vals[i].Value > vals[j].Value
+			}
+			if vals[i].Count != vals[j].Count {
+				return vals[i].Count > vals[j].Count
+			}
+			return vals[i].Value < vals[j].Value
+		})
+		out.Facets[name] = vals
+	}
+	out.TookMS = time.Since(start).Milliseconds()
+	return out, nil
+}
+
+func termOn(field, value string) query.Query {
+	t := query.NewTermQuery(value)
+	t.SetField(field)
+	return t
+}
+
+func fieldString(fields map[string]interface{}, name string) string {
+	switch v := fields[name].(type) {
+	case string:
+		return v
+	case []interface{}:
+		if len(v) > 0 {
+			if s, ok := v[0].(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
