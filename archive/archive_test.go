@@ -375,6 +375,24 @@ func TestFiledVersionsCannotBeDeletedOrOverwritten(t *testing.T) {
 	if err != nil || !c.Intact {
 		t.Fatalf("content after overwrite attempts: %v", err)
 	}
+	// A delete marker does not hide the record from the bucket-only check
+	// or from a rebuild.
+	bv, err := VerifyBucketOnly(ctx, BucketConfig{Endpoint: e.srv.Endpoint, AccessKey: e.srv.AccessKey,
+		SecretKey: e.srv.SecretKey, Bucket: e.s.Bucket()}, e.s.PublicKeyPEM(), nil)
+	if err != nil || !bv.OK || bv.Records != 1 {
+		t.Fatalf("bucket-only verify with a delete marker: %+v %v", bv, err)
+	}
+	st, err := e.s.Rebuild(ctx, nil)
+	if err != nil || st.Records != 1 {
+		t.Fatalf("rebuild with a delete marker: %+v %v", st, err)
+	}
+	// Another key pair verifies nothing.
+	other, _ := loadOrCreateKeys(t.TempDir())
+	bv, err = VerifyBucketOnly(ctx, BucketConfig{Endpoint: e.srv.Endpoint, AccessKey: e.srv.AccessKey,
+		SecretKey: e.srv.SecretKey, Bucket: e.s.Bucket()}, other.pubPEM, nil)
+	if err != nil || bv.OK || len(bv.Failed) != 1 || bv.Failed[0].Checks[0].Name != CheckSignature {
+		t.Fatalf("bucket-only verify with a foreign key: %+v %v", bv, err)
+	}
 }
 
 func TestTamperedCopyFailsVerify(t *testing.T) {

@@ -388,16 +388,10 @@ type bucketManifest struct {
 // scanManifests lists records/**.json and returns, per key, the oldest
 // version with a valid signature. bad lists keys with no valid version.
 func scanManifests(ctx context.Context, b *bucketView, pub *PublicKey, progress func(done, total int)) (good []bucketManifest, bad []Verification, notes []string, err error) {
-	var keys []string
-	for oi := range b.s.s3.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: "records/", Recursive: true}) {
-		if oi.Err != nil {
-			return nil, nil, nil, oi.Err
-		}
-		if strings.HasSuffix(oi.Key, ".json") {
-			keys = append(keys, oi.Key)
-		}
+	keys, err := listKeys(ctx, b, "records/")
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	sort.Strings(keys)
 	for i, key := range keys {
 		vs, err := b.s.objectVersions(ctx, b.bucket, key)
 		if err != nil {
@@ -518,17 +512,18 @@ func chainOver(ms []bucketManifest) Check {
 func scanVoids(ctx context.Context, b *bucketView, pub *PublicKey) ([]*VoidMarker, []string, error) {
 	var out []*VoidMarker
 	var errs []string
-	for oi := range b.s.s3.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: "voids/", Recursive: true}) {
-		if oi.Err != nil {
-			return nil, nil, oi.Err
-		}
-		vs, err := b.s.objectVersions(ctx, b.bucket, oi.Key)
+	keys, err := listKeys(ctx, b, "voids/")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, key := range keys {
+		vs, err := b.s.objectVersions(ctx, b.bucket, key)
 		if err != nil {
 			return nil, nil, err
 		}
 		var found *VoidMarker
 		for _, v := range vs {
-			raw, err := b.s.getObject(ctx, b.bucket, oi.Key, v.VersionID)
+			raw, err := b.s.getObject(ctx, b.bucket, key, v.VersionID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -538,10 +533,30 @@ func scanVoids(ctx context.Context, b *bucketView, pub *PublicKey) ([]*VoidMarke
 			}
 		}
 		if found == nil {
-			errs = append(errs, oi.Key+"：作废标记签名无效")
+			errs = append(errs, key+"：作废标记签名无效")
 			continue
 		}
 		out = append(out, found)
 	}
 	return out, errs, nil
+}
+
+// listKeys returns the distinct .json keys under prefix, sorted, from a
+// listing with versions: a key whose current version is a delete marker
+// (anyone with write access can add one) still holds its locked versions
+// and must not drop out of verification or rebuild.
+func listKeys(ctx context.Context, b *bucketView, prefix string) ([]string, error) {
+	seen := map[string]bool{}
+	var keys []string
+	for oi := range b.s.s3.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		if oi.Err != nil {
+			return nil, oi.Err
+		}
+		if strings.HasSuffix(oi.Key, ".json") && !seen[oi.Key] {
+			seen[oi.Key] = true
+			keys = append(keys, oi.Key)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
 }
