@@ -251,7 +251,7 @@ func (s *Store) GetDraft(ctx context.Context, u *User, id string) (*Draft, error
 	if err != nil {
 		return nil, err
 	}
-	if !CanRead(u, d.UnitID, d.Classification) {
+	if !CanReadDraft(u, d.UnitID, d.Classification) {
 		return nil, notFound("草稿")
 	}
 	return d, nil
@@ -297,7 +297,7 @@ func (s *Store) ListDrafts(ctx context.Context, u *User, f DraftFilter) ([]*Draf
 		if err != nil {
 			return nil, internal("list drafts", err)
 		}
-		if CanRead(u, d.UnitID, d.Classification) {
+		if CanReadDraft(u, d.UnitID, d.Classification) {
 			out = append(out, d)
 		}
 	}

@@ -257,8 +257,14 @@ func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Re
 	q := `SELECT ` + recordCols + ` FROM records WHERE 1 = 1`
 	var args []any
 	if !u.IsOperator() {
-		q += ` AND unit_id = ?`
-		args = append(args, u.UnitID)
+		units, err := s.VisibleUnits(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		q += ` AND unit_id IN (?` + strings.Repeat(`, ?`, len(units)-1) + `)`
+		for _, id := range units {
+			args = append(args, id)
+		}
 	}
 	if f.Year != 0 {
 		q += ` AND year = ?`
@@ -383,7 +389,7 @@ func (s *Store) Corrections(ctx context.Context, u *User, id string) (*Correctio
 		if err != nil {
 			return nil, internal("corrections", err)
 		}
-		if CanRead(u, d.UnitID, d.Classification) {
+		if CanReadDraft(u, d.UnitID, d.Classification) {
 			c.Drafts = append(c.Drafts, d.ID)
 		}
 	}

@@ -1,6 +1,9 @@
 package archive
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Role is what a user may do (角色).
 type Role string
@@ -82,6 +85,9 @@ type User struct {
 	UnitID    int64  `json:"unit_id"`
 	Clearance string `json:"clearance"`
 	Disabled  bool   `json:"disabled,omitempty"`
+	// Grants are the other units an archivist or auditor may read
+	// (授权查阅); loaded by Authenticate.
+	Grants []int64 `json:"grants,omitempty"`
 
 	system bool // an operator on the server host (see Operator)
 }
@@ -103,9 +109,23 @@ func (u *User) IsOperator() bool { return u != nil && u.system }
 
 // CanRead reports whether u may see a record or draft of the given unit and
 // classification. The rule, the same one search must apply to hits: the
-// caller belongs to that unit and its clearance is at least the document's
+// caller belongs to that unit (or, as an archivist or auditor, is granted
+// it) and its clearance is at least the document's
 // classification. Operators read everything. Disabled users read nothing.
 func CanRead(u *User, unitID int64, classification string) bool {
+	if u == nil || u.Disabled {
+		return false
+	}
+	if u.system {
+		return true
+	}
+	own := u.UnitID == unitID || (mayUseGrants(u) && slices.Contains(u.Grants, unitID))
+	return own && ClearanceRank(u.Clearance) >= ClearanceRank(classification) && ClearanceRank(classification) >= 0
+}
+
+// CanReadDraft is CanRead for drafts: grants do not extend to drafts,
+// which stay within their own unit until filed.
+func CanReadDraft(u *User, unitID int64, classification string) bool {
 	if u == nil || u.Disabled {
 		return false
 	}

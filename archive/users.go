@@ -177,6 +177,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Unit, e
 	if u.Disabled {
 		return nil, nil, newErr(ErrUnauthenticated, "user_disabled", "该用户已停用")
 	}
+	if u.Grants, err = s.loadGrants(ctx, u.ID); err != nil {
+		return nil, nil, internal("authenticate", err)
+	}
 	return &u, &n, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,54 @@ type part struct {
 	name string
 	data string
 	raw  []byte
+}
+
+// flatePool reuses compressors: a flate.Writer allocates about 1 MB of
+// tables, and a package has a dozen parts. Reset gives the same output as
+// a new writer, so pooling keeps the bytes deterministic.
+var flatePool = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, flate.BestSpeed)
+	return w
+}}
+
+// pooledFlate returns its writer to the pool when the zip part closes.
+type pooledFlate struct{ *flate.Writer }
+
+func (p pooledFlate) Close() error {
+	err := p.Writer.Close()
+	flatePool.Put(p.Writer)
+	return err
+}
+
+// staticParts are the parts that depend only on the fonts (and on whether
+// the document is a letter), built once per set of fonts.
+type staticParts struct {
+	contentTypes map[bool]string
+	documentRels map[bool]string
+	styles       string
+	fontTable    string
+	footerOdd    string
+	footerEven   string
+	footerFirst  string
+}
+
+var staticCache sync.Map // Fonts → *staticParts
+
+func staticFor(f Fonts) *staticParts {
+	if p, ok := staticCache.Load(f); ok {
+		return p.(*staticParts)
+	}
+	p := &staticParts{
+		contentTypes: map[bool]string{false: contentTypesXML(false), true: contentTypesXML(true)},
+		documentRels: map[bool]string{false: documentRelsXML(false), true: documentRelsXML(true)},
+		styles:       stylesXML(f),
+		fontTable:    fontTableXML(f),
+		footerOdd:    pageNumberFooter(true),
+		footerEven:   pageNumberFooter(false),
+		footerFirst:  letterFirstFooter(),
+	}
+	actual, _ := staticCache.LoadOrStore(f, p)
+	return actual.(*staticParts)
 }
 
 // Render writes d as a .docx package and returns its bytes.
@@ -44,31 +93,34 @@ func Write(out io.Writer, d *Document) error {
 	letter := d.Layout == LayoutLetter
 
 	body := &writer{fonts: fonts}
-	body.buf.Grow(16 << 10)
+	body.buf.Grow(64 << 10)
 	body.writeDocumentXML(d)
+	static := staticFor(fonts)
 
 	parts := []part{
-		{name: "[Content_Types].xml", data: contentTypesXML(letter)},
+		{name: "[Content_Types].xml", data: static.contentTypes[letter]},
 		{name: "_rels/.rels", data: rootRelsXML},
 		{name: "docProps/app.xml", data: appXML()},
 		{name: "docProps/core.xml", data: coreXML(cleanTitle(d.Title))},
 		{name: "word/document.xml", raw: body.buf.Bytes()},
-		{name: "word/_rels/document.xml.rels", data: documentRelsXML(letter)},
-		{name: "word/styles.xml", data: stylesXML(fonts)},
+		{name: "word/_rels/document.xml.rels", data: static.documentRels[letter]},
+		{name: "word/styles.xml", data: static.styles},
 		{name: "word/settings.xml", data: settingsXML},
-		{name: "word/fontTable.xml", data: fontTableXML(fonts)},
-		{name: "word/footer1.xml", data: pageNumberFooter(true)},
-		{name: "word/footer2.xml", data: pageNumberFooter(false)},
+		{name: "word/fontTable.xml", data: static.fontTable},
+		{name: "word/footer1.xml", data: static.footerOdd},
+		{name: "word/footer2.xml", data: static.footerEven},
 	}
 	if letter {
 		parts = append(parts,
-			part{name: "word/footer3.xml", data: letterFirstFooter()},
+			part{name: "word/footer3.xml", data: static.footerFirst},
 			part{name: "word/header1.xml", data: letterFirstHeader(d, fonts)})
 	}
 
 	zw := zip.NewWriter(out)
 	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
+		fw := flatePool.Get().(*flate.Writer)
+		fw.Reset(w)
+		return pooledFlate{fw}, nil
 	})
 	for _, p := range parts {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: zipTime})

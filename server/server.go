@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/search"
 	"wenshu/templates"
 )
 
@@ -25,6 +26,8 @@ const DefaultBodyLimit = 1 << 20
 type Config struct {
 	Templates *templates.Registry
 	Store     *archive.Store
+	// Index is the search index; nil disables the search routes (503).
+	Index *search.Index
 	// BodyLimit bounds request bodies; 0 means DefaultBodyLimit. Imports
 	// are bounded separately by ImportLimit.
 	BodyLimit int
@@ -38,6 +41,7 @@ type Server struct {
 	app       *fiber.App
 	templates *templates.Registry
 	store     *archive.Store
+	index     *search.Index
 	log       *slog.Logger
 	bodyLimit int
 }
@@ -53,6 +57,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		templates: cfg.Templates,
 		store:     cfg.Store,
+		index:     cfg.Index,
 		log:       cfg.Logger,
 		bodyLimit: cfg.BodyLimit,
 	}
@@ -74,9 +79,12 @@ func New(cfg Config) (*Server, error) {
 		BodyLimit:             limit,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		ReadTimeout:           2 * time.Minute,
-		WriteTimeout:          2 * time.Minute,
-		IdleTimeout:           2 * time.Minute,
+		// Room for a long query string, so that a 10,000-character q gets
+		// a JSON 400 from the search handler, not a dropped connection.
+		ReadBufferSize: 128 << 10,
+		ReadTimeout:    2 * time.Minute,
+		WriteTimeout:   2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
 	})
 	s.routes()
 	return s, nil
@@ -107,6 +115,7 @@ func (s *Server) routes() {
 	api := s.app.Group("/api/v1", s.authenticate)
 	s.templateRoutes(api)
 	s.archiveRoutes(api)
+	s.searchRoutes(api)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "请求的地址不存在")
 	})

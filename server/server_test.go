@@ -10,12 +10,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	"wenshu/archive"
 	"wenshu/internal/gbcheck"
+	"wenshu/internal/indexer"
 	"wenshu/internal/testenv"
+	"wenshu/search"
 	"wenshu/templates"
 )
 
@@ -44,13 +47,21 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dataDir := t.TempDir()
+	h, err := indexer.Open(dataDir, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	idx := &indexer.Indexer{Index: h.Index, Log: log}
 	st, err := archive.New(ctx, archive.Options{
-		DataDir: t.TempDir(), S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
-		Bucket: mio.Bucket(t), Templates: reg, Logger: log,
+		DataDir: dataDir, S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
+		Bucket: mio.Bucket(t), Templates: reg, Logger: log, OnFiled: idx.OnFiled,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	idx.Store = st
 	t.Cleanup(func() { st.Close() })
 	for _, u := range []archive.UnitInput{
 		{Name: unitA, Code: "驻财纪", Fonds: "Z109", Org: "CZT"},
@@ -78,7 +89,7 @@ func newEnv(t *testing.T) *env {
 		}
 		e.tokens[key] = res.Token
 	}
-	e.srv, err = New(Config{Templates: reg, Store: st, Logger: log})
+	e.srv, err = New(Config{Templates: reg, Store: st, Index: h.Index, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,3 +552,27 @@ func TestImportAPI(t *testing.T) {
 		}
 	}
 }
+
+func newUser(name, role, unit, clearance string) archive.NewUser {
+	return archive.NewUser{Name: name, Role: archive.Role(role), Unit: unit, Clearance: clearance}
+}
+
+func mustUnit(t *testing.T, e *env, name string) int64 {
+	t.Helper()
+	u, err := e.store.UnitByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func mustUser(t *testing.T, e *env, name string) int64 {
+	t.Helper()
+	u, err := e.store.UserByName(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

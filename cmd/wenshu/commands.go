@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"wenshu/archive"
+	"wenshu/internal/indexer"
+	"wenshu/search"
 	"wenshu/server"
 	"wenshu/templates"
 )
@@ -24,7 +27,9 @@ func init() {
 	register("user add", command{"add a user and print its bearer token once", cmdUserAdd})
 	register("keys export", command{"print the SM2 public key (PEM)", cmdKeysExport})
 	register("verify", command{"verify a record, or every record in the bucket (--bucket-only)", cmdVerify})
-	register("rebuild", command{"recreate the catalog from the bucket", cmdRebuild})
+	register("rebuild", command{"recreate the catalog from the bucket, then the search index", cmdRebuild})
+	register("reindex", command{"rebuild the search index from the catalog and bucket", cmdReindex})
+	register("user grant", command{"let an archivist or auditor read another unit's records", cmdUserGrant})
 	register("import", command{"file existing .docx or .txt documents as records", cmdImport})
 }
 
@@ -116,17 +121,53 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := c.store(ctx, log, reg, nil)
+	h, err := indexer.Open(c.DataDir, search.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	idx := &indexer.Indexer{Index: h.Index, Log: log}
+	st, err := c.store(ctx, log, reg, idx.OnFiled)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Templates: reg, Store: st, Logger: log})
+	idx.Store = st
+	if err := catchUp(ctx, idx, log); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Templates: reg, Store: st, Index: h.Index, Logger: log})
 	if err != nil {
 		return err
 	}
 	log.Info("wenshu listening", "addr", "http://"+*addr, "data_dir", c.DataDir, "s3", c.S3Endpoint, "bucket", c.S3Bucket)
 	return srv.Listen(ctx, *addr)
+}
+
+// catchUp brings the index level with the catalog at start: everything
+// after a dictionary change, else whatever was catalogued but not indexed.
+func catchUp(ctx context.Context, idx *indexer.Indexer, log *slog.Logger) error {
+	stale, err := idx.Index.NeedsReindex()
+	if err != nil {
+		return err
+	}
+	var st indexer.Stats
+	if stale {
+		log.Warn("search dictionary changed since the index was built; reindexing every record")
+		st, err = idx.Reindex(ctx, nil)
+	} else {
+		st, err = idx.CatchUp(ctx, nil)
+	}
+	if st.Indexed > 0 || st.Failed > 0 {
+		log.Info("search index caught up", "records", st.Records, "indexed", st.Indexed, "failed", st.Failed, "took", st.Took.Round(time.Millisecond))
+	}
+	if err != nil && st.Failed > 0 {
+		// Records whose text could not be read are retried at the next start;
+		// they are filed and safe, only not yet findable.
+		log.Error("search catch-up incomplete", "err", err)
+		return nil
+	}
+	return err
 }
 
 func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
@@ -294,13 +335,19 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	log := newLogger(e.stderr)
+	h, err := indexer.Open(c.DataDir, search.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	st, err := c.store(ctx, log, nil, nil)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	start := time.Now()
-	bar := newProgress(e.stderr, "rebuild")
+	bar := newProgress(e.stderr, "catalog")
 	stats, err := st.Rebuild(ctx, bar.update)
 	bar.done()
 	if err != nil {
@@ -311,6 +358,67 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	for _, w := range stats.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
+	return reindex(ctx, e, &indexer.Indexer{Store: st, Index: h.Index, Log: log})
+}
+
+func cmdReindex(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("reindex", e)
+	c.storeFlags(fs)
+	batch := fs.Int("batch", 500, "records indexed per batch")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	log := newLogger(e.stderr)
+	h, err := indexer.Open(c.DataDir, search.Options{})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	st, err := c.store(ctx, log, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return reindex(ctx, e, &indexer.Indexer{Store: st, Index: h.Index, Log: log, Batch: *batch})
+}
+
+func reindex(ctx context.Context, e *env, idx *indexer.Indexer) error {
+	bar := newProgress(e.stderr, "index")
+	stats, err := idx.Reindex(ctx, bar.update)
+	bar.done()
+	n, _ := idx.Index.Count()
+	fmt.Fprintf(e.stdout, "index rebuilt in %s: %d records indexed (%.0f docs/s), %d failed, %d in the index\n",
+		stats.Took.Round(time.Millisecond), stats.Indexed, stats.DocsPerSecond(), stats.Failed, n)
+	return err
+}
+
+func cmdUserGrant(ctx context.Context, e *env, args []string) error {
+	var c config
+	fs := newFlags("user grant", e)
+	c.storeFlags(fs)
+	name := fs.String("name", "", "the archivist's or auditor's name")
+	unit := fs.String("unit", "", "单位全称 it may read")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, strings.TrimSpace(*name))
+	if err != nil {
+		return describe(err)
+	}
+	n, err := st.UnitByName(ctx, strings.TrimSpace(*unit))
+	if err != nil {
+		return describe(err)
+	}
+	if err := st.GrantUnit(ctx, u.ID, n.ID); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "%s may now read the records of %s\n", u.Name, n.Name)
 	return nil
 }
 

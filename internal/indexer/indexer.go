@@ -1,0 +1,187 @@
+// Package indexer keeps the search index in step with the archive: it
+// turns a filed record into a search document, indexes it on filing, finds
+// at start whatever the catalog holds that the index lacks, and rebuilds
+// the index in batches. The archive stays the system of record: an index
+// failure never loses a record, it only delays its indexing to the next
+// catch-up.
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"wenshu/archive"
+	"wenshu/search"
+)
+
+// UnitKey is how a unit is named in the index: its catalog id, which a
+// rename does not change. The server maps keys back to names for display.
+func UnitKey(unitID int64) string { return strconv.FormatInt(unitID, 10) }
+
+// Doc builds the search document of a record and its text.
+func Doc(rec *archive.Record, text string) search.Doc {
+	return search.Doc{
+		ID:             rec.ID,
+		Title:          rec.Title,
+		Body:           text,
+		DocNumber:      rec.DocNumber,
+		ArchiveCode:    rec.ArchiveCode,
+		Kind:           rec.Kind,
+		Template:       rec.TemplateID,
+		Unit:           UnitKey(rec.UnitID),
+		Year:           rec.Year,
+		Persons:        rec.Persons,
+		CaseNo:         rec.CaseNo,
+		Classification: rec.Classification,
+		Retention:      string(rec.Retention),
+		FiledAt:        rec.FiledAt,
+		Author:         rec.AuthorName,
+		Approver:       rec.ApproverName,
+	}
+}
+
+// Indexer ties a store to an index.
+type Indexer struct {
+	Store *archive.Store
+	Index *search.Index
+	Log   *slog.Logger
+	// Workers reading record texts from the bucket in parallel; default 4.
+	Workers int
+	// Batch is the number of records indexed at once; default 500.
+	Batch int
+}
+
+// OnFiled indexes one record right after filing (archive.Options.OnFiled).
+func (x *Indexer) OnFiled(ctx context.Context, rec *archive.Record, text string) error {
+	return x.Index.Index(ctx, Doc(rec, text))
+}
+
+// Stats counts what a catch-up or reindex did.
+type Stats struct {
+	Records int           // records in the catalog
+	Indexed int           // records (re)indexed
+	Failed  int           // records whose text could not be read
+	Took    time.Duration // wall time
+}
+
+// DocsPerSecond is the indexing rate.
+func (s Stats) DocsPerSecond() float64 {
+	if s.Took <= 0 {
+		return 0
+	}
+	return float64(s.Indexed) / s.Took.Seconds()
+}
+
+// CatchUp indexes every catalogued record the index lacks. It runs at
+// start, so that records filed while indexing failed or the process died
+// between the catalog commit and the index are found.
+func (x *Indexer) CatchUp(ctx context.Context, progress func(done, total int)) (Stats, error) {
+	have := map[string]bool{}
+	if err := x.Index.ForEachID(ctx, func(id string) error { have[id] = true; return nil }); err != nil {
+		return Stats{}, fmt.Errorf("indexer: list indexed ids: %w", err)
+	}
+	return x.run(ctx, func(id string) bool { return !have[id] }, progress)
+}
+
+// Reindex indexes every catalogued record again, in batches (after a
+// dictionary change, or by `wenshu reindex`).
+func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) (Stats, error) {
+	st, err := x.run(ctx, func(string) bool { return true }, progress)
+	if err == nil {
+		err = x.Index.MarkReindexed()
+	}
+	return st, err
+}
+
+func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
+	start := time.Now()
+	workers, batch := x.Workers, x.Batch
+	if workers <= 0 {
+		workers = 4
+	}
+	if batch <= 0 {
+		batch = 500
+	}
+	// Collect what to index first, so that progress knows the total.
+	var todo []*archive.Record
+	var st Stats
+	var after int64
+	for {
+		recs, err := x.Store.ListRecordsSince(ctx, after, 1000)
+		if err != nil {
+			return st, fmt.Errorf("indexer: list records: %w", err)
+		}
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			st.Records++
+			if want(r.ID) {
+				todo = append(todo, r)
+			}
+		}
+		after = recs[len(recs)-1].ChainSeq
+	}
+	total := len(todo)
+	if progress != nil {
+		progress(0, total)
+	}
+	for i := 0; i < total; i += batch {
+		end := min(i+batch, total)
+		docs := make([]search.Doc, end-i)
+		failed := make([]bool, end-i)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range next {
+					rec := todo[i+j]
+					text, err := x.Store.RecordText(ctx, rec.ID)
+					if err != nil {
+						failed[j] = true
+						if x.Log != nil {
+							x.Log.Error("indexer: read record text", "record", rec.ID, "err", err)
+						}
+						continue
+					}
+					docs[j] = Doc(rec, text)
+				}
+			}()
+		}
+		for j := range docs {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		ok := docs[:0]
+		for j, d := range docs {
+			if failed[j] {
+				st.Failed++
+				continue
+			}
+			ok = append(ok, d)
+		}
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		if err := x.Index.Index(ctx, ok...); err != nil {
+			return st, fmt.Errorf("indexer: index batch: %w", err)
+		}
+		st.Indexed += len(ok)
+		if progress != nil {
+			progress(end, total)
+		}
+	}
+	st.Took = time.Since(start)
+	if st.Failed > 0 {
+		return st, errors.New("indexer: some records could not be read; they stay unindexed until the next catch-up")
+	}
+	return st, nil
+}
