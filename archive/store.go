@@ -63,6 +63,15 @@ type Options struct {
 	// itself use it). RecoverInterval > 0 repeats Recover in the background.
 	SkipRecover     bool
 	RecoverInterval time.Duration
+	// LoginMaxFailures wrong passwords in a row lock an account for
+	// LockoutDuration (defaults 5 and 15 minutes). See auth.go.
+	LoginMaxFailures int
+	LockoutDuration  time.Duration
+	// SessionIdle ends a browser session unused this long (default 30
+	// minutes); SessionLifetime ends any session this long after login
+	// (default 12 hours).
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
 }
 
 // Store is the archive: one per process, safe for concurrent use.
@@ -110,6 +119,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.MaxImportBytes <= 0 {
 		opts.MaxImportBytes = 50 << 20
 	}
+	opts.authDefaults()
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive: data dir: %w", err)
 	}
