@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 	"sync"
@@ -15,11 +16,13 @@ import (
 // document gives byte-identical packages.
 var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// part is one file of the package: data, or raw when already bytes.
+// part is one file of the package: data, raw bytes, or a part deflated
+// in advance.
 type part struct {
 	name string
 	data string
 	raw  []byte
+	pre  *compressed
 }
 
 // flatePool reuses compressors: a flate.Writer allocates about 1 MB of
@@ -39,16 +42,37 @@ func (p pooledFlate) Close() error {
 	return err
 }
 
+// compressed is a part deflated once and written raw into every package.
+type compressed struct {
+	crc  uint32
+	size uint64
+	data []byte
+}
+
+func compress(s string) *compressed {
+	var buf bytes.Buffer
+	fw := flatePool.Get().(*flate.Writer)
+	fw.Reset(&buf)
+	_, _ = io.WriteString(fw, s)
+	_ = fw.Close()
+	flatePool.Put(fw)
+	return &compressed{crc: crc32.ChecksumIEEE([]byte(s)), size: uint64(len(s)), data: buf.Bytes()}
+}
+
 // staticParts are the parts that depend only on the fonts (and on whether
-// the document is a letter), built once per set of fonts.
+// the document is a letter): built and deflated once per set of fonts, so
+// a render deflates only what changes.
 type staticParts struct {
-	contentTypes map[bool]string
-	documentRels map[bool]string
-	styles       string
-	fontTable    string
-	footerOdd    string
-	footerEven   string
-	footerFirst  string
+	contentTypes map[bool]*compressed
+	documentRels map[bool]*compressed
+	rootRels     *compressed
+	app          *compressed
+	styles       *compressed
+	settings     *compressed
+	fontTable    *compressed
+	footerOdd    *compressed
+	footerEven   *compressed
+	footerFirst  *compressed
 }
 
 var staticCache sync.Map // Fonts → *staticParts
@@ -58,13 +82,16 @@ func staticFor(f Fonts) *staticParts {
 		return p.(*staticParts)
 	}
 	p := &staticParts{
-		contentTypes: map[bool]string{false: contentTypesXML(false), true: contentTypesXML(true)},
-		documentRels: map[bool]string{false: documentRelsXML(false), true: documentRelsXML(true)},
-		styles:       stylesXML(f),
-		fontTable:    fontTableXML(f),
-		footerOdd:    pageNumberFooter(true),
-		footerEven:   pageNumberFooter(false),
-		footerFirst:  letterFirstFooter(),
+		contentTypes: map[bool]*compressed{false: compress(contentTypesXML(false)), true: compress(contentTypesXML(true))},
+		documentRels: map[bool]*compressed{false: compress(documentRelsXML(false)), true: compress(documentRelsXML(true))},
+		rootRels:     compress(rootRelsXML),
+		app:          compress(appXML()),
+		styles:       compress(stylesXML(f)),
+		settings:     compress(settingsXML),
+		fontTable:    compress(fontTableXML(f)),
+		footerOdd:    compress(pageNumberFooter(true)),
+		footerEven:   compress(pageNumberFooter(false)),
+		footerFirst:  compress(letterFirstFooter()),
 	}
 	actual, _ := staticCache.LoadOrStore(f, p)
 	return actual.(*staticParts)
@@ -98,21 +125,21 @@ func Write(out io.Writer, d *Document) error {
 	static := staticFor(fonts)
 
 	parts := []part{
-		{name: "[Content_Types].xml", data: static.contentTypes[letter]},
-		{name: "_rels/.rels", data: rootRelsXML},
-		{name: "docProps/app.xml", data: appXML()},
+		{name: "[Content_Types].xml", pre: static.contentTypes[letter]},
+		{name: "_rels/.rels", pre: static.rootRels},
+		{name: "docProps/app.xml", pre: static.app},
 		{name: "docProps/core.xml", data: coreXML(cleanTitle(d.Title))},
 		{name: "word/document.xml", raw: body.buf.Bytes()},
-		{name: "word/_rels/document.xml.rels", data: static.documentRels[letter]},
-		{name: "word/styles.xml", data: static.styles},
-		{name: "word/settings.xml", data: settingsXML},
-		{name: "word/fontTable.xml", data: static.fontTable},
-		{name: "word/footer1.xml", data: static.footerOdd},
-		{name: "word/footer2.xml", data: static.footerEven},
+		{name: "word/_rels/document.xml.rels", pre: static.documentRels[letter]},
+		{name: "word/styles.xml", pre: static.styles},
+		{name: "word/settings.xml", pre: static.settings},
+		{name: "word/fontTable.xml", pre: static.fontTable},
+		{name: "word/footer1.xml", pre: static.footerOdd},
+		{name: "word/footer2.xml", pre: static.footerEven},
 	}
 	if letter {
 		parts = append(parts,
-			part{name: "word/footer3.xml", data: static.footerFirst},
+			part{name: "word/footer3.xml", pre: static.footerFirst},
 			part{name: "word/header1.xml", data: letterFirstHeader(d, fonts)})
 	}
 
@@ -123,6 +150,17 @@ func Write(out io.Writer, d *Document) error {
 		return pooledFlate{fw}, nil
 	})
 	for _, p := range parts {
+		if p.pre != nil {
+			fw, err := zw.CreateRaw(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: zipTime,
+				CRC32: p.pre.crc, CompressedSize64: uint64(len(p.pre.data)), UncompressedSize64: p.pre.size})
+			if err == nil {
+				_, err = fw.Write(p.pre.data)
+			}
+			if err != nil {
+				return fmt.Errorf("docgen: write %s: %w", p.name, err)
+			}
+			continue
+		}
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: zipTime})
 		if err != nil {
 			return fmt.Errorf("docgen: create %s: %w", p.name, err)
