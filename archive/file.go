@@ -159,6 +159,8 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 	defer s.setActive(f.ID, false)
 
 	// TX1: claim the draft and allocate both numbers with the journal row.
+	// Templates that print no 发文字号 (internal papers) get a 档号 only.
+	numbered := s.opts.Templates.Numbered(d.TemplateID)
 	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filing', approver_id = ?, revision = revision + 1,
 			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, u.ID, fmtTime(now), d.ID, d.Revision)
@@ -169,8 +171,10 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 			return conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
 		}
 		a := allocation{Fonds: unit.Fonds, Year: year, Retention: d.Retention, Org: unit.Org, DocAgency: unit.Code}
-		if a.DocNumber, a.DocSeq, err = allocDocNumber(ctx, tx, unit.Code, year); err != nil {
-			return err
+		if numbered {
+			if a.DocNumber, a.DocSeq, err = allocDocNumber(ctx, tx, unit.Code, year); err != nil {
+				return err
+			}
 		}
 		if a.ItemNo, err = allocItem(ctx, tx, a.Fonds, year, a.Retention, a.Org); err != nil {
 			return err
@@ -180,7 +184,7 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 		if err := insertFiling(ctx, tx, f, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, u, "draft.approve", f.ID, d.ID, a.DocNumber+" "+a.ArchiveCode)
+		return s.audit(ctx, tx, u, "draft.approve", f.ID, d.ID, strings.TrimSpace(a.DocNumber+" "+a.ArchiveCode))
 	})
 	if err != nil {
 		return nil, internal("approve", err)

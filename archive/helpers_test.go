@@ -46,6 +46,9 @@ func (fakeTemplates) Validate(id string, fields map[string]any) error {
 	return nil
 }
 
+// Numbered: the talk plan is an internal paper without a 发文字号.
+func (fakeTemplates) Numbered(id string) bool { return id != "talk-plan" }
+
 func (f fakeTemplates) Render(req templates.RenderRequest) (*templates.Rendered, error) {
 	if err := f.Validate(req.TemplateID, req.Fields); err != nil {
 		return nil, err

@@ -22,6 +22,9 @@ import (
 type Templates interface {
 	Validate(templateID string, fields map[string]any) error
 	Render(req templates.RenderRequest) (*templates.Rendered, error)
+	// Numbered reports whether the template prints a 发文字号; only those
+	// are given one on filing.
+	Numbered(templateID string) bool
 }
 
 // Options configure a Store. DataDir, S3Endpoint, the keys and Bucket are

@@ -20,6 +20,18 @@ const (
 	FieldDate           = "date"           // 成文日期
 )
 
+// Numbered reports whether template id prints a 发文字号, i.e. declares a
+// doc_number field. Internal papers such as a 谈话方案 do not, and filing
+// them must not use up a number of the unit's sequence.
+func (r *Registry) Numbered(id string) bool {
+	t, err := r.Get(id)
+	if err != nil {
+		return false
+	}
+	_, ok := t.Field(FieldDocNumber)
+	return ok
+}
+
 // Validate checks fields against template id's schema and dry-runs the
 // template, so that every error a render would meet (a deadline in a year
 // with no holiday table, say) is reported now. It returns FieldErrors or an
