@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -532,6 +533,11 @@ func TestImportAPI(t *testing.T) {
 	r.json(t, &rec)
 	if code, _ := rec["archive_code"].(string); !strings.Contains(code, "WS·2024-Y-") {
 		t.Errorf("档号 %v", rec["archive_code"])
+	}
+	// Imported records are searchable at once, with their persons.
+	r = e.do(t, "archivist", "GET", "/api/v1/search?q="+url.QueryEscape("谈话函询 人员:李四"), nil)
+	if r.status != 200 || !strings.Contains(string(r.body), rec["id"].(string)) {
+		t.Errorf("imported record not found by search: %d %s", r.status, r.body)
 	}
 	bad := []struct {
 		name, who, file string
