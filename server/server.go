@@ -1,5 +1,5 @@
 // Package server is wenshu's HTTP face: the JSON API under /api/v1 (Fiber
-// v2) and, later, the server-rendered web UI. It authenticates every /api
+// v2) and the server-rendered web UI (web.go). It authenticates every /api
 // request, checks the caller's role in the handler that serves the data,
 // takes the caller's unit from the server side only, and maps every error
 // to a status in one place (errors.go). It owns no data: templates, the
@@ -34,6 +34,10 @@ type Config struct {
 	// ImportLimit bounds uploaded files; 0 means 50 MiB.
 	ImportLimit int
 	Logger      *slog.Logger
+	// SecureCookies marks the web session cookie Secure even on plain
+	// HTTP, for a server behind a TLS-terminating proxy (under TLS it is
+	// always Secure).
+	SecureCookies bool
 }
 
 // Server is the HTTP server.
@@ -44,6 +48,8 @@ type Server struct {
 	index     *search.Index
 	log       *slog.Logger
 	bodyLimit int
+
+	secureCookies bool
 }
 
 // New builds the server and its routes.
@@ -60,6 +66,8 @@ func New(cfg Config) (*Server, error) {
 		index:     cfg.Index,
 		log:       cfg.Logger,
 		bodyLimit: cfg.BodyLimit,
+
+		secureCookies: cfg.SecureCookies,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -116,6 +124,7 @@ func (s *Server) routes() {
 	s.templateRoutes(api)
 	s.archiveRoutes(api)
 	s.searchRoutes(api)
+	s.webRoutes()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "请求的地址不存在")
 	})

@@ -211,8 +211,19 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 	role := fs.String("role", "", "clerk | approver | archivist | auditor | admin")
 	unit := fs.String("unit", "", "单位全称 (created with placeholder codes if missing)")
 	clearance := fs.String("clearance", archive.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
+	pwStdin := fs.Bool("password-stdin", false, "also set a web password, read as one line from stdin")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	var pw string
+	if *pwStdin {
+		var err error
+		if pw, err = readPassword(e.stdin); err != nil {
+			return err
+		}
+		if err := archive.CheckPassword(pw); err != nil {
+			return describe(err)
+		}
 	}
 	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
 	if err != nil {
@@ -222,6 +233,11 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 	res, err := st.AddUser(ctx, archive.NewUser{Name: *name, Role: archive.Role(*role), Unit: *unit, Clearance: *clearance})
 	if err != nil {
 		return describe(err)
+	}
+	if *pwStdin {
+		if err := st.SetPassword(ctx, res.User.ID, pw); err != nil {
+			return fmt.Errorf("user %s was added, but its password was refused (set it with `wenshu user passwd --name %s`): %w", res.User.Name, res.User.Name, describe(err))
+		}
 	}
 	if res.UnitCreated {
 		fmt.Fprintf(e.stderr, "note: unit %q did not exist and was created with placeholder codes; set them with\n  wenshu unit add --name %q --code 机关代字 --fonds 全宗号 --org 机构代码\n", res.Unit.Name, res.Unit.Name)
