@@ -80,6 +80,11 @@ func errBadLogin() error {
 	return newErr(ErrUnauthenticated, "bad_credentials", "用户名或密码不正确（连续输错多次将暂时锁定账户）")
 }
 
+// CheckPassword reports whether pw meets the password rules (at least
+// MinPasswordRunes characters, no control characters), as SetPassword
+// would, so a caller can refuse it before creating anything.
+func CheckPassword(pw string) error { return checkPassword(pw) }
+
 // checkPassword enforces the password rules.
 func checkPassword(pw string) error {
 	switch {
