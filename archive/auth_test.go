@@ -59,7 +59,7 @@ func TestPasswordRules(t *testing.T) {
 		t.Fatal("verifyPassword")
 	}
 	// Two hashes of one password differ (per-password salt).
-	if hashPassword("same password") == hashPassword("same password") {
+	if a, b := hashPassword("same password"), hashPassword("same password"); a == b {
 		t.Fatal("no salt")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // pp holds the paragraph properties docgen uses, written in the order
@@ -760,6 +759,3 @@ func (w *writer) sectPr(d *Document) {
 	w.attr("w:linePitch", LinePitch)
 	w.s(`/></w:sectPr>`)
 }
-
-// runeCount is utf8.RuneCountInString, named for the tests' readability.
-func runeCount(s string) int { return utf8.RuneCountInString(s) }

@@ -13,5 +13,16 @@ export CGO_ENABLED=1
 if (($# == 0)); then
 	set -- ./...
 fi
+# Formatting and static checks: gofmt, go vet, staticcheck (pinned, cached in bin/).
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bin/*'))
+if [[ -n "$unformatted" ]]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
 go vet ./...
+if [[ ! -x bin/staticcheck ]]; then
+	GOBIN="$PWD/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.6.1
+fi
+bin/staticcheck ./...
 go test -count=1 -timeout 25m "$@"

@@ -533,7 +533,7 @@ func TestWebSearchPage(t *testing.T) {
 	wantStatus(t, b.get("/search?page=x"), 400, "bad page")
 
 	// Saved searches: save, list, run, delete.
-	r = b.get("/search?q=" + url.QueryEscape("谈话函询") + "&year=2026")
+	wantStatus(t, b.get("/search?q="+url.QueryEscape("谈话函询")+"&year=2026"), 200, "search before saving")
 	r = b.post("/search/saved", url.Values{"name": {"本年度谈话函询"}, "query": {"q=谈话函询&year=2026"}})
 	wantStatus(t, r, 303, "save search")
 	r = b.get("/search")
