@@ -2,7 +2,10 @@ package search
 
 import (
 	"context"
+	"fmt"
+	"math/rand"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,80 +64,276 @@ func BenchmarkQuality(b *testing.B) {
 	}
 }
 
-// BenchmarkIndexVsSegment indexes WENSHU_BENCH_DOCS records (default 10000)
-// and segments the same text with raw jieba (search mode, the index
-// tokenizer's own call), reporting both rates and their ratio.
+// BenchmarkIndexVsSegment indexes WENSHU_BENCH_DOCS records (default
+// 10000) of the benchmark shape and segments the same text with raw jieba
+// on one goroutine (search mode, the index tokenizer's own call, of title,
+// body and meta), reporting both rates and their ratio. "all" hands every
+// record to one Index call; "calls-of-500" calls Index with 500 records at a
+// time, as internal/indexer's reindex does. Run it under taskset -c 0 for
+// the one-core figures.
 func BenchmarkIndexVsSegment(b *testing.B) {
-	docs := plainDocs(genCorpus(benchDocs()))
+	docs := plainDocs(genCorpusShape(benchDocs(), benchShape))
 	s := testSegmenter(b)
-	var idxRate, segRate float64
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		for _, d := range docs {
-			for _, text := range []string{d.Title, d.Body, d.fields()[fMeta].(string)} {
-				s.jb.Tokenize(text, gojieba.SearchMode, true)
-			}
-		}
-		segRate = float64(len(docs)) / time.Since(t0).Seconds()
-
-		ix, err := Open(b.TempDir(), Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		t0 = time.Now()
-		if err := ix.Index(context.Background(), docs...); err != nil {
-			b.Fatal(err)
-		}
-		idxRate = float64(len(docs)) / time.Since(t0).Seconds()
-		ix.Close()
-	}
-	b.ReportMetric(float64(len(docs)), "docs")
-	b.ReportMetric(idxRate, "index_docs/s")
-	b.ReportMetric(segRate, "segment_docs/s")
-	b.ReportMetric(idxRate/segRate, "ratio")
-}
-
-// BenchmarkSearchLatency runs the labelled query set (and a few filter-only
-// and phrase queries) over WENSHU_BENCH_DOCS records and reports p50/p99
-// latency and the process's resident memory.
-func BenchmarkSearchLatency(b *testing.B) {
-	corpus := genCorpus(benchDocs())
-	qs := genQueries(corpus[:min(len(corpus), qualityDocs)])
-	var reqs []Request
-	for _, q := range qs {
-		reqs = append(reqs, Request{Q: q.q})
-	}
-	reqs = append(reqs, Request{}, Request{Q: "谈话函询", Year: 2023}, Request{Q: `"违反中央八项规定精神"`},
-		Request{Q: "三重一大 OR 八项规定 -问责"}, Request{Person: corpus[0].persons[0]}, Request{Q: "纪检监察", Sort: "-filed_at"})
-	ix := openTest(b, Options{}, plainDocs(corpus)...)
-	viewer := Viewer{Units: cUnits[:5], Clearance: "秘密"}
-	ctx := context.Background()
-	for _, r := range reqs { // warm up
-		if _, err := ix.Search(ctx, r, viewer); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ResetTimer()
-	var lat []time.Duration
-	for i := 0; i < b.N; i++ {
-		for round := 0; round < 20; round++ {
-			for _, r := range reqs {
+	for _, c := range []struct {
+		name  string
+		chunk int
+	}{{"all", len(docs)}, {"calls-of-500", 500}} {
+		b.Run(c.name, func(b *testing.B) {
+			var idxRate, segRate float64
+			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
-				if _, err := ix.Search(ctx, r, viewer); err != nil {
+				for _, d := range docs {
+					for _, text := range []string{d.Title, d.Body, d.fields()[fMeta].(string)} {
+						s.jb.Tokenize(text, gojieba.SearchMode, true)
+					}
+				}
+				segRate = float64(len(docs)) / time.Since(t0).Seconds()
+
+				ix, err := Open(b.TempDir(), Options{})
+				if err != nil {
 					b.Fatal(err)
 				}
-				lat = append(lat, time.Since(t0))
+				t0 = time.Now()
+				for start := 0; start < len(docs); start += c.chunk {
+					if err := ix.Index(context.Background(), docs[start:min(start+c.chunk, len(docs))]...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				idxRate = float64(len(docs)) / time.Since(t0).Seconds()
+				ix.Close()
+			}
+			b.ReportMetric(float64(len(docs)), "docs")
+			b.ReportMetric(idxRate, "index_docs/s")
+			b.ReportMetric(segRate, "segment_docs/s")
+			b.ReportMetric(idxRate/segRate, "ratio")
+		})
+	}
+}
+
+// benchViewer is one user of the latency benchmark and what it asks.
+type benchViewer struct {
+	name string
+	v    Viewer
+	reqs []benchReq
+}
+
+// benchReq is a request and the kind of query it is, for the breakdown.
+type benchReq struct {
+	kind string
+	r    Request
+}
+
+// partTerms are partial or differently worded terms per problem index.
+var partTerms = map[int]string{0: "礼金", 1: "八项规定", 4: "漏报", 5: "招投标"}
+
+// viewerQueries draws k documents the viewer may see and derives the query
+// mix from them: a name, procedure + name, problem + procedure, an exact
+// phrase + name, a 文号, a differently worded problem + name, a partial
+// term + name, a year filter, a person filter, and four broad requests
+// (list everything, an OR with an exclusion, a term in every record sorted
+// by date, a frequent term of art by relevance).
+func viewerQueries(r *rand.Rand, corpus []genDoc, v Viewer, k int) []benchReq {
+	rank := classRank(v.Clearance)
+	units := map[string]bool{}
+	for _, u := range v.Units {
+		units[u] = true
+	}
+	var vis []genDoc
+	for _, d := range corpus {
+		if units[d.Unit] && classRank(d.Classification) <= rank {
+			vis = append(vis, d)
+		}
+	}
+	reqs := []benchReq{{"list all", Request{}}, {"OR + NOT", Request{Q: "三重一大 OR 八项规定 -问责"}},
+		{"term in every record, by date", Request{Q: "纪检监察", Sort: "-filed_at"}}, {"frequent term", Request{Q: "谈话函询"}}}
+	for i := 0; i < k && len(vis) > 0; i++ {
+		d := vis[r.Intn(len(vis))]
+		p := d.persons[0]
+		t, pr := topics[d.topic].term, problems[d.problem].term
+		part := partTerms[d.problem]
+		if part == "" {
+			part = pr
+		}
+		reqs = append(reqs,
+			benchReq{"name", Request{Q: p}},
+			benchReq{"procedure + name", Request{Q: t + " " + p}},
+			benchReq{"problem + procedure", Request{Q: pr + " " + t}},
+			benchReq{"phrase + name", Request{Q: `"` + t + `" ` + p}},
+			benchReq{"文号", Request{Q: d.DocNumber}},
+			benchReq{"reworded + name", Request{Q: "违反八项规定精神 " + p}},
+			benchReq{"partial + name", Request{Q: part + " " + p}},
+			benchReq{"procedure + year", Request{Q: t, Year: d.Year}},
+			benchReq{"person filter", Request{Person: p}},
+		)
+	}
+	return reqs
+}
+
+// benchViewers returns the production-like mix (clerks of one unit, drawn
+// by unit size, mostly at 内部; archivists granted 2–5 units at 秘密 or 机密)
+// and, apart, the worst case: an archivist granted every unit at 机密.
+func benchViewers(corpus []genDoc, shape corpusShape) (mix []benchViewer, worst benchViewer) {
+	r := rand.New(rand.NewSource(7))
+	for i := 0; i < 16; i++ {
+		u := shape.units[shape.pick(r)]
+		cl := "内部"
+		if i%4 == 3 {
+			cl = "秘密"
+		}
+		v := Viewer{Units: []string{u}, Clearance: cl}
+		mix = append(mix, benchViewer{"clerk " + u + " " + cl, v, viewerQueries(r, corpus, v, 2)})
+	}
+	for i := 0; i < 6; i++ {
+		seen := map[string]bool{}
+		var us []string
+		for n := 2 + r.Intn(4); len(us) < n; {
+			if u := shape.units[shape.pick(r)]; !seen[u] {
+				seen[u] = true
+				us = append(us, u)
+			}
+		}
+		cl := []string{"秘密", "机密"}[i%2]
+		v := Viewer{Units: us, Clearance: cl}
+		mix = append(mix, benchViewer{fmt.Sprintf("archivist %d units %s", len(us), cl), v, viewerQueries(r, corpus, v, 2)})
+	}
+	all := Viewer{Units: shape.units, Clearance: "机密"}
+	worst = benchViewer{"archivist all units 机密", all, viewerQueries(r, corpus, all, 4)}
+	return mix, worst
+}
+
+// benchIndex opens an index of corpus. With WENSHU_BENCH_INDEX_DIR set, an
+// index already there with the same number of records and the current
+// schema is reused (the corpus is deterministic); otherwise it is built.
+func benchIndex(b *testing.B, corpus []genDoc) *Index {
+	dir := os.Getenv("WENSHU_BENCH_INDEX_DIR")
+	if dir == "" {
+		return openTest(b, Options{}, plainDocs(corpus)...)
+	}
+	testSegmenter(b)
+	dir = filepath.Join(dir, strconv.Itoa(len(corpus)))
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, _ := ix.Count()
+	stale, _ := ix.NeedsReindex()
+	if n != uint64(len(corpus)) || stale {
+		ix.Close()
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		if ix, err = Open(dir, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.Index(context.Background(), plainDocs(corpus)...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// latencies runs every viewer's requests rounds times (after one warm-up
+// round) and returns the sorted latencies, the slowest request, and the
+// latencies by kind of query.
+func latencies(b *testing.B, ix *Index, viewers []benchViewer, rounds int) ([]time.Duration, string, map[string][]time.Duration) {
+	ctx := context.Background()
+	for _, bv := range viewers {
+		for _, r := range bv.reqs {
+			if _, err := ix.Search(ctx, r.r, bv.v); err != nil {
+				b.Fatal(err)
 			}
 		}
 	}
-	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 {
-		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+	var lat []time.Duration
+	byKind := map[string][]time.Duration{}
+	var slowest time.Duration
+	var slowName string
+	for round := 0; round < rounds; round++ {
+		for _, bv := range viewers {
+			for _, r := range bv.reqs {
+				t0 := time.Now()
+				if _, err := ix.Search(ctx, r.r, bv.v); err != nil {
+					b.Fatal(err)
+				}
+				d := time.Since(t0)
+				lat = append(lat, d)
+				byKind[r.kind] = append(byKind[r.kind], d)
+				if d > slowest {
+					slowest, slowName = d, fmt.Sprintf("%s: %s (%.1f ms)", bv.name, reqString(r.r), float64(d.Microseconds())/1000)
+				}
+			}
+		}
 	}
+	sortDurations(lat)
+	for _, l := range byKind {
+		sortDurations(l)
+	}
+	return lat, slowName, byKind
+}
+
+func sortDurations(l []time.Duration) { sort.Slice(l, func(i, j int) bool { return l[i] < l[j] }) }
+
+// logKinds logs p50/p99 per kind of query.
+func logKinds(b *testing.B, title string, byKind map[string][]time.Duration) {
+	var kinds []string
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		b.Logf("%s | %-30s | n=%4d | p50 %6.2f ms | p99 %6.2f ms", title, k, len(byKind[k]), pctMS(byKind[k], 0.5), pctMS(byKind[k], 0.99))
+	}
+}
+
+// reqString shows the fields of r that are set.
+func reqString(r Request) string {
+	var parts []string
+	for _, f := range []struct{ k, v string }{{"q", r.Q}, {"person", r.Person}, {"sort", r.Sort}} {
+		if f.v != "" {
+			parts = append(parts, f.k+"="+strconv.Quote(f.v))
+		}
+	}
+	if r.Year != 0 {
+		parts = append(parts, "year="+strconv.Itoa(r.Year))
+	}
+	if len(parts) == 0 {
+		return "(empty request)"
+	}
+	return strings.Join(parts, " ")
+}
+
+func pctMS(lat []time.Duration, p float64) float64 {
+	return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+}
+
+// BenchmarkSearchLatency indexes WENSHU_BENCH_DOCS records (default 10000)
+// of the benchmark shape (40 units of skewed sizes, 2019–2026) and reports
+// p50/p99 latency of a production-like mix of viewers and queries (see
+// benchViewers), p50/p99 of the worst case (one archivist granted every
+// unit) apart, and the process's resident memory.
+func BenchmarkSearchLatency(b *testing.B) {
+	corpus := genCorpusShape(benchDocs(), benchShape)
+	ix := benchIndex(b, corpus)
+	mix, worst := benchViewers(corpus, benchShape)
+	b.ResetTimer()
+	var lat, wlat []time.Duration
+	var slow, wslow string
+	var kinds, wkinds map[string][]time.Duration
+	for i := 0; i < b.N; i++ {
+		lat, slow, kinds = latencies(b, ix, mix, 10)
+		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, 10)
+	}
+	b.StopTimer()
+	b.Logf("mix: %d searches, slowest %s", len(lat), slow)
+	b.Logf("worst case: %d searches, slowest %s", len(wlat), wslow)
+	logKinds(b, "mix", kinds)
+	logKinds(b, "all units", wkinds)
 	b.ReportMetric(float64(len(corpus)), "docs")
-	b.ReportMetric(pct(0.50), "p50_ms")
-	b.ReportMetric(pct(0.99), "p99_ms")
+	b.ReportMetric(pctMS(lat, 0.50), "p50_ms")
+	b.ReportMetric(pctMS(lat, 0.99), "p99_ms")
+	b.ReportMetric(pctMS(wlat, 0.50), "all-units_p50_ms")
+	b.ReportMetric(pctMS(wlat, 0.99), "all-units_p99_ms")
 	rss, hwm := procMemMB()
 	b.ReportMetric(rss, "rss_MB")
 	b.ReportMetric(hwm, "peak_rss_MB")

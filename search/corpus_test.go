@@ -2,7 +2,9 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -72,8 +74,78 @@ func staffName(r *rand.Rand) string {
 	return staffSur[r.Intn(len(staffSur))] + staffGiv[r.Intn(len(staffGiv))]
 }
 
-// genCorpus returns n records; the same n always gives the same records.
-func genCorpus(n int) []genDoc {
+// corpusShape says how records are spread over units and time.
+type corpusShape struct {
+	units  []string
+	codes  []string  // 文号 code of each unit
+	weight []float64 // relative size of each unit; nil = uniform
+	from   time.Time // first filing date
+	hours  int       // filing dates fall in [from, from+hours)
+}
+
+// qualityShape is the small, uniform shape TestQuality was calibrated on:
+// 10 units, 2021–2025.
+var qualityShape = corpusShape{
+	units: cUnits, codes: cUnitCode,
+	from: time.Date(2021, 1, 4, 9, 0, 0, 0, time.UTC), hours: 5 * 365 * 24,
+}
+
+// Units of the benchmark corpus: 34 派驻纪检监察组 in central departments and
+// 6 巡察组, 40 in all, with Zipf-like sizes (see benchShape).
+var (
+	benchUnitDepts = []string{"财政部", "国家税务总局", "海关总署", "国家发展改革委", "公安部", "教育部", "国家卫生健康委",
+		"交通运输部", "自然资源部", "住房城乡建设部", "农业农村部", "商务部", "水利部", "人力资源社会保障部", "工业和信息化部",
+		"国务院国资委", "中国人民银行", "国家市场监管总局", "生态环境部", "应急管理部", "民政部", "司法部", "科技部",
+		"文化和旅游部", "审计署", "国家金融监督管理总局", "中国证监会", "国家医保局", "退役军人事务部", "国家统计局",
+		"外交部", "中央办公厅", "最高人民法院", "最高人民检察院"}
+	benchUnitCodes = []string{"财", "税", "海", "发改", "公", "教", "卫", "交", "自然", "建", "农", "商", "水", "人社", "工信",
+		"国资", "人行", "市监", "环", "应", "民", "司", "科", "文", "审", "金", "证", "医保", "退役", "统", "外", "办", "法", "检"}
+)
+
+// benchShape: 40 units whose sizes fall off as 1/rank^0.8 (the largest
+// holds about 17 % of the records, the smallest about 1 %), records filed
+// 2019-01-01 … 2026-06-30.
+var benchShape = func() corpusShape {
+	s := corpusShape{from: time.Date(2019, 1, 1, 9, 0, 0, 0, time.UTC), hours: (7*365 + 2 + 180) * 24}
+	for i, d := range benchUnitDepts {
+		s.units = append(s.units, "驻"+d+"纪检监察组")
+		s.codes = append(s.codes, benchUnitCodes[i])
+	}
+	for i, n := range []string{"一", "二", "三", "四", "五", "六"} {
+		s.units = append(s.units, "第"+n+"巡察组")
+		s.codes = append(s.codes, "巡"+strconv.Itoa(i+1))
+	}
+	for i := range s.units {
+		s.weight = append(s.weight, 1/math.Pow(float64(i+1), 0.8))
+	}
+	return s
+}()
+
+// pick returns a unit index: uniform (one Intn draw, as the quality corpus
+// always did) or by weight.
+func (s *corpusShape) pick(r *rand.Rand) int {
+	if s.weight == nil {
+		return r.Intn(len(s.units))
+	}
+	total := 0.0
+	for _, w := range s.weight {
+		total += w
+	}
+	x := r.Float64() * total
+	for i, w := range s.weight {
+		if x -= w; x < 0 {
+			return i
+		}
+	}
+	return len(s.units) - 1
+}
+
+// genCorpus returns n records of the quality shape; the same n always gives
+// the same records.
+func genCorpus(n int) []genDoc { return genCorpusShape(n, qualityShape) }
+
+// genCorpusShape returns n records spread as shape says, from a fixed seed.
+func genCorpusShape(n int, shape corpusShape) []genDoc {
 	r := rand.New(rand.NewSource(20240601))
 	filler := []string{
 		"本件按照《中国共产党纪律检查机关监督执纪工作规则》有关规定办理。",
@@ -84,9 +156,10 @@ func genCorpus(n int) []genDoc {
 		"各有关部门要提高政治站位，压紧压实主体责任和监督责任。",
 	}
 	out := make([]genDoc, 0, n)
-	base := time.Date(2021, 1, 4, 9, 0, 0, 0, time.UTC)
+	units := shape.units
 	for i := 0; i < n; i++ {
-		ti, pi, ui := r.Intn(len(topics)), r.Intn(len(problems)), r.Intn(len(cUnits))
+		ti, pi := r.Intn(len(topics)), r.Intn(len(problems))
+		ui := shape.pick(r)
 		ps := []string{personName(r)}
 		if r.Intn(4) == 0 {
 			if p := personName(r); p != ps[0] {
@@ -94,12 +167,12 @@ func genCorpus(n int) []genDoc {
 			}
 		}
 		who := strings.Join(ps, "、")
-		filed := base.Add(time.Duration(r.Intn(5*365*24)) * time.Hour)
+		filed := shape.from.Add(time.Duration(r.Intn(shape.hours)) * time.Hour)
 		year := filed.Year()
 		kind := kinds[r.Intn(len(kinds))]
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s：\n", cUnits[ui])
-		fmt.Fprintf(&b, "%s%s%s同志，", cUnits[ui], posts[r.Intn(len(posts))], who)
+		fmt.Fprintf(&b, "%s：\n", units[ui])
+		fmt.Fprintf(&b, "%s%s%s同志，", units[ui], posts[r.Intn(len(posts))], who)
 		b.WriteString("根据信访举报，" + problems[pi].body + "\n")
 		fmt.Fprintf(&b, topics[ti].body+"\n", who)
 		for k := r.Intn(4); k > 0; k-- {
@@ -109,11 +182,11 @@ func genCorpus(n int) []genDoc {
 			ID:             fmt.Sprintf("r%05d", i),
 			Title:          fmt.Sprintf(topics[ti].title, who),
 			Body:           b.String(),
-			DocNumber:      fmt.Sprintf("驻%s纪%s〔%d〕%d号", cUnitCode[ui], []string{"函", "发", "报"}[r.Intn(3)], year, 1+i),
+			DocNumber:      fmt.Sprintf("驻%s纪%s〔%d〕%d号", shape.codes[ui], []string{"函", "发", "报"}[r.Intn(3)], year, 1+i),
 			ArchiveCode:    fmt.Sprintf("Z109-WS·%d-%s-JJ-%04d", year, retents[r.Intn(3)], i+1),
 			Kind:           kind,
 			Template:       "t" + fmt.Sprint(ti),
-			Unit:           cUnits[ui],
+			Unit:           units[ui],
 			Year:           year,
 			Persons:        ps,
 			CaseNo:         fmt.Sprintf("JJ-%d-%03d", year, r.Intn(300)),

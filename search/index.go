@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
@@ -25,6 +26,9 @@ type Options struct {
 	// BatchSize is the number of documents per Bleve batch in Index
 	// (default 500).
 	BatchSize int
+	// IndexWorkers is the number of batches Index writes at once (default
+	// runtime.GOMAXPROCS(0), at least 2; 1 writes them one after another).
+	IndexWorkers int
 
 	mode   analysisMode // benchmarks only: the cjk-only baseline
 	baseOp string       // baseline bare-term operator: "or" (Bleve's default) or "and"
@@ -42,6 +46,9 @@ func (o *Options) defaults() {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 500
+	}
+	if o.IndexWorkers <= 0 {
+		o.IndexWorkers = max(2, runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -87,18 +94,46 @@ func Open(dir string, opts Options) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: open index: %w", err)
 		}
-	} else {
-		ix.idx, err = bleve.NewUsing(path, newMapping(opts.mode), scorch.Name, scorch.Name, nil)
+		// An index keeps the mapping it was created with, so documents
+		// indexed again into an index of another schema would still lack
+		// this schema's fields. Start it afresh, marked as needing a
+		// reindex: the catalogue is the source of truth.
+		schema, err := ix.idx.GetInternal(keySchema)
 		if err != nil {
-			return nil, fmt.Errorf("search: create index: %w", err)
-		}
-		if err := ix.markReindexed(); err != nil {
 			ix.idx.Close()
-			return nil, err
+			return nil, fmt.Errorf("search: read schema: %w", err)
 		}
+		if string(schema) != schemaVersion {
+			ix.idx.Close()
+			if err := os.RemoveAll(path); err != nil {
+				return nil, fmt.Errorf("search: remove index of schema %q: %w", schema, err)
+			}
+			if err := ix.create(path, opts); err != nil {
+				return nil, err
+			}
+			if err := ix.idx.SetInternal(keySchema, schema); err != nil {
+				ix.idx.Close()
+				return nil, fmt.Errorf("search: store schema: %w", err)
+			}
+		}
+	} else if err := ix.create(path, opts); err != nil {
+		return nil, err
 	}
 	ix.m = ix.idx.Mapping()
 	return ix, nil
+}
+
+// create makes a new, empty index at path, stamped as up to date.
+func (ix *Index) create(path string, opts Options) (err error) {
+	ix.idx, err = bleve.NewUsing(path, newMapping(opts.mode), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return fmt.Errorf("search: create index: %w", err)
+	}
+	if err := ix.markReindexed(); err != nil {
+		ix.idx.Close()
+		return err
+	}
+	return nil
 }
 
 // Close releases the index. The jieba instance stays loaded for the process.
@@ -126,6 +161,14 @@ func (ix *Index) rlock() error {
 
 // Index adds or replaces documents, in batches. Every document is checked
 // before anything is written; a bad one fails the whole call (ErrBadDoc).
+// When an id occurs more than once, the last one wins.
+//
+// Batches are written by up to Options.IndexWorkers goroutines at once:
+// Bleve analyses a batch's documents in parallel but builds and persists
+// its segment on the calling goroutine, so with one writer a core idles
+// while a segment is built and synced. A call of more than one batch is
+// therefore split into at least two, and a failed batch stops the others
+// (the batches already written stay written, as before).
 func (ix *Index) Index(ctx context.Context, docs ...Doc) error {
 	for i := range docs {
 		if err := docs[i].validate(); err != nil {
@@ -136,22 +179,97 @@ func (ix *Index) Index(ctx context.Context, docs ...Doc) error {
 		return err
 	}
 	defer ix.mu.RUnlock()
-	for start := 0; start < len(docs); start += ix.opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("search: index: %w", err)
-		}
-		end := min(start+ix.opts.BatchSize, len(docs))
-		b := ix.idx.NewBatch()
-		for i := start; i < end; i++ {
-			if err := b.Index(docs[i].ID, docs[i].fields()); err != nil {
-				return fmt.Errorf("search: index %s: %w", docs[i].ID, err)
+	docs = lastByID(docs)
+	size := ix.opts.BatchSize
+	workers := min(ix.opts.IndexWorkers, len(docs)/minSplitBatch)
+	if workers > 1 && len(docs) < workers*size {
+		size = (len(docs) + workers - 1) / workers
+	}
+	workers = max(1, min(workers, (len(docs)+size-1)/size))
+	if workers == 1 {
+		for start := 0; start < len(docs); start += size {
+			if err := ix.batch(ctx, docs[start:min(start+size, len(docs))]); err != nil {
+				return err
 			}
 		}
-		if err := ix.idx.Batch(b); err != nil {
-			return fmt.Errorf("search: index batch: %w", err)
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make(chan []Doc)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for part := range parts {
+				if err := ix.batch(ctx, part); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for start := 0; start < len(docs); start += size {
+		select {
+		case parts <- docs[start:min(start+size, len(docs))]:
+		case <-ctx.Done():
+			break feed
 		}
 	}
+	close(parts)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("search: index: %w", err)
+	}
 	return nil
+}
+
+// minSplitBatch is the smallest batch Index makes when it splits a call
+// among its writers: smaller segments cost more to merge than they save.
+const minSplitBatch = 100
+
+// batch writes one Bleve batch.
+func (ix *Index) batch(ctx context.Context, docs []Doc) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("search: index: %w", err)
+	}
+	b := ix.idx.NewBatch()
+	for i := range docs {
+		if err := b.Index(docs[i].ID, docs[i].fields()); err != nil {
+			return fmt.Errorf("search: index %s: %w", docs[i].ID, err)
+		}
+	}
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: index batch: %w", err)
+	}
+	return nil
+}
+
+// lastByID drops every document whose id occurs again later, so that
+// batches written concurrently cannot reorder two versions of a record.
+func lastByID(docs []Doc) []Doc {
+	last := make(map[string]int, len(docs))
+	for i := range docs {
+		last[docs[i].ID] = i
+	}
+	if len(last) == len(docs) {
+		return docs
+	}
+	out := make([]Doc, 0, len(last))
+	for i := range docs {
+		if last[docs[i].ID] == i {
+			out = append(out, docs[i])
+		}
+	}
+	return out
 }
 
 // Delete removes documents by id; unknown ids are ignored.

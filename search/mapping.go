@@ -79,11 +79,27 @@ const (
 	fFiledAt        = "filed_at"
 	fAuthor         = "author"
 	fApprover       = "approver"
+	fFacets         = "facets"    // doc values: facet letter + value, one per facet
+	fFiledKey       = "filed_key" // doc values: filedKey(filed_at), the sort key
 )
+
+// facetLetters prefix a facet's values in the facets field (short: zap
+// decompresses the doc values of every chunk a search touches).
+var facetLetters = map[string]string{"kind": "k", "year": "y", "unit": "u", "retention": "r", "classification": "c"}
+
+// filedKey is filed_at as ten base-36 digits of milliseconds since year 1:
+// fixed width, so the keys sort as the times do, and short.
+func filedKey(t time.Time) string {
+	const msFromYear1 = 62135596800000
+	k := strconv.FormatInt(t.UnixMilli()+msFromYear1, 36)
+	return strings.Repeat("0", max(0, 10-len(k))) + k
+}
 
 // schemaVersion changes with the mapping; with the dictionary hash it decides
 // NeedsReindex.
-const schemaVersion = "1"
+// Version 2: the five facets share one doc-values field and filed_at is
+// sorted by a keyword key (see newMapping).
+const schemaVersion = "2"
 
 type analysisMode int
 
@@ -141,15 +157,23 @@ func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
 	dm.AddSubDocumentMapping(fDocNumberKey, prop(kw(fDocNumberKey, false, true, false)))
 	dm.AddSubDocumentMapping(fArchiveCode, prop(kw(fArchiveCode, true, false, false)))
 	dm.AddSubDocumentMapping(fArchiveCodeKey, prop(kw(fArchiveCodeKey, false, true, false)))
+	// Doc values are what a search reads for every match (facets, sort),
+	// and zap reads them chunk by chunk per field: the five facets share
+	// one field ("kind\x1f函", "year\x1f2024", …) and the sort reads one
+	// short key, instead of six fields of which filed_at (a datetime) holds
+	// eight prefix-coded terms per record.
 	for _, f := range []string{fKind, fUnit, fYear, fClass, fRetention} {
-		dm.AddSubDocumentMapping(f, prop(kw(f, true, true, true))) // stored, faceted
+		dm.AddSubDocumentMapping(f, prop(kw(f, true, true, false))) // stored, filtered
 	}
+	dm.AddSubDocumentMapping(fFacets, prop(kw(fFacets, false, true, true)))
+	dm.AddSubDocumentMapping(fFiledKey, prop(kw(fFiledKey, false, true, true)))
 	for _, f := range []string{fTemplate, fPersons, fCase, fAuthor, fApprover} {
 		dm.AddSubDocumentMapping(f, prop(kw(f, false, true, false)))
 	}
 	dt := bleve.NewDateTimeFieldMapping()
 	dt.Name = fFiledAt
 	dt.IncludeInAll = false
+	dt.DocValues = false // range filter only; the sort uses filed_key
 	dm.AddSubDocumentMapping(fFiledAt, prop(dt))
 
 	im.DefaultMapping = dm
@@ -258,7 +282,15 @@ func (d *Doc) fields() map[string]any {
 	}
 	if !d.FiledAt.IsZero() {
 		m[fFiledAt] = d.FiledAt.UTC()
+		m[fFiledKey] = filedKey(d.FiledAt)
 	}
+	var facets []string
+	for _, name := range FacetNames {
+		if v, ok := m[facetFields[name]].(string); ok {
+			facets = append(facets, facetLetters[name]+v)
+		}
+	}
+	m[fFacets] = facets
 	var persons []string
 	for _, p := range d.Persons {
 		if p = foldName(cleanString(p)); p != "" {

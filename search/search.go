@@ -79,6 +79,17 @@ type FacetValue struct {
 	Count int    `json:"count"`
 }
 
+// maxFacetTerms bounds the values counted over all five facets together.
+const maxFacetTerms = 10000
+
+var facetByLetter = func() map[string]string {
+	m := map[string]string{}
+	for name, l := range facetLetters {
+		m[l] = name
+	}
+	return m
+}()
+
 // FacetNames are the keys of Result.Facets.
 var FacetNames = []string{"kind", "year", "unit", "retention", "classification"}
 
@@ -214,17 +225,16 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 
 	c := ix.newCompiler()
 	userQ := c.compile(ast, false)
-	top := query.NewBooleanQuery(nil, nil, nil)
-	if userQ == nil {
-		top.Must = query.NewMatchAllQuery()
-	} else {
-		top.Must = userQ
+	// The filter is a conjunct of the query, not Bleve's post-filter: see
+	// filterQuery.
+	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
+	if userQ != nil {
+		top = query.NewConjunctionQuery([]query.Query{userQ, top})
 	}
-	top.Filter = query.NewConjunctionQuery(filters)
 
 	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
 	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt}
-	byDate := &bsearch.SortField{Field: fFiledAt, Type: bsearch.SortFieldAsDate, Desc: true, Missing: bsearch.SortFieldMissingLast}
+	byDate := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Desc: true, Missing: bsearch.SortFieldMissingLast}
 	switch {
 	case req.Sort == "filed_at":
 		byDate.Desc = false
@@ -234,13 +244,13 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	default:
 		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, byDate, &bsearch.SortDocID{}})
 	}
-	if userQ == nil {
+	if userQ == nil || req.Sort == "filed_at" || req.Sort == "-filed_at" {
+		// the order ignores scores: do not compute them
 		sr.Score = bleve.ScoreNone
 	}
 	if facets {
-		for _, name := range FacetNames {
-			sr.AddFacet(name, bleve.NewFacetRequest(facetFields[name], ix.opts.FacetSize))
-		}
+		// one facet over the shared field, every value; split below
+		sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
 	}
 	res, err := ix.idx.SearchInContext(ctx, sr)
 	if err != nil {
@@ -278,23 +288,27 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		}
 		out.Hits = append(out.Hits, h)
 	}
-	for name, fr := range res.Facets {
-		if fr == nil || fr.Terms == nil {
-			continue
-		}
-		vals := []FacetValue{}
+	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
 		for _, t := range fr.Terms.Terms() {
-			vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
-		}
-		sort.Slice(vals, func(i, j int) bool {
-			if name == "year" {
-				return vals[i].Value > vals[j].Value
+			if name := facetByLetter[t.Term[:min(1, len(t.Term))]]; name != "" {
+				out.Facets[name] = append(out.Facets[name], FacetValue{Value: t.Term[1:], Count: t.Count})
 			}
+		}
+	}
+	for name, vals := range out.Facets {
+		// the FacetSize most frequent values; years then newest first
+		sort.Slice(vals, func(i, j int) bool {
 			if vals[i].Count != vals[j].Count {
 				return vals[i].Count > vals[j].Count
 			}
 			return vals[i].Value < vals[j].Value
 		})
+		if len(vals) > ix.opts.FacetSize {
+			vals = vals[:ix.opts.FacetSize]
+		}
+		if name == "year" {
+			sort.Slice(vals, func(i, j int) bool { return vals[i].Value > vals[j].Value })
+		}
 		out.Facets[name] = vals
 	}
 	out.TookMS = time.Since(start).Milliseconds()

@@ -428,3 +428,82 @@ func TestReopenAndNeedsReindex(t *testing.T) {
 		t.Errorf("hash %q", ix.DictionaryHash())
 	}
 }
+
+// An index of an older schema keeps its old mapping, so Open starts it
+// afresh and NeedsReindex stays true until the records are indexed again.
+func TestOpenOldSchema(t *testing.T) {
+	testSegmenter(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(ctx, fixture()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.idx.SetInternal(keySchema, []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ix, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if n, _ := ix.Count(); n != 0 {
+		t.Errorf("index of schema 1 kept %d records", n)
+	}
+	if need, _ := ix.NeedsReindex(); !need {
+		t.Error("schema change not reported by NeedsReindex")
+	}
+	if err := ix.Index(ctx, fixture()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.MarkReindexed(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustSearch(t, ix, Request{Q: "谈话函询"}, allUnits)
+	if need, _ := ix.NeedsReindex(); need || r.Total != 4 || len(r.Facets["unit"]) == 0 {
+		t.Errorf("after reindex: need %v, total %d, unit facet %v", need, r.Total, r.Facets["unit"])
+	}
+}
+
+func TestFiledKeyOrder(t *testing.T) {
+	times := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2024, 3, 5, 9, 0, 0, 0, time.UTC), time.Date(2024, 3, 5, 9, 0, 0, int(time.Millisecond), time.UTC),
+		time.Date(2024, 3, 5, 17, 0, 0, 0, time.FixedZone("CST", 8*3600)).Add(time.Hour), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+	}
+	for i := 1; i < len(times); i++ {
+		a, b := filedKey(times[i-1]), filedKey(times[i])
+		if len(a) != 10 || len(b) != 10 || a >= b {
+			t.Errorf("filedKey(%v)=%q, filedKey(%v)=%q", times[i-1], a, times[i], b)
+		}
+	}
+}
+
+// Index splits a large call among writers; a record given twice keeps its
+// last version, and every record is indexed once.
+func TestIndexConcurrentBatches(t *testing.T) {
+	ix := openTest(t, Options{BatchSize: 100, IndexWorkers: 3})
+	corpus := plainDocs(genCorpus(1000))
+	dup := corpus[10]
+	dup.Title = "最后的版本"
+	docs := append(append([]Doc{}, corpus...), dup)
+	if err := ix.Index(context.Background(), docs...); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.Count(); n != 1000 {
+		t.Errorf("count %d", n)
+	}
+	r := mustSearch(t, ix, Request{Q: `"最后的版本"`}, everyone)
+	if r.Total != 1 || r.Hits[0].ID != dup.ID {
+		t.Errorf("last version of %s not indexed: %v", dup.ID, ids(r))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := ix.Index(ctx, corpus...); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
