@@ -27,6 +27,13 @@ func benchDocs() int {
 	return 10000
 }
 
+// benchOptions are the Options of the indexing benchmarks;
+// WENSHU_BENCH_BULK_BATCH sets BulkBatchSize.
+func benchOptions() Options {
+	n, _ := strconv.Atoi(os.Getenv("WENSHU_BENCH_BULK_BATCH"))
+	return Options{BulkBatchSize: n}
+}
+
 func plainDocs(g []genDoc) []Doc {
 	out := make([]Doc, len(g))
 	for i, d := range g {
@@ -69,15 +76,17 @@ func BenchmarkQuality(b *testing.B) {
 // on one goroutine (search mode, the index tokenizer's own call, of title,
 // body and meta), reporting both rates and their ratio. "all" hands every
 // record to one Index call; "calls-of-500" calls Index with 500 records at a
-// time, as internal/indexer's reindex does. Run it under taskset -c 0 for
-// the one-core figures.
+// time, as internal/indexer's reindex does; "bulk-calls-of-500" does the
+// same between BeginBulk and EndBulk (the time includes EndBulk's sync).
+// Run it under taskset -c 0 for the one-core figures.
 func BenchmarkIndexVsSegment(b *testing.B) {
 	docs := plainDocs(genCorpusShape(benchDocs(), benchShape))
 	s := testSegmenter(b)
 	for _, c := range []struct {
 		name  string
 		chunk int
-	}{{"all", len(docs)}, {"calls-of-500", 500}} {
+		bulk  bool
+	}{{"all", len(docs), false}, {"calls-of-500", 500, false}, {"bulk-calls-of-500", 500, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			var idxRate, segRate float64
 			for i := 0; i < b.N; i++ {
@@ -89,13 +98,23 @@ func BenchmarkIndexVsSegment(b *testing.B) {
 				}
 				segRate = float64(len(docs)) / time.Since(t0).Seconds()
 
-				ix, err := Open(b.TempDir(), Options{})
+				ix, err := Open(b.TempDir(), benchOptions())
 				if err != nil {
 					b.Fatal(err)
 				}
 				t0 = time.Now()
+				if c.bulk {
+					if err := ix.BeginBulk(); err != nil {
+						b.Fatal(err)
+					}
+				}
 				for start := 0; start < len(docs); start += c.chunk {
 					if err := ix.Index(context.Background(), docs[start:min(start+c.chunk, len(docs))]...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if c.bulk {
+					if err := ix.EndBulk(); err != nil { // everything on disk
 						b.Fatal(err)
 					}
 				}
@@ -225,9 +244,20 @@ func benchIndex(b *testing.B, corpus []genDoc) *Index {
 		if ix, err = Open(dir, Options{}); err != nil {
 			b.Fatal(err)
 		}
-		if err := ix.Index(context.Background(), plainDocs(corpus)...); err != nil {
+		t0 := time.Now()
+		if err := ix.BeginBulk(); err != nil {
 			b.Fatal(err)
 		}
+		docs := plainDocs(corpus)
+		for start := 0; start < len(docs); start += 500 {
+			if err := ix.Index(context.Background(), docs[start:min(start+500, len(docs))]...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := ix.EndBulk(); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("built %d records in bulk mode in %s", len(docs), time.Since(t0).Round(time.Millisecond))
 	}
 	b.Cleanup(func() { ix.Close() })
 	return ix

@@ -11,8 +11,14 @@
 //
 // Layout of an index directory given to Open:
 //
-//	<dir>/dict/   jieba dictionaries, written from the binary (embed.FS)
-//	<dir>/index/  the Bleve scorch index
+//	<dir>/dict/                jieba dictionaries, written from the binary (embed.FS)
+//	<dir>/index/meta.json      schema, dictionary hash, bulk-reindex mark
+//	<dir>/index/u_<unit>/      one Bleve scorch index per unit ("h_<hash>" for
+//	                           unit names that are not short [0-9A-Za-z_-])
+//
+// A search opens a bleve.IndexAlias over the shards of the viewer's units
+// only; the permission filter stays inside the query. Bulk reindexing:
+// BeginBulk, Index…, EndBulk, then MarkReindexed (bulk.go).
 //
 // One process-wide *gojieba.Jieba is created on the first Open and never
 // freed (gojieba v1.4.5 sets a finalizer that frees it; an explicit Free would

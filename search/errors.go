@@ -52,3 +52,7 @@ var ErrBadViewer = errors.New("search: bad viewer")
 
 // ErrClosed is returned by every method of a closed Index.
 var ErrClosed = errors.New("search: index closed")
+
+// ErrBulk is returned by BeginBulk when a bulk reindex is already under way
+// and by MarkReindexed before EndBulk.
+var ErrBulk = errors.New("search: bulk reindex under way (call EndBulk first)")

@@ -99,7 +99,9 @@ func filedKey(t time.Time) string {
 // NeedsReindex.
 // Version 2: the five facets share one doc-values field and filed_at is
 // sorted by a keyword key (see newMapping).
-const schemaVersion = "2"
+// Version 3: one index per unit (shard.go) with meta.json; an index of
+// version ≤ 2 is one Bleve index at <dir>/index and is recreated.
+const schemaVersion = "3"
 
 type analysisMode int
 

@@ -332,30 +332,3 @@ func (p *parser) parsePrimary(depth int) (node, error) {
 	// tkOR / tkAND / tkNOT are handled by the callers
 	return nil, qerr("q", CodeDanglingOperator, "运算符位置不对")
 }
-
-// positiveLeaves returns the leaves that a matching document contains (not
-// those under an odd number of negations): they drive the highlighter.
-func positiveLeaves(n node) []*leaf {
-	var out []*leaf
-	var walk func(n node, neg bool)
-	walk = func(n node, neg bool) {
-		switch n := n.(type) {
-		case *leaf:
-			if !neg {
-				out = append(out, n)
-			}
-		case *notNode:
-			walk(n.child, !neg)
-		case *andNode:
-			for _, c := range n.children {
-				walk(c, neg)
-			}
-		case *orNode:
-			for _, c := range n.children {
-				walk(c, neg)
-			}
-		}
-	}
-	walk(n, false)
-	return out
-}

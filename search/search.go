@@ -189,16 +189,29 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	}
 	defer ix.mu.RUnlock()
 
-	// the permission filter: one of the viewer's units, at most its clearance
+	// the permission filter: one of the viewer's units, at most its
+	// clearance. Only the shards of those units are searched; the unit
+	// condition stays in the query as well.
 	var units []query.Query
+	var shards []*shard
+	seen := map[string]bool{}
+	only := strings.TrimSpace(req.Unit)
 	for _, u := range v.Units {
-		if u = strings.TrimSpace(u); u != "" {
+		if u = strings.TrimSpace(u); u != "" && !seen[u] {
+			seen[u] = true
 			units = append(units, termOn(fUnit, u))
+			if only != "" && u != only {
+				continue
+			}
+			if sh, _ := ix.shardFor(u, false); sh != nil {
+				shards = append(shards, sh)
+			}
 		}
 	}
-	if len(units) == 0 {
+	if len(shards) == 0 {
 		return emptyResult(time.Since(start)), nil // sees nothing
 	}
+	ix.searched.Add(int64(len(shards)))
 	var classes []query.Query
 	for _, c := range Classifications[:rank+1] {
 		classes = append(classes, termOn(fClass, c))
@@ -252,9 +265,9 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		// one facet over the shared field, every value; split below
 		sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
 	}
-	res, err := ix.idx.SearchInContext(ctx, sr)
+	res, err := searchShards(ctx, shards, sr)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 
 	out := emptyResult(0)
@@ -333,4 +346,34 @@ func fieldString(fields map[string]interface{}, name string) string {
 		}
 	}
 	return ""
+}
+
+// searchShards runs sr on one shard, or on several through a
+// bleve.IndexAlias, which searches them in parallel and merges hits (by
+// sr's sort), totals and facets.
+func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	if len(shards) == 1 {
+		res, err := shards[0].idx.SearchInContext(ctx, sr)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		return res, nil
+	}
+	idxs := make([]bleve.Index, len(shards))
+	for i, sh := range shards {
+		idxs[i] = sh.idx
+	}
+	// not closed: that would close the shards
+	res, err := bleve.NewIndexAlias(idxs...).SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	// the alias reports a shard's failure in Status, not as an error
+	if res.Status != nil && res.Status.Failed > 0 {
+		for _, err := range res.Status.Errors {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		return nil, fmt.Errorf("search: %d shards failed", res.Status.Failed)
+	}
+	return res, nil
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -165,7 +168,7 @@ func TestJiebaFieldPhrase(t *testing.T) {
 		q := query.NewMatchPhraseQuery(tt.phrase)
 		q.SetField(fBody)
 		q.Analyzer = AnalyzerQuery
-		res, err := ix.idx.Search(bleve.NewSearchRequestOptions(q, 50, 0, false))
+		res, err := searchShards(context.Background(), ix.allShards(), bleve.NewSearchRequestOptions(q, 50, 0, false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,11 +405,11 @@ func TestReopenAndNeedsReindex(t *testing.T) {
 	if need, err := ix.NeedsReindex(); err != nil || need {
 		t.Fatalf("fresh index needs reindex: %v %v", need, err)
 	}
+	ix.Close()
 	// an index built with another dictionary
-	if err := ix.idx.SetInternal(keyDictHash, []byte("old")); err != nil {
+	if err := writeMeta(filepath.Join(dir, "index"), indexMeta{Schema: schemaVersion, DictHash: "old"}); err != nil {
 		t.Fatal(err)
 	}
-	ix.Close()
 	ix, err = Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -430,42 +433,90 @@ func TestReopenAndNeedsReindex(t *testing.T) {
 }
 
 // An index of an older schema keeps its old mapping, so Open starts it
-// afresh and NeedsReindex stays true until the records are indexed again.
+// afresh and NeedsReindex stays true until the records are indexed again:
+// the single index of schema ≤ 2 (no shards) and shards of another schema.
 func TestOpenOldSchema(t *testing.T) {
 	testSegmenter(t)
-	dir := t.TempDir()
 	ctx := context.Background()
-	ix, err := Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Index(ctx, fixture()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.idx.SetInternal(keySchema, []byte("1")); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix, err = Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	if n, _ := ix.Count(); n != 0 {
-		t.Errorf("index of schema 1 kept %d records", n)
-	}
-	if need, _ := ix.NeedsReindex(); !need {
-		t.Error("schema change not reported by NeedsReindex")
-	}
-	if err := ix.Index(ctx, fixture()...); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.MarkReindexed(); err != nil {
-		t.Fatal(err)
-	}
-	r := mustSearch(t, ix, Request{Q: "谈话函询"}, allUnits)
-	if need, _ := ix.NeedsReindex(); need || r.Total != 4 || len(r.Facets["unit"]) == 0 {
-		t.Errorf("after reindex: need %v, total %d, unit facet %v", need, r.Total, r.Facets["unit"])
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, dir string)
+	}{
+		{"single index of schema 2", func(t *testing.T, dir string) {
+			old, err := bleve.NewUsing(filepath.Join(dir, "index"), newMapping(modeJieba), scorch.Name, scorch.Name, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := old.NewBatch()
+			for _, d := range fixture() {
+				if err := b.Index(d.ID, d.fields()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.SetInternal([]byte("wenshu:schema"), []byte("2"))
+			if err := old.Batch(b); err != nil {
+				t.Fatal(err)
+			}
+			old.Close()
+		}},
+		{"shards of another schema", func(t *testing.T, dir string) {
+			ix, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Index(ctx, fixture()...); err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
+			if err := writeMeta(filepath.Join(dir, "index"), indexMeta{Schema: "2x", DictHash: ix.DictionaryHash()}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.make(t, dir)
+			ix, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			if n, _ := ix.Count(); n != 0 {
+				t.Errorf("index of an old schema kept %d records", n)
+			}
+			if need, _ := ix.NeedsReindex(); !need {
+				t.Error("schema change not reported by NeedsReindex")
+			}
+			if _, err := os.Stat(filepath.Join(dir, "index", "index_meta.json")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("old single index left behind: %v", err)
+			}
+			if err := ix.Index(ctx, fixture()...); err != nil {
+				t.Fatal(err)
+			}
+			if need, _ := ix.NeedsReindex(); !need {
+				t.Error("NeedsReindex false before MarkReindexed")
+			}
+			if err := ix.MarkReindexed(); err != nil {
+				t.Fatal(err)
+			}
+			r := mustSearch(t, ix, Request{Q: "谈话函询"}, allUnits)
+			if need, _ := ix.NeedsReindex(); need || r.Total != 4 || len(r.Facets["unit"]) == 0 {
+				t.Errorf("after reindex: need %v, total %d, unit facet %v", need, r.Total, r.Facets["unit"])
+			}
+			// and it stays so when opened again
+			ix.Close()
+			ix2, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix2.Close()
+			if need, _ := ix2.NeedsReindex(); need {
+				t.Error("reopened: needs reindex")
+			}
+			if n, _ := ix2.Count(); n != 8 {
+				t.Errorf("reopened: count %d", n)
+			}
+		})
 	}
 }
 

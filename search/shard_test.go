@@ -1,0 +1,436 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// shardIDs lists the ids held by unit's shard.
+func shardIDs(t *testing.T, ix *Index, unit string) []string {
+	t.Helper()
+	sh, _ := ix.shardFor(unit, false)
+	if sh == nil {
+		return nil
+	}
+	var out []string
+	if err := sh.forEachID(func(id string) error { out = append(out, id); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestShardDirName(t *testing.T) {
+	for unit, want := range map[string]string{"12": "u_12", "unit-a_1": "u_unit-a_1"} {
+		if got := shardDirName(unit); got != want {
+			t.Errorf("shardDirName(%q) = %q", unit, got)
+		}
+	}
+	seen := map[string]bool{}
+	for _, unit := range []string{"../x", "驻财政部纪检监察组", "a/b", ".", "", "12 ", string(make([]byte, 100))} {
+		got := shardDirName(unit)
+		if len(got) != 34 || got[:2] != "h_" || seen[got] {
+			t.Errorf("shardDirName(%q) = %q", unit, got)
+		}
+		seen[got] = true
+	}
+}
+
+// A record re-indexed under another unit leaves its old shard, also after
+// a reopen, and the other operations see it once.
+func TestShardRouting(t *testing.T) {
+	testSegmenter(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(ctx, fixture()...); err != nil {
+		t.Fatal(err)
+	}
+	if got := shardIDs(t, ix, "驻商务部纪检监察组"); !slices.Equal(got, []string{"s1"}) {
+		t.Fatalf("商务部 shard: %v", got)
+	}
+	moved := fixture()[0] // a1, 张三
+	moved.Unit = "驻商务部纪检监察组"
+	if err := ix.Index(ctx, moved); err != nil {
+		t.Fatal(err)
+	}
+	check := func(ix *Index) {
+		t.Helper()
+		if got := shardIDs(t, ix, "驻财政部纪检监察组"); slices.Contains(got, "a1") {
+			t.Errorf("a1 still in its old shard: %v", got)
+		}
+		if got := shardIDs(t, ix, "驻商务部纪检监察组"); !slices.Equal(got, []string{"a1", "s1"}) {
+			t.Errorf("商务部 shard: %v", got)
+		}
+		if n, _ := ix.Count(); n != 8 {
+			t.Errorf("count %d", n)
+		}
+		if ok, _ := ix.Has("a1"); !ok {
+			t.Error("Has(a1)")
+		}
+		caizheng := Viewer{Units: []string{"驻财政部纪检监察组"}, Clearance: "机密"}
+		if r := mustSearch(t, ix, Request{Q: "张三"}, caizheng); r.Total != 0 {
+			t.Errorf("old unit still finds a1: %v", ids(r))
+		}
+		shangwu := Viewer{Units: []string{"驻商务部纪检监察组"}, Clearance: "机密"}
+		if r := mustSearch(t, ix, Request{Q: "张三"}, shangwu); !slices.Equal(ids(r), []string{"a1"}) {
+			t.Errorf("new unit: %v", ids(r))
+		}
+	}
+	check(ix)
+	ix.Close()
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	check(ix)
+	// deleting finds the record in its shard
+	if err := ix.Delete(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := shardIDs(t, ix, "驻商务部纪检监察组"); !slices.Equal(got, []string{"s1"}) {
+		t.Errorf("after delete: %v", got)
+	}
+}
+
+// A record found in two shards at Open (a crash between the two writes of
+// a move in bulk mode) is removed from the other one when indexed again.
+func TestShardDuplicateRepaired(t *testing.T) {
+	testSegmenter(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(ctx, fixture()...); err != nil {
+		t.Fatal(err)
+	}
+	// write a second copy of a1 straight into the other shard
+	dup := fixture()[0]
+	dup.Unit = "驻商务部纪检监察组"
+	sh, _ := ix.shardFor("驻商务部纪检监察组", false)
+	b := sh.idx.NewBatch()
+	if err := b.Index(dup.ID, dup.fields()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.writeBatch(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Index(ctx, fixture()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := shardIDs(t, ix, "驻商务部纪检监察组"); !slices.Equal(got, []string{"s1"}) {
+		t.Errorf("duplicate left in 商务部: %v", got)
+	}
+	if got := shardIDs(t, ix, "驻财政部纪检监察组"); !slices.Contains(got, "a1") {
+		t.Errorf("a1 lost: %v", got)
+	}
+}
+
+// A viewer's search reads only the shards of its units.
+func TestSearchTouchesOnlyViewerShards(t *testing.T) {
+	ix := openTest(t, Options{}, plainDocs(genCorpus(600))...)
+	if len(ix.allShards()) < 5 {
+		t.Fatalf("%d shards", len(ix.allShards()))
+	}
+	corpus := genCorpus(600)
+	unit := corpus[0].Unit
+	before := ix.searched.Load()
+	r := mustSearch(t, ix, Request{}, Viewer{Units: []string{unit}, Clearance: "机密"})
+	if d := ix.searched.Load() - before; d != 1 {
+		t.Errorf("one-unit viewer searched %d shards", d)
+	}
+	if len(r.Facets["unit"]) != 1 || r.Facets["unit"][0].Value != unit {
+		t.Errorf("unit facet %v", r.Facets["unit"])
+	}
+	before = ix.searched.Load()
+	for _, v := range []Viewer{{}, {Units: []string{"没有这个单位"}, Clearance: "机密"}} {
+		if r := mustSearch(t, ix, Request{}, v); r.Total != 0 {
+			t.Errorf("viewer %v sees %d", v, r.Total)
+		}
+	}
+	// a unit filter narrows to that shard
+	two := Viewer{Units: []string{unit, corpus[1].Unit, corpus[2].Unit}, Clearance: "机密"}
+	mustSearch(t, ix, Request{Unit: unit}, two)
+	if d := ix.searched.Load() - before; d != 1 {
+		t.Errorf("searched %d shards", d)
+	}
+}
+
+// Search over several shards merges totals, facets and pages exactly: the
+// results equal what a brute-force filter of the corpus gives.
+func TestAliasSearchAcrossShards(t *testing.T) {
+	corpus := genCorpus(1200)
+	ix := openTest(t, Options{BatchSize: 150}, plainDocs(corpus)...)
+	units := map[string]bool{}
+	var us []string
+	for _, d := range corpus {
+		if !units[d.Unit] && len(us) < 4 {
+			units[d.Unit] = true
+			us = append(us, d.Unit)
+		}
+	}
+	v := Viewer{Units: us, Clearance: "秘密"}
+	var vis []genDoc
+	unitCount, yearCount, classCount := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, d := range corpus {
+		if units[d.Unit] && classRank(d.Classification) <= 2 {
+			vis = append(vis, d)
+			unitCount[d.Unit]++
+			y := d.Year
+			if y == 0 {
+				y = d.FiledAt.Year()
+			}
+			yearCount[fmt.Sprint(y)]++
+			classCount[d.Classification]++
+		}
+	}
+	r := mustSearch(t, ix, Request{}, v)
+	if r.Total != uint64(len(vis)) {
+		t.Fatalf("total %d, want %d", r.Total, len(vis))
+	}
+	for name, want := range map[string]map[string]int{"unit": unitCount, "year": yearCount, "classification": classCount} {
+		got := map[string]int{}
+		for _, fv := range r.Facets[name] {
+			got[fv.Value] = fv.Count
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("facet %s: %v, want %v", name, got, want)
+		}
+	}
+	for _, sortBy := range []string{"filed_at", "-filed_at"} {
+		want := slices.Clone(vis)
+		sort.SliceStable(want, func(i, j int) bool {
+			a, b := filedKey(want[i].FiledAt), filedKey(want[j].FiledAt)
+			if a != b {
+				if sortBy == "filed_at" {
+					return a < b
+				}
+				return a > b
+			}
+			return want[i].ID < want[j].ID
+		})
+		var got []string
+		for page := 1; ; page++ {
+			r := mustSearch(t, ix, Request{Sort: sortBy, Page: page, Size: 37}, v)
+			if r.Total != uint64(len(vis)) {
+				t.Fatalf("%s page %d: total %d", sortBy, page, r.Total)
+			}
+			if len(r.Hits) == 0 {
+				break
+			}
+			for _, h := range r.Hits {
+				got = append(got, h.ID)
+			}
+		}
+		var wantIDs []string
+		for _, d := range want {
+			wantIDs = append(wantIDs, d.ID)
+		}
+		if !slices.Equal(got, wantIDs) {
+			t.Errorf("sort %s: pages differ from the brute-force order (%d vs %d ids)", sortBy, len(got), len(wantIDs))
+		}
+	}
+	// relevance: pages are slices of one long list, scores descending
+	long := mustSearch(t, ix, Request{Q: "谈话函询", Size: 100}, v)
+	if long.Total == 0 {
+		t.Fatal("no hits")
+	}
+	var paged []string
+	for page := 1; page <= 5; page++ {
+		for _, h := range mustSearch(t, ix, Request{Q: "谈话函询", Page: page, Size: 20}, v).Hits {
+			paged = append(paged, h.ID)
+		}
+	}
+	var all []string
+	for i, h := range long.Hits {
+		all = append(all, h.ID)
+		if i > 0 && h.Score > long.Hits[i-1].Score {
+			t.Errorf("hit %d: score %f after %f", i, h.Score, long.Hits[i-1].Score)
+		}
+		if !units[h.Unit] {
+			t.Errorf("hit of unit %s", h.Unit)
+		}
+	}
+	if !slices.Equal(paged, all[:len(paged)]) {
+		t.Error("relevance pages differ from one long page")
+	}
+}
+
+func TestBulkMode(t *testing.T) {
+	testSegmenter(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "index")
+	ix, err := Open(dir, Options{BulkBatchSize: 70})
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := plainDocs(genCorpus(900))
+	if err := ix.BeginBulk(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.BeginBulk(); !errors.Is(err, ErrBulk) {
+		t.Errorf("second BeginBulk: %v", err)
+	}
+	// on disk before anything is written: a crash from here on needs a reindex
+	if m, _, _ := readMeta(root); !m.Bulk {
+		t.Error("bulk mark not on disk")
+	}
+	if need, _ := ix.NeedsReindex(); !need {
+		t.Error("NeedsReindex false during bulk")
+	}
+	for start := 0; start < len(corpus); start += 100 {
+		if err := ix.Index(ctx, corpus[start:min(start+100, len(corpus))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a record given again and one moved to another unit, within the bulk
+	again := corpus[5]
+	again.Title = "第二个版本"
+	moved := corpus[6]
+	for _, d := range corpus {
+		if d.Unit != moved.Unit {
+			moved.Unit = d.Unit
+			break
+		}
+	}
+	if err := ix.Index(ctx, again, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Delete(ctx, corpus[7].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.MarkReindexed(); !errors.Is(err, ErrBulk) {
+		t.Errorf("MarkReindexed during bulk: %v", err)
+	}
+	if err := ix.EndBulk(); err != nil {
+		t.Fatal(err)
+	}
+	if m, _, _ := readMeta(root); m.Bulk {
+		t.Error("bulk mark left after EndBulk")
+	}
+	if need, _ := ix.NeedsReindex(); need {
+		t.Error("NeedsReindex after EndBulk of an up-to-date index")
+	}
+	if err := ix.MarkReindexed(); err != nil {
+		t.Fatal(err)
+	}
+	everyone := Viewer{Units: benchUnits(corpus), Clearance: "机密"}
+	checks := func(ix *Index) {
+		t.Helper()
+		if n, _ := ix.Count(); n != uint64(len(corpus)-1) {
+			t.Errorf("count %d", n)
+		}
+		if r := mustSearch(t, ix, Request{Q: `"第二个版本"`}, everyone); !slices.Equal(ids(r), []string{again.ID}) {
+			t.Errorf("last version: %v", ids(r))
+		}
+		if got := shardIDs(t, ix, corpus[6].Unit); slices.Contains(got, moved.ID) {
+			t.Error("moved record still in its old shard")
+		}
+		if got := shardIDs(t, ix, moved.Unit); !slices.Contains(got, moved.ID) {
+			t.Error("moved record not in its new shard")
+		}
+		if ok, _ := ix.Has(corpus[7].ID); ok {
+			t.Error("deleted record still there")
+		}
+	}
+	checks(ix)
+	ix.Close()
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checks(ix)
+
+	// Close ends a bulk reindex and syncs it
+	if err := ix.BeginBulk(); err != nil {
+		t.Fatal(err)
+	}
+	extra := plainDocs(genCorpus(950))[900:]
+	if err := ix.Index(ctx, extra...); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if n, _ := ix.Count(); n != uint64(len(corpus)-1+50) {
+		t.Errorf("after Close in bulk: count %d", n)
+	}
+	if need, _ := ix.NeedsReindex(); need {
+		t.Error("NeedsReindex after Close ended the bulk")
+	}
+}
+
+// What a process that died during a bulk reindex leaves: the mark.
+func TestBulkCrashNeedsReindex(t *testing.T) {
+	testSegmenter(t)
+	dir := t.TempDir()
+	ix, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(context.Background(), fixture()...); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	if err := writeMeta(filepath.Join(dir, "index"), indexMeta{Schema: schemaVersion, DictHash: ix.DictionaryHash(), Bulk: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = Open(dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if need, _ := ix.NeedsReindex(); !need {
+		t.Error("interrupted bulk reindex not reported")
+	}
+	if n, _ := ix.Count(); n != 8 {
+		t.Errorf("count %d", n)
+	}
+}
+
+// Shards searched through an alias give the same single-shard answers as
+// Bleve does for one index (guards the Status check of searchShards).
+func TestSearchShardsErrors(t *testing.T) {
+	ix := openTest(t, Options{}, fixture()...)
+	shards := ix.allShards()
+	if len(shards) < 2 {
+		t.Fatalf("%d shards", len(shards))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := searchShards(ctx, shards, bleve.NewSearchRequest(bleve.NewMatchAllQuery())); err == nil {
+		t.Error("cancelled search over shards: no error")
+	}
+}
+
+func benchUnits(docs []Doc) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range docs {
+		if !seen[d.Unit] {
+			seen[d.Unit] = true
+			out = append(out, d.Unit)
+		}
+	}
+	return out
+}
