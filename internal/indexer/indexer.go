@@ -67,6 +67,8 @@ type Stats struct {
 	Indexed int           // records (re)indexed
 	Failed  int           // records whose text could not be read
 	Took    time.Duration // wall time
+
+	started time.Time
 }
 
 // DocsPerSecond is the indexing rate.
@@ -98,7 +100,22 @@ func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) (
 	return st, err
 }
 
+// run indexes the wanted records in search's bulk mode: batches are queued
+// and made durable together by EndBulk, which always runs before run
+// returns. A crash in between leaves the index marked for a reindex.
 func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
+	if err := x.Index.BeginBulk(); err != nil {
+		return Stats{}, fmt.Errorf("indexer: %w", err)
+	}
+	st, err := x.runBulk(ctx, want, progress)
+	if endErr := x.Index.EndBulk(); endErr != nil && err == nil {
+		err = fmt.Errorf("indexer: %w", endErr)
+	}
+	st.Took = time.Since(st.started)
+	return st, err
+}
+
+func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
 	start := time.Now()
 	workers, batch := x.Workers, x.Batch
 	if workers <= 0 {
@@ -109,7 +126,7 @@ func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress f
 	}
 	// Collect what to index first, so that progress knows the total.
 	var todo []*archive.Record
-	var st Stats
+	st := Stats{started: start}
 	var after int64
 	for {
 		recs, err := x.Store.ListRecordsSince(ctx, after, 1000)
@@ -179,7 +196,6 @@ func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress f
 			progress(end, total)
 		}
 	}
-	st.Took = time.Since(start)
 	if st.Failed > 0 {
 		return st, errors.New("indexer: some records could not be read; they stay unindexed until the next catch-up")
 	}
