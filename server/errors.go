@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -138,4 +140,17 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	s.log.Info("http", attrs...)
 	return nil
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 with the
+// request id, so that one bad request never takes the server down.
+func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in handler", slog.String("request_id", requestIDOf(c)),
+				slog.String("path", c.Path()), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("server: panic: %v", r)
+		}
+	}()
+	return c.Next()
 }

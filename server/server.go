@@ -116,7 +116,7 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 }
 
 func (s *Server) routes() {
-	s.app.Use(s.requestID, s.accessLog)
+	s.app.Use(s.requestID, s.accessLog, s.recoverPanic)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+
 	"wenshu/archive"
 	"wenshu/internal/gbcheck"
 	"wenshu/internal/indexer"
@@ -582,3 +584,27 @@ func mustUser(t *testing.T, e *env, name string) int64 {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestPanicIsA500: a panicking handler answers 500 with a request id and
+// nothing of the panic, and the server keeps serving.
+func TestPanicIsA500(t *testing.T) {
+	e := newEnv(t)
+	app := fiber.New(fiber.Config{ErrorHandler: e.srv.handleError})
+	app.Use(e.srv.requestID, e.srv.accessLog, e.srv.recoverPanic)
+	app.Get("/boom", func(c *fiber.Ctx) error { panic("boom: secret detail") })
+	app.Get("/ok", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	for i := 0; i < 2; i++ {
+		res, err := app.Test(httptest.NewRequest("GET", "/boom", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		r := &resp{status: res.StatusCode, body: b}
+		if r.status != 500 || r.errorCode(t) != "internal" || strings.Contains(string(b), "secret") {
+			t.Errorf("panic: %d %s", r.status, b)
+		}
+	}
+	if res, err := app.Test(httptest.NewRequest("GET", "/ok", nil), -1); err != nil || res.StatusCode != 200 {
+		t.Errorf("after a panic: %v %v", res, err)
+	}
+}
