@@ -142,6 +142,11 @@ func TestSearchFiledRecords(t *testing.T) {
 		if res == nil || res.Total != 0 {
 			t.Errorf("%s lists %d records", who, res.Total)
 		}
+		// Naming the other unit in the filter does not widen what one sees.
+		_, res = e.search(t, who, url.Values{"unit": {unitA}})
+		if res == nil || res.Total != 0 {
+			t.Errorf("%s lists %d records of %s by naming it", who, res.Total, unitA)
+		}
 	}
 	// Person and case views, newest first.
 	r := e.do(t, "archivist", "GET", "/api/v1/persons/"+url.PathEscape("张建国")+"/records", nil)
