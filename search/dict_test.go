@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,52 +52,59 @@ func TestWriteDictionaries(t *testing.T) {
 
 // A process whose first Open is on a fresh directory loads jieba from the
 // files written there and nowhere else: what a binary copied to a machine
-// without a Go module cache does. The child runs in a subprocess so that it
-// creates the process-wide jieba itself.
+// without a Go module cache does. The child is this test binary run again
+// (see TestMain), so that it creates the process-wide jieba itself.
 func TestFreshDirChildProcess(t *testing.T) {
-	if os.Getenv("WENSHU_SEARCH_CHILD") != "" {
-		t.Skip("in child")
-	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDictionaryChild$", "-test.count=1", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "WENSHU_SEARCH_CHILD="+dir,
 		"GOPATH="+filepath.Join(dir, "nogopath"), "GOMODCACHE="+filepath.Join(dir, "nomodcache"))
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestDictionaryChild") {
+	if err != nil || !strings.Contains(string(out), "dictionary child: ok") {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
 
-func TestDictionaryChild(t *testing.T) {
-	dir := os.Getenv("WENSHU_SEARCH_CHILD")
-	if dir == "" {
-		t.Skip("run by TestFreshDirChildProcess")
+// TestMain runs the dictionary child when asked to, instead of the tests.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("WENSHU_SEARCH_CHILD"); dir != "" {
+		if err := dictionaryChild(dir); err != nil {
+			fmt.Println("dictionary child:", err)
+			os.Exit(1)
+		}
+		fmt.Println("dictionary child: ok")
+		os.Exit(0)
 	}
+	os.Exit(m.Run())
+}
+
+func dictionaryChild(dir string) error {
 	if _, err := currentSegmenter(); err == nil {
-		t.Fatal("jieba loaded before Open")
+		return errors.New("jieba loaded before Open")
 	}
 	ix, err := Open(dir, Options{})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer ix.Close()
 	s, _ := currentSegmenter()
 	for _, p := range s.paths.list() {
 		if !strings.HasPrefix(p, filepath.Join(dir, "dict")+string(filepath.Separator)) {
-			t.Errorf("jieba loaded %s, outside %s", p, dir)
+			return fmt.Errorf("jieba loaded %s, outside %s", p, dir)
 		}
 	}
 	// the domain dictionary is in use: 一案双查 is one word only through it
 	if err := ix.Index(context.Background(), Doc{ID: "d", Unit: "u", Classification: "公开", Retention: "Y",
 		Title: "落实一案双查", Body: "对问题线索初步核实。"}); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	toks := ix.m.AnalyzerNamed(AnalyzerQuery).Analyze([]byte("落实一案双查"))
 	if len(toks) != 2 || string(toks[1].Term) != "一案双查" {
-		t.Errorf("一案双查 not segmented as one word: %v", toks)
+		return fmt.Errorf("一案双查 not segmented as one word: %v", toks)
 	}
 	r, err := ix.Search(context.Background(), Request{Q: "一案双查 初步核实"}, Viewer{Units: []string{"u"}})
 	if err != nil || r.Total != 1 {
-		t.Fatalf("search: %v %v", r, err)
+		return fmt.Errorf("search: %v %v", r, err)
 	}
+	return nil
 }
