@@ -226,9 +226,7 @@ func scanDraft(row interface{ Scan(...any) error }) (*Draft, error) {
 	return &d, nil
 }
 
-func (s *Store) loadDraft(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string) (*Draft, error) {
+func (s *Store) loadDraft(ctx context.Context, q queryRower, id string) (*Draft, error) {
 	if !validID(id) {
 		return nil, notFound("草稿")
 	}

@@ -113,26 +113,26 @@ func (u *User) IsOperator() bool { return u != nil && u.system }
 // it) and its clearance is at least the document's
 // classification. Operators read everything. Disabled users read nothing.
 func CanRead(u *User, unitID int64, classification string) bool {
-	if u == nil || u.Disabled {
-		return false
-	}
-	if u.system {
-		return true
-	}
-	own := u.UnitID == unitID || (mayUseGrants(u) && slices.Contains(u.Grants, unitID))
-	return own && ClearanceRank(u.Clearance) >= ClearanceRank(classification) && ClearanceRank(classification) >= 0
+	return canSee(u, unitID, classification, true)
 }
 
 // CanReadDraft is CanRead for drafts: grants do not extend to drafts,
 // which stay within their own unit until filed.
 func CanReadDraft(u *User, unitID int64, classification string) bool {
+	return canSee(u, unitID, classification, false)
+}
+
+// canSee is the one visibility rule: the unit (own, or granted when grants
+// apply) and a clearance at least the document's classification.
+func canSee(u *User, unitID int64, classification string, grants bool) bool {
 	if u == nil || u.Disabled {
 		return false
 	}
 	if u.system {
 		return true
 	}
-	return u.UnitID == unitID && ClearanceRank(u.Clearance) >= ClearanceRank(classification) && ClearanceRank(classification) >= 0
+	own := u.UnitID == unitID || (grants && mayUseGrants(u) && slices.Contains(u.Grants, unitID))
+	return own && ClearanceRank(u.Clearance) >= ClearanceRank(classification) && ClearanceRank(classification) >= 0
 }
 
 func requireUser(u *User) error {
