@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -59,13 +61,13 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 	// Re-decode the checked object strictly, so that a misspelt key or a
 	// wrong type is named instead of ignored.
 	raw, _ := json.Marshal(obj)
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var req draftRequest
 	if err := dec.Decode(&req); err != nil {
 		field := "body"
 		var te *json.UnmarshalTypeError
-		if ok := asTypeErr(err, &te); ok {
+		if errors.As(err, &te) {
 			field = te.Field
 		} else if strings.HasPrefix(err.Error(), "json: unknown field ") {
 			field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -73,18 +75,8 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 		}
 		return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "bad_type", Message: "字段 " + field + " 的类型不正确"}}
 	}
-	if v, ok := req.Fields[templates.FieldDocNumber].(string); ok && strings.TrimSpace(v) != "" {
-		return archive.DraftInput{}, templates.FieldErrors{{Field: "fields." + templates.FieldDocNumber, Code: "assigned_on_filing",
-			Message: "发文字号在签发归档时自动编号，不能手工填写"}}
-	}
-	if req.Fields == nil {
-		req.Fields = map[string]any{}
-	}
-	_, unit := caller(c)
-	if unit != nil {
-		// The issuing organ is the author's unit, whatever the client sent.
-		req.Fields[templates.FieldIssuer] = unit.Name
-	}
+	// The Store sets the issuing organ from the author's unit and refuses a
+	// hand-written 发文字号 (archive.Store.CreateDraft / UpdateDraft).
 	return archive.DraftInput{
 		TemplateID:     req.Template,
 		Fields:         req.Fields,
@@ -94,14 +86,6 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 		Retention:      archive.Retention(req.Retention),
 		Revision:       req.Revision,
 	}, nil
-}
-
-func asTypeErr(err error, te **json.UnmarshalTypeError) bool {
-	t, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*te = t
-	}
-	return ok
 }
 
 func (s *Server) createDraft(c *fiber.Ctx) error {

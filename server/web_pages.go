@@ -174,17 +174,13 @@ func (s *Server) newDraftPage(c *fiber.Ctx) error {
 	return s.showDraftForm(c, fiber.StatusOK, d, map[string]any{}, nil, nil, true)
 }
 
-// draftInput reads the posted editor into a DraftInput, setting the
-// issuing organ to the caller's unit like the API does.
+// draftInput reads the posted editor into a DraftInput.
 func (s *Server) draftInput(c *fiber.Ctx, t *templates.Template) (archive.DraftInput, url.Values, error) {
 	form, err := postedForm(c)
 	if err != nil {
 		return archive.DraftInput{}, nil, err
 	}
-	fields := parseDraftForm(t.Fields, form)
-	if _, unit := caller(c); unit != nil {
-		fields[templates.FieldIssuer] = unit.Name
-	}
+	fields := parseDraftForm(t.Fields, form) // the Store sets the issuer from the author's unit
 	in := archive.DraftInput{
 		TemplateID:     t.ID,
 		Fields:         fields,
@@ -228,16 +224,26 @@ func (s *Server) newDraftSubmit(c *fiber.Ctx) error {
 	return c.Redirect("/drafts/"+url.PathEscape(dr.ID)+"?notice=saved", fiber.StatusSeeOther)
 }
 
-func (s *Server) editDraftPage(c *fiber.Ctx) error {
+// editedDraft is what both edit handlers start from: a clerk, the draft it
+// may read, and the draft's template.
+func (s *Server) editedDraft(c *fiber.Ctx) (*archive.Draft, *templates.Template, error) {
 	if err := requireRole(c, archive.RoleClerk); err != nil {
-		return err
+		return nil, nil, err
 	}
 	u, _ := caller(c)
 	dr, err := s.store.GetDraft(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	t, err := s.templates.Get(dr.TemplateID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dr, t, nil
+}
+
+func (s *Server) editDraftPage(c *fiber.Ctx) error {
+	dr, t, err := s.editedDraft(c)
 	if err != nil {
 		return err
 	}
@@ -251,18 +257,11 @@ func (s *Server) editDraftPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) editDraftSubmit(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk); err != nil {
+	dr, t, err := s.editedDraft(c)
+	if err != nil {
 		return err
 	}
 	u, _ := caller(c)
-	dr, err := s.store.GetDraft(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	t, err := s.templates.Get(dr.TemplateID)
-	if err != nil {
-		return err
-	}
 	in, form, err := s.draftInput(c, t)
 	if err != nil {
 		return err
