@@ -14,7 +14,6 @@ import (
 
 	"wenshu/archive"
 	"wenshu/internal/indexer"
-	"wenshu/search"
 	"wenshu/server"
 	"wenshu/templates"
 )
@@ -121,22 +120,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := indexer.Open(c.DataDir, search.Options{})
+	idx, closeAll, err := c.indexedStore(ctx, log, reg)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	idx := &indexer.Indexer{Index: h.Index, Log: log}
-	st, err := c.store(ctx, log, reg, idx.OnFiled)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	idx.Store = st
+	defer closeAll()
 	if err := catchUp(ctx, idx, log); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Templates: reg, Store: st, Index: h.Index, Logger: log})
+	srv, err := server.New(server.Config{Templates: reg, Store: idx.Store, Index: idx.Index, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -351,20 +343,14 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	log := newLogger(e.stderr)
-	h, err := indexer.Open(c.DataDir, search.Options{})
+	idx, closeAll, err := c.indexedStore(ctx, newLogger(e.stderr), nil)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	st, err := c.store(ctx, log, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer closeAll()
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
-	stats, err := st.Rebuild(ctx, bar.update)
+	stats, err := idx.Store.Rebuild(ctx, bar.update)
 	bar.done()
 	if err != nil {
 		return err
@@ -374,7 +360,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	for _, w := range stats.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
-	return reindex(ctx, e, &indexer.Indexer{Store: st, Index: h.Index, Log: log})
+	return reindex(ctx, e, idx)
 }
 
 func cmdReindex(ctx context.Context, e *env, args []string) error {
@@ -385,18 +371,13 @@ func cmdReindex(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	log := newLogger(e.stderr)
-	h, err := indexer.Open(c.DataDir, search.Options{})
+	idx, closeAll, err := c.indexedStore(ctx, newLogger(e.stderr), nil)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	st, err := c.store(ctx, log, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return reindex(ctx, e, &indexer.Indexer{Store: st, Index: h.Index, Log: log, Batch: *batch})
+	defer closeAll()
+	idx.Batch = *batch
+	return reindex(ctx, e, idx)
 }
 
 func reindex(ctx context.Context, e *env, idx *indexer.Indexer) error {

@@ -12,6 +12,8 @@ import (
 
 	"wenshu/archive"
 	"wenshu/docgen"
+	"wenshu/internal/indexer"
+	"wenshu/search"
 	"wenshu/templates"
 )
 
@@ -104,4 +106,21 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		opts.Templates = reg
 	}
 	return archive.New(ctx, opts)
+}
+
+// indexedStore opens the search index (for this process alone) and the
+// archive, which indexes each record as it is filed. close releases both.
+func (c *config) indexedStore(ctx context.Context, log *slog.Logger, reg *templates.Registry) (idx *indexer.Indexer, close func(), err error) {
+	h, err := indexer.Open(c.DataDir, search.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	idx = &indexer.Indexer{Index: h.Index, Log: log}
+	st, err := c.store(ctx, log, reg, idx.OnFiled)
+	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	idx.Store = st
+	return idx, func() { st.Close(); h.Close() }, nil
 }
