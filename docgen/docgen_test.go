@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"wenshu/internal/gbcheck"
 )
 
 func sampleDoc(layout Layout) *Document {
@@ -59,29 +61,29 @@ func TestPageSetup(t *testing.T) {
 		t.Run(string(layout), func(t *testing.T) {
 			p := render(t, sampleDoc(layout))
 			doc := p.xml(t, "word/document.xml")
-			sect := doc.first("sectPr")
+			sect := doc.First("sectPr")
 			if sect == nil {
 				t.Fatal("no sectPr")
 			}
-			sz := sect.child("pgSz")
-			if sz.num("w") != 11906 || sz.num("h") != 16838 {
-				t.Errorf("pgSz = %v, want A4 11906×16838", sz.attr)
+			sz := sect.Child("pgSz")
+			if sz.Num("w") != 11906 || sz.Num("h") != 16838 {
+				t.Errorf("pgSz = %v, want A4 11906×16838", sz.Attr)
 			}
-			m := sect.child("pgMar")
+			m := sect.Child("pgMar")
 			for k, want := range map[string]int{"top": 2098, "left": 1588, "right": 1474, "bottom": 1984} {
-				if m.num(k) != want {
-					t.Errorf("pgMar %s = %d, want %d", k, m.num(k), want)
+				if m.Num(k) != want {
+					t.Errorf("pgMar %s = %d, want %d", k, m.Num(k), want)
 				}
 			}
-			if w := 11906 - m.num("left") - m.num("right"); w != 8844 {
+			if w := 11906 - m.Num("left") - m.Num("right"); w != 8844 {
 				t.Errorf("版心 width %d twips, want 8844 (156 mm)", w)
 			}
-			if h := 16838 - m.num("top") - m.num("bottom"); h != 12756 {
+			if h := 16838 - m.Num("top") - m.Num("bottom"); h != 12756 {
 				t.Errorf("版心 height %d twips, want 12756 (225 mm)", h)
 			}
-			g := sect.child("docGrid")
-			if g.get("type") != "lines" || g.num("linePitch") != 579 || g.get("charSpace") != "" {
-				t.Errorf("docGrid = %v, want type=lines linePitch=579 and no charSpace", g.attr)
+			g := sect.Child("docGrid")
+			if g.Get("type") != "lines" || g.Num("linePitch") != 579 || g.Get("charSpace") != "" {
+				t.Errorf("docGrid = %v, want type=lines linePitch=579 and no charSpace", g.Attr)
 			}
 			if 22*579 > 12756 {
 				t.Error("22 lines of 579 twips do not fit the 版心")
@@ -96,40 +98,40 @@ func TestPageSetup(t *testing.T) {
 func TestBodyStyle(t *testing.T) {
 	p := render(t, sampleDoc(LayoutDocument))
 	styles := p.xml(t, "word/styles.xml")
-	var normal *node
-	for _, s := range styles.all("style") {
-		if s.get("styleId") == "Normal" {
+	var normal *gbcheck.Node
+	for _, s := range styles.All("style") {
+		if s.Get("styleId") == "Normal" {
 			normal = s
 		}
 	}
-	if normal == nil || normal.path("name").get("val") != "Normal" {
+	if normal == nil || normal.Path("name").Get("val") != "Normal" {
 		t.Fatal("no Normal style named Normal")
 	}
-	f := normal.path("rPr", "rFonts")
-	if f.get("eastAsia") != "仿宋_GB2312" || f.get("ascii") != "Times New Roman" || f.get("hAnsi") != "Times New Roman" {
-		t.Errorf("Normal fonts = %v", f.attr)
+	f := normal.Path("rPr", "rFonts")
+	if f.Get("eastAsia") != "仿宋_GB2312" || f.Get("ascii") != "Times New Roman" || f.Get("hAnsi") != "Times New Roman" {
+		t.Errorf("Normal fonts = %v", f.Attr)
 	}
-	if normal.path("rPr", "sz").num("val") != 32 {
+	if normal.Path("rPr", "sz").Num("val") != 32 {
 		t.Error("Normal size is not 3号 (sz 32)")
 	}
-	sp := normal.path("rPr", "spacing").num("val")
+	sp := normal.Path("rPr", "spacing").Num("val")
 	if sp > -5 || sp < -15 {
 		t.Errorf("Normal character spacing %d, want −5…−15 twips", sp)
 	}
 	if 28*(320+sp) > 8844 || 29*(320+sp) <= 8844 {
 		t.Errorf("with spacing %d a line does not hold exactly 28 characters", sp)
 	}
-	ls := normal.path("pPr", "spacing")
-	if ls.num("line") != 579 || ls.get("lineRule") != "exact" {
-		t.Errorf("Normal line spacing = %v, want 579 exact", ls.attr)
+	ls := normal.Path("pPr", "spacing")
+	if ls.Num("line") != 579 || ls.Get("lineRule") != "exact" {
+		t.Errorf("Normal line spacing = %v, want 579 exact", ls.Attr)
 	}
 	doc := p.xml(t, "word/document.xml")
 	body := findP(doc, "我组收到反映")
-	if body.path("pPr", "ind").num("firstLine") != 640 {
-		t.Errorf("body first-line indent = %v, want 640", body.path("pPr", "ind").attr)
+	if body.Path("pPr", "ind").Num("firstLine") != 640 {
+		t.Errorf("body first-line indent = %v, want 640", body.Path("pPr", "ind").Attr)
 	}
-	for _, r := range doc.all("r") {
-		if r.path("rPr", "b") != nil {
+	for _, r := range doc.All("r") {
+		if r.Path("rPr", "b") != nil {
 			t.Errorf("a run is bold: fonts carry their weight")
 		}
 	}
@@ -142,23 +144,23 @@ func TestHeadings(t *testing.T) {
 	styles := p.xml(t, "word/styles.xml")
 	want := map[string]string{"Heading1": "黑体", "Heading2": "楷体_GB2312", "Heading3": "仿宋_GB2312", "Heading4": "仿宋_GB2312"}
 	found := 0
-	for _, s := range styles.all("style") {
-		font, ok := want[s.get("styleId")]
+	for _, s := range styles.All("style") {
+		font, ok := want[s.Get("styleId")]
 		if !ok {
 			continue
 		}
 		found++
-		if got := s.path("rPr", "rFonts").get("eastAsia"); got != font {
-			t.Errorf("%s font %s, want %s", s.get("styleId"), got, font)
+		if got := s.Path("rPr", "rFonts").Get("eastAsia"); got != font {
+			t.Errorf("%s font %s, want %s", s.Get("styleId"), got, font)
 		}
-		if s.path("rPr", "b") != nil {
-			t.Errorf("%s is bold", s.get("styleId"))
+		if s.Path("rPr", "b") != nil {
+			t.Errorf("%s is bold", s.Get("styleId"))
 		}
-		if s.path("rPr", "sz").num("val") != 32 {
-			t.Errorf("%s is not 3号", s.get("styleId"))
+		if s.Path("rPr", "sz").Num("val") != 32 {
+			t.Errorf("%s is not 3号", s.Get("styleId"))
 		}
-		if s.path("pPr", "ind").num("firstLine") != 640 {
-			t.Errorf("%s not indented two characters", s.get("styleId"))
+		if s.Path("pPr", "ind").Num("firstLine") != 640 {
+			t.Errorf("%s not indented two characters", s.Get("styleId"))
 		}
 	}
 	if found != 4 {
@@ -166,7 +168,7 @@ func TestHeadings(t *testing.T) {
 	}
 	doc := p.xml(t, "word/document.xml")
 	for text, style := range map[string]string{"一、基本情况": "Heading1", "（一）主要问题": "Heading2", "1.资金分配": "Heading3", "（1）程序": "Heading4"} {
-		if got := findP(doc, text).path("pPr", "pStyle").get("val"); got != style {
+		if got := findP(doc, text).Path("pPr", "pStyle").Get("val"); got != style {
 			t.Errorf("%s has style %q, want %s", text, got, style)
 		}
 	}
@@ -175,18 +177,18 @@ func TestHeadings(t *testing.T) {
 func TestDocumentHead(t *testing.T) {
 	p := render(t, sampleDoc(LayoutDocument))
 	doc := p.xml(t, "word/document.xml")
-	ps := doc.first("body").children
-	texts := []string{ps[0].ptext(), ps[1].ptext(), ps[2].ptext()}
+	ps := doc.First("body").Children
+	texts := []string{ps[0].Text(), ps[1].Text(), ps[2].Text()}
 	if texts[0] != "000001" || texts[1] != "秘密★1年" || texts[2] != "特急" {
 		t.Fatalf("版头 lines 1–3 = %q, want 份号, 密级, 紧急程度", texts)
 	}
 	for _, i := range []int{0, 1, 2} {
-		if jc := ps[i].path("pPr", "jc").get("val"); jc != "left" {
+		if jc := ps[i].Path("pPr", "jc").Get("val"); jc != "left" {
 			t.Errorf("line %d not flush left (%s)", i+1, jc)
 		}
 	}
 	for _, i := range []int{1, 2} {
-		if f := ps[i].first("rFonts").get("eastAsia"); f != "黑体" {
+		if f := ps[i].First("rFonts").Get("eastAsia"); f != "黑体" {
 			t.Errorf("line %d font %s, want 黑体", i+1, f)
 		}
 	}
@@ -194,35 +196,35 @@ func TestDocumentHead(t *testing.T) {
 	if mark == nil {
 		t.Fatal("no 发文机关标志 with 文件")
 	}
-	if mark.first("color").get("val") != "FF0000" {
+	if mark.First("color").Get("val") != "FF0000" {
 		t.Error("标志 not red")
 	}
-	if mark.path("pPr", "jc").get("val") != "center" {
+	if mark.Path("pPr", "jc").Get("val") != "center" {
 		t.Error("标志 not centred")
 	}
 	// Three lines of 579 above it, then spacing to 35 mm (1984 twips) below
 	// the 版心 top.
-	if before := mark.path("pPr", "spacing").num("before"); 3*579+before != 1984 {
+	if before := mark.Path("pPr", "spacing").Num("before"); 3*579+before != 1984 {
 		t.Errorf("标志 top at %d twips below the 版心 top, want 1984 (35 mm)", 3*579+before)
 	}
-	if mark.path("pPr", "snapToGrid").get("val") != "0" {
+	if mark.Path("pPr", "snapToGrid").Get("val") != "0" {
 		t.Error("标志 snaps to the grid; its position would drift")
 	}
 	num := findP(doc, "驻财纪〔2026〕6号")
-	if num.path("pPr", "jc").get("val") != "center" {
+	if num.Path("pPr", "jc").Get("val") != "center" {
 		t.Error("发文字号 not centred")
 	}
-	if num.path("pPr", "spacing").num("before") != 2*579 {
+	if num.Path("pPr", "spacing").Num("before") != 2*579 {
 		t.Error("发文字号 not two blank lines below the 标志")
 	}
-	rule := num.path("pPr", "pBdr", "bottom")
-	if rule == nil || rule.get("color") != "FF0000" || rule.get("val") != "single" {
+	rule := num.Path("pPr", "pBdr", "bottom")
+	if rule == nil || rule.Get("color") != "FF0000" || rule.Get("val") != "single" {
 		t.Fatalf("no red rule under the 发文字号: %v", rule)
 	}
-	if sp := rule.num("space"); sp != 11 {
+	if sp := rule.Num("space"); sp != 11 {
 		t.Errorf("red rule %d pt below the number, want 11 pt (4 mm)", sp)
 	}
-	if ind := num.path("pPr", "ind"); ind.num("left") != 0 || ind.num("right") != 0 {
+	if ind := num.Path("pPr", "ind"); ind.Num("left") != 0 || ind.Num("right") != 0 {
 		t.Error("red rule not as wide as the 版心")
 	}
 }
@@ -231,31 +233,31 @@ func TestTitleAndRecipients(t *testing.T) {
 	p := render(t, sampleDoc(LayoutDocument))
 	doc := p.xml(t, "word/document.xml")
 	title := findP(doc, "函询通知书")
-	if title.ptext() != "关于张三同志有关问题的函询通知书" {
-		t.Errorf("title %q keeps its final punctuation", title.ptext())
+	if title.Text() != "关于张三同志有关问题的函询通知书" {
+		t.Errorf("title %q keeps its final punctuation", title.Text())
 	}
-	if title.path("pPr", "pStyle").get("val") != "Title" || title.path("pPr", "jc").get("val") != "center" {
+	if title.Path("pPr", "pStyle").Get("val") != "Title" || title.Path("pPr", "jc").Get("val") != "center" {
 		t.Error("title not centred in the Title style")
 	}
-	if title.path("pPr", "spacing").num("before") != 2*579 {
+	if title.Path("pPr", "spacing").Num("before") != 2*579 {
 		t.Error("title not two blank lines below the red rule")
 	}
 	styles := p.xml(t, "word/styles.xml")
-	for _, s := range styles.all("style") {
-		if s.get("styleId") == "Title" {
-			if s.path("rPr", "rFonts").get("eastAsia") != "方正小标宋简体" || s.path("rPr", "sz").num("val") != 44 {
+	for _, s := range styles.All("style") {
+		if s.Get("styleId") == "Title" {
+			if s.Path("rPr", "rFonts").Get("eastAsia") != "方正小标宋简体" || s.Path("rPr", "sz").Num("val") != 44 {
 				t.Error("Title style is not 2号方正小标宋简体")
 			}
-			if s.path("pPr", "ind").num("firstLine") != 0 {
+			if s.Path("pPr", "ind").Num("firstLine") != 0 {
 				t.Error("Title inherits the body indent")
 			}
 		}
 	}
 	to := findP(doc, "张三同志：")
-	if to == nil || to.ptext() != "张三同志：" {
+	if to == nil || to.Text() != "张三同志：" {
 		t.Fatal("主送 does not end with a full-width colon")
 	}
-	if to.path("pPr", "spacing").num("before") != 579 || to.path("pPr", "ind").num("firstLine") != 0 {
+	if to.Path("pPr", "spacing").Num("before") != 579 || to.Path("pPr", "ind").Num("firstLine") != 0 {
 		t.Error("主送 not flush left one blank line below the title")
 	}
 }
@@ -297,39 +299,39 @@ func TestAttachmentsSignatureNote(t *testing.T) {
 	if a1 == nil {
 		t.Fatal("no 附件说明 \"附件：1.送达回执\"")
 	}
-	ind := a1.path("pPr", "ind")
-	if ind.num("left")-ind.num("hanging") != 640 {
-		t.Errorf("附件说明 not indented two characters: %v", ind.attr)
+	ind := a1.Path("pPr", "ind")
+	if ind.Num("left")-ind.Num("hanging") != 640 {
+		t.Errorf("附件说明 not indented two characters: %v", ind.Attr)
 	}
-	if a1.path("pPr", "spacing").num("before") != 579 {
+	if a1.Path("pPr", "spacing").Num("before") != 579 {
 		t.Error("附件说明 not one blank line below the body")
 	}
 	a2 := findP(doc, "2.函询回复表")
-	if a2 == nil || a2.ptext() != "2.函询回复表" {
-		t.Fatalf("second attachment %q: want no final punctuation", a2.ptext())
+	if a2 == nil || a2.Text() != "2.函询回复表" {
+		t.Fatalf("second attachment %q: want no final punctuation", a2.Text())
 	}
-	if a2.path("pPr", "ind").num("left") != ind.num("left") {
+	if a2.Path("pPr", "ind").Num("left") != ind.Num("left") {
 		t.Error("second attachment name not aligned under the first")
 	}
 	date := findP(doc, "2026年3月5日")
-	if !regexp.MustCompile(`^\d{4}年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$`).MatchString(date.ptext()) {
-		t.Errorf("成文日期 %q not in Arabic numerals without zero padding", date.ptext())
+	if !regexp.MustCompile(`^\d{4}年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$`).MatchString(date.Text()) {
+		t.Errorf("成文日期 %q not in Arabic numerals without zero padding", date.Text())
 	}
-	if date.path("pPr", "jc").get("val") != "right" || date.path("pPr", "ind").num("right") != 1280 {
-		t.Errorf("成文日期 not right-indented four characters: %v", date.path("pPr", "ind").attr)
+	if date.Path("pPr", "jc").Get("val") != "right" || date.Path("pPr", "ind").Num("right") != 1280 {
+		t.Errorf("成文日期 not right-indented four characters: %v", date.Path("pPr", "ind").Attr)
 	}
 	sign := findExact(doc, "驻省财政厅纪检监察组")
 	// 署名 centred on the date: both centres at the same x.
-	nameW := textUnits(sign.ptext()) * 160
-	dateW := textUnits(date.ptext()) * 160
-	nameCentre := sign.path("pPr", "ind").num("right") + nameW/2
+	nameW := textUnits(sign.Text()) * 160
+	dateW := textUnits(date.Text()) * 160
+	nameCentre := sign.Path("pPr", "ind").Num("right") + nameW/2
 	dateCentre := 1280 + dateW/2
 	if d := nameCentre - dateCentre; d < -160 || d > 160 {
 		t.Errorf("署名 centre %d vs date centre %d (twips from the right edge)", nameCentre, dateCentre)
 	}
 	note := findP(doc, "联系人")
-	if note.ptext() != "（联系人：李四，电话：010-12345678）" || note.path("pPr", "ind").num("firstLine") != 640 {
-		t.Errorf("附注 %q not in （） indented two characters", note.ptext())
+	if note.Text() != "（联系人：李四，电话：010-12345678）" || note.Path("pPr", "ind").Num("firstLine") != 640 {
+		t.Errorf("附注 %q not in （） indented two characters", note.Text())
 	}
 }
 
@@ -338,7 +340,7 @@ func TestLongSignatureStaysInside(t *testing.T) {
 	d.Signature = "中共某某省纪律检查委员会某某省监察委员会驻省财政厅纪检监察组"
 	doc := render(t, d).xml(t, "word/document.xml")
 	sign := findExact(doc, d.Signature)
-	if r := sign.path("pPr", "ind").num("right"); r < 0 {
+	if r := sign.Path("pPr", "ind").Num("right"); r < 0 {
 		t.Errorf("署名 right indent %d: outside the 版心", r)
 	}
 }
@@ -351,49 +353,49 @@ func TestColophon(t *testing.T) {
 	if cc == nil {
 		t.Fatal("no 抄送")
 	}
-	if got := cc.ptext(); got != "抄送：省财政厅党组书记王五同志、省纪委监委第三监督检查室。" {
+	if got := cc.Text(); got != "抄送：省财政厅党组书记王五同志、省纪委监委第三监督检查室。" {
 		t.Errorf("抄送 = %q, want names joined by 、 ending with 。", got)
 	}
-	if cc.first("sz").num("val") != 28 {
+	if cc.First("sz").Num("val") != 28 {
 		t.Error("抄送 not 4号")
 	}
-	ind := cc.path("pPr", "ind")
-	if ind.num("left")-ind.num("hanging") != 280 || ind.num("right") != 280 {
-		t.Errorf("抄送 not indented one character each side: %v", ind.attr)
+	ind := cc.Path("pPr", "ind")
+	if ind.Num("left")-ind.Num("hanging") != 280 || ind.Num("right") != 280 {
+		t.Errorf("抄送 not indented one character each side: %v", ind.Attr)
 	}
 	pr := findP(doc, "印发")
-	if !strings.HasSuffix(pr.ptext(), "2026年3月5日印发") || !strings.HasPrefix(pr.ptext(), "驻省财政厅纪检监察组综合室\t") {
-		t.Errorf("印发 line %q", pr.ptext())
+	if !strings.HasSuffix(pr.Text(), "2026年3月5日印发") || !strings.HasPrefix(pr.Text(), "驻省财政厅纪检监察组综合室\t") {
+		t.Errorf("印发 line %q", pr.Text())
 	}
 	bottom := 16838 - 1984
-	for name, p := range map[string]*node{"抄送": cc, "印发": pr} {
-		fr := p.path("pPr", "framePr")
-		if fr == nil || fr.get("vAnchor") != "page" {
+	for name, p := range map[string]*gbcheck.Node{"抄送": cc, "印发": pr} {
+		fr := p.Path("pPr", "framePr")
+		if fr == nil || fr.Get("vAnchor") != "page" {
 			t.Fatalf("%s not in a page-anchored frame", name)
 		}
-		if name == "印发" && fr.num("y")+fr.num("h") != bottom {
-			t.Errorf("版记 last rule at %d, want the 版心 bottom %d", fr.num("y")+fr.num("h"), bottom)
+		if name == "印发" && fr.Num("y")+fr.Num("h") != bottom {
+			t.Errorf("版记 last rule at %d, want the 版心 bottom %d", fr.Num("y")+fr.Num("h"), bottom)
 		}
-		if name == "抄送" && fr.num("y")+fr.num("h") != pr.path("pPr", "framePr").num("y") {
+		if name == "抄送" && fr.Num("y")+fr.Num("h") != pr.Path("pPr", "framePr").Num("y") {
 			t.Error("抄送 frame does not sit on the 印发 frame")
 		}
-		if fr.num("w") != 8844 {
-			t.Errorf("%s frame %d wide, want the 版心 8844", name, fr.num("w"))
+		if fr.Num("w") != 8844 {
+			t.Errorf("%s frame %d wide, want the 版心 8844", name, fr.Num("w"))
 		}
 	}
-	top := cc.path("pPr", "pBdr", "top")
-	mid := pr.path("pPr", "pBdr", "top")
-	last := pr.path("pPr", "pBdr", "bottom")
-	for name, b := range map[string]*node{"first": top, "middle": mid, "last": last} {
-		if b == nil || b.get("color") != "000000" {
+	top := cc.Path("pPr", "pBdr", "top")
+	mid := pr.Path("pPr", "pBdr", "top")
+	last := pr.Path("pPr", "pBdr", "bottom")
+	for name, b := range map[string]*gbcheck.Node{"first": top, "middle": mid, "last": last} {
+		if b == nil || b.Get("color") != "000000" {
 			t.Fatalf("%s 版记 rule missing or not black: %v", name, b)
 		}
 	}
-	if top.num("sz") <= mid.num("sz") || last.num("sz") <= mid.num("sz") {
-		t.Errorf("rules %d/%d/%d, want thick/thin/thick", top.num("sz"), mid.num("sz"), last.num("sz"))
+	if top.Num("sz") <= mid.Num("sz") || last.Num("sz") <= mid.Num("sz") {
+		t.Errorf("rules %d/%d/%d, want thick/thin/thick", top.Num("sz"), mid.Num("sz"), last.Num("sz"))
 	}
-	if top.num("sz") != 8 || mid.num("sz") != 6 {
-		t.Errorf("rule widths %d/%d eighths of a point, want 8 (0.35 mm) and 6 (0.25 mm)", top.num("sz"), mid.num("sz"))
+	if top.Num("sz") != 8 || mid.Num("sz") != 6 {
+		t.Errorf("rule widths %d/%d eighths of a point, want 8 (0.35 mm) and 6 (0.25 mm)", top.Num("sz"), mid.Num("sz"))
 	}
 }
 
@@ -401,50 +403,50 @@ func TestPageNumbers(t *testing.T) {
 	for _, layout := range []Layout{LayoutDocument, LayoutLetter} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := render(t, sampleDoc(layout))
-			if p.xml(t, "word/settings.xml").first("evenAndOddHeaders") == nil {
+			if p.xml(t, "word/settings.xml").First("evenAndOddHeaders") == nil {
 				t.Error("settings lack evenAndOddHeaders")
 			}
 			doc := p.xml(t, "word/document.xml")
 			rels := p.xml(t, "word/_rels/document.xml.rels")
 			target := map[string]string{}
-			for _, r := range rels.all("Relationship") {
-				target[r.get("Id")] = "word/" + r.get("Target")
+			for _, r := range rels.All("Relationship") {
+				target[r.Get("Id")] = "word/" + r.Get("Target")
 			}
 			refs := map[string]string{}
-			for _, ref := range doc.first("sectPr").all("footerReference") {
-				refs[ref.get("type")] = target[ref.get("id")]
+			for _, ref := range doc.First("sectPr").All("footerReference") {
+				refs[ref.Get("type")] = target[ref.Get("id")]
 			}
 			for kind, want := range map[string]struct{ jc, side string }{"default": {"right", "right"}, "even": {"left", "left"}} {
 				ftr := p.xml(t, refs[kind])
-				para := ftr.first("p")
-				if para.path("pPr", "jc").get("val") != want.jc {
-					t.Errorf("%s footer aligned %s, want %s", kind, para.path("pPr", "jc").get("val"), want.jc)
+				para := ftr.First("p")
+				if para.Path("pPr", "jc").Get("val") != want.jc {
+					t.Errorf("%s footer aligned %s, want %s", kind, para.Path("pPr", "jc").Get("val"), want.jc)
 				}
-				ind := para.path("pPr", "ind")
-				if ind.num(want.side) != 280 || ind.num("firstLine") != 0 {
-					t.Errorf("%s footer indent %v, want one character on the %s and no first-line indent", kind, ind.attr, want.side)
+				ind := para.Path("pPr", "ind")
+				if ind.Num(want.side) != 280 || ind.Num("firstLine") != 0 {
+					t.Errorf("%s footer indent %v, want one character on the %s and no first-line indent", kind, ind.Attr, want.side)
 				}
-				if !strings.Contains(para.first("instrText").text, "PAGE") {
+				if !strings.Contains(para.First("instrText").Text(), "PAGE") {
 					t.Errorf("%s footer has no PAGE field", kind)
 				}
-				if got := para.ptext(); got != "— 1 —" {
+				if got := para.Text(); got != "— 1 —" {
 					t.Errorf("%s footer text %q, want \"— 1 —\" with U+2014", kind, got)
 				}
 			}
 			styles := p.xml(t, "word/styles.xml")
-			for _, s := range styles.all("style") {
-				if s.get("styleId") == "Footer" {
-					if s.path("rPr", "sz").num("val") != 28 || s.path("rPr", "rFonts").get("eastAsia") != "宋体" || s.path("rPr", "rFonts").get("ascii") != "宋体" {
+			for _, s := range styles.All("style") {
+				if s.Get("styleId") == "Footer" {
+					if s.Path("rPr", "sz").Num("val") != 28 || s.Path("rPr", "rFonts").Get("eastAsia") != "宋体" || s.Path("rPr", "rFonts").Get("ascii") != "宋体" {
 						t.Error("page numbers are not 4号宋体")
 					}
 				}
 			}
 			_, hasFirst := refs["first"]
 			if layout == LayoutLetter {
-				if !hasFirst || doc.first("sectPr").child("titlePg") == nil {
+				if !hasFirst || doc.First("sectPr").Child("titlePg") == nil {
 					t.Fatal("letter lacks a first-page footer")
 				}
-				if f := p.xml(t, refs["first"]); f.first("instrText") != nil {
+				if f := p.xml(t, refs["first"]); f.First("instrText") != nil {
 					t.Error("letter page 1 shows a page number")
 				}
 			} else if hasFirst {
@@ -463,9 +465,9 @@ func TestLetterHead(t *testing.T) {
 	if findP(doc, "印发") != nil {
 		t.Error("letter carries a 印发 line")
 	}
-	for _, b := range doc.all("pBdr") {
-		for _, side := range b.children {
-			if side.get("color") == "000000" {
+	for _, b := range doc.All("pBdr") {
+		for _, side := range b.Children {
+			if side.Get("color") == "000000" {
 				t.Error("letter 版记 has rules")
 			}
 		}
@@ -474,62 +476,62 @@ func TestLetterHead(t *testing.T) {
 		t.Error("letter lost its 抄送")
 	}
 	hdr := p.xml(t, "word/header1.xml")
-	mark := hdr.first("p")
-	if mark.ptext() != "中共某某省纪委监委驻省财政厅纪检监察组" || mark.first("color").get("val") != "FF0000" {
-		t.Fatalf("letter 标志 %q not red", mark.ptext())
+	mark := hdr.First("p")
+	if mark.Text() != "中共某某省纪委监委驻省财政厅纪检监察组" || mark.First("color").Get("val") != "FF0000" {
+		t.Fatalf("letter 标志 %q not red", mark.Text())
 	}
-	sect := doc.first("sectPr")
-	if sect.child("pgMar").num("header") != 1701 {
+	sect := doc.First("sectPr")
+	if sect.Child("pgMar").Num("header") != 1701 {
 		t.Error("letter 标志 not 30 mm (1701) from the paper top")
 	}
-	upper := mark.path("pPr", "pBdr", "bottom")
-	if upper.get("val") != "thickThinSmallGap" || upper.get("color") != "FF0000" {
-		t.Errorf("upper double line %v, want red thick over thin", upper.attr)
+	upper := mark.Path("pPr", "pBdr", "bottom")
+	if upper.Get("val") != "thickThinSmallGap" || upper.Get("color") != "FF0000" {
+		t.Errorf("upper double line %v, want red thick over thin", upper.Attr)
 	}
-	if w := 8844 - mark.path("pPr", "ind").num("left") - mark.path("pPr", "ind").num("right"); w != 9638 {
+	if w := 8844 - mark.Path("pPr", "ind").Num("left") - mark.Path("pPr", "ind").Num("right"); w != 9638 {
 		t.Errorf("upper double line %d twips, want 170 mm (9638)", w)
 	}
-	var lower *node
-	for _, para := range doc.all("p") {
-		if b := para.path("pPr", "pBdr", "bottom"); b != nil && b.get("val") == "thinThickSmallGap" {
+	var lower *gbcheck.Node
+	for _, para := range doc.All("p") {
+		if b := para.Path("pPr", "pBdr", "bottom"); b != nil && b.Get("val") == "thinThickSmallGap" {
 			lower = para
 		}
 	}
 	if lower == nil {
 		t.Fatal("no lower double line (thin over thick)")
 	}
-	fr := lower.path("pPr", "framePr")
-	if fr.num("w") != 9638 || fr.get("vAnchor") != "page" || fr.num("y")+fr.num("h") != 16838-1134 {
-		t.Errorf("lower double line frame %v, want 170 mm wide, 20 mm above the paper bottom", fr.attr)
+	fr := lower.Path("pPr", "framePr")
+	if fr.Num("w") != 9638 || fr.Get("vAnchor") != "page" || fr.Num("y")+fr.Num("h") != 16838-1134 {
+		t.Errorf("lower double line frame %v, want 170 mm wide, 20 mm above the paper bottom", fr.Attr)
 	}
 	row := findP(doc, "000001")
-	if got := row.ptext(); got != "000001\t驻财纪〔2026〕6号" {
+	if got := row.Text(); got != "000001\t驻财纪〔2026〕6号" {
 		t.Errorf("first row %q, want 份号 then the number flush right", got)
 	}
-	tab := row.path("pPr", "tabs", "tab")
-	if tab.get("val") != "right" || tab.num("pos") != 8844 {
+	tab := row.Path("pPr", "tabs", "tab")
+	if tab.Get("val") != "right" || tab.Num("pos") != 8844 {
 		t.Error("发文字号 not flush right at the 版心 edge")
 	}
-	if row.path("pPr", "spacing").num("before") != 280 {
+	if row.Path("pPr", "spacing").Num("before") != 280 {
 		t.Error("first row not 14 pt (280) below the double line")
 	}
 }
 
 func TestTable(t *testing.T) {
 	doc := render(t, sampleDoc(LayoutDocument)).xml(t, "word/document.xml")
-	tbl := doc.first("tbl")
+	tbl := doc.First("tbl")
 	sum := 0
-	for _, c := range tbl.path("tblGrid").children {
-		sum += c.num("w")
+	for _, c := range tbl.Path("tblGrid").Children {
+		sum += c.Num("w")
 	}
 	if sum != 8844 {
 		t.Errorf("table columns sum to %d, want the 版心 8844", sum)
 	}
-	rows := tbl.all("tr")
-	if len(rows) != 3 || rows[0].path("trPr", "tblHeader") == nil {
+	rows := tbl.All("tr")
+	if len(rows) != 3 || rows[0].Path("trPr", "tblHeader") == nil {
 		t.Fatal("table header row not repeated")
 	}
-	if got := rows[1].ptext(); got != "1张三未发现影响提拔任用的问题" {
+	if got := rows[1].Text(); got != "1张三未发现影响提拔任用的问题" {
 		t.Errorf("row text %q", got)
 	}
 }
@@ -563,13 +565,13 @@ func TestHostileText(t *testing.T) {
 		}
 		doc := p.xml(t, "word/document.xml")
 		got := findP(doc, "<script>")
-		if got == nil || !strings.Contains(strings.ReplaceAll(got.ptext(), "\n", ""), `<w:t>&amp;]]>"'<script>alert(1)</script>`) {
+		if got == nil || !strings.Contains(strings.ReplaceAll(got.Text(), "\n", ""), `<w:t>&amp;]]>"'<script>alert(1)</script>`) {
 			t.Fatalf("%s: text not kept literally", layout)
 		}
-		if !strings.Contains(got.ptext(), "😀𠀀𪚥") {
+		if !strings.Contains(got.Text(), "😀𠀀𪚥") {
 			t.Errorf("%s: emoji or Extension B characters lost", layout)
 		}
-		if strings.ContainsAny(got.ptext(), "\x00\x01\x1f\ufffe") {
+		if strings.ContainsAny(got.Text(), "\x00\x01\x1f\ufffe") {
 			t.Errorf("%s: control characters reached the XML", layout)
 		}
 	}
