@@ -3,11 +3,9 @@ package archive
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -292,12 +290,7 @@ func randomToken() string {
 
 func newSessionID() (id, hash string) {
 	id = randomToken()
-	return id, sessionHash(id)
-}
-
-func sessionHash(id string) string {
-	h := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(h[:])
+	return id, tokenHash(id)
 }
 
 // sessionTouchEvery limits how often last_seen is written: at most once a
@@ -313,7 +306,7 @@ func (s *Store) SessionUser(ctx context.Context, id string) (*User, *Unit, strin
 	if id == "" || len(id) > 100 {
 		return nil, nil, "", expired
 	}
-	h := sessionHash(id)
+	h := tokenHash(id)
 	row := s.cat.r.QueryRowContext(ctx, `SELECT s.csrf, s.last_seen, s.expires_at,
 			u.id, u.name, u.role, u.unit_id, u.clearance, u.disabled,
 			n.id, n.name, n.code, n.fonds, n.org, n.placeholder
@@ -368,14 +361,14 @@ func (s *Store) Logout(ctx context.Context, id string) error {
 		var userID int64
 		var name string
 		err := tx.QueryRowContext(ctx, `SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?`,
-			sessionHash(id)).Scan(&userID, &name)
+			tokenHash(id)).Scan(&userID, &name)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, sessionHash(id)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, tokenHash(id)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, &User{ID: userID, Name: name}, "auth.logout", "", "", "")

@@ -82,7 +82,7 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		t.Fatalf("session %+v", sess)
 	}
 	var n int
-	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ? OR hash = ?`, sess.ID, sessionHash(sess.ID)).Scan(&n); err != nil || n != 1 {
+	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ? OR hash = ?`, sess.ID, tokenHash(sess.ID)).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("sessions: %d %v", n, err)
 	}
 	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ?`, sess.ID).Scan(&n); err != nil || n != 0 {

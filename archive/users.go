@@ -2,10 +2,8 @@ package archive
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -88,14 +86,12 @@ func (s *Store) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error)
 // newToken returns a bearer token (32 random bytes, base64url, prefixed
 // "ws_") and the hex SHA-256 that is stored.
 func newToken() (token, hash string) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	token = "ws_" + base64.RawURLEncoding.EncodeToString(b[:])
+	token = "ws_" + randomToken()
 	return token, tokenHash(token)
 }
 
+// tokenHash is what the catalog keeps of a bearer token or a session id:
+// its hex SHA-256.
 func tokenHash(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
