@@ -36,6 +36,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,11 +61,42 @@ type MinIOServer struct {
 	SecretKey string // root password
 	Dir       string // data directory (empty for a server inherited from a parent process)
 
-	cmd     *exec.Cmd
+	bin     string
 	logPath string
-	done    chan struct{} // closed when the process has exited
-	owned   bool          // this process started it and must stop it
+	owned   bool // this process started it and must stop it
+	faults  bool // started by StartMinIO: this test's alone, so fault controls are allowed
+
+	ctl      sync.Mutex    // serialises Stop and the fault controls
+	proc     *minioProc    // the running (or last) process; Restart replaces it
+	stopped  bool          // Stop was called: no control may start MinIO again
+	stopping chan struct{} // closed by Stop; ends the timers of PauseFor and KillFor
 }
+
+// minioProc is one run of the MinIO binary.
+type minioProc struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the process has exited and been reaped
+}
+
+func (p *minioProc) pid() int { return p.cmd.Process.Pid }
+
+func (p *minioProc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Deadlines of the process controls. Every wait in testenv has one.
+const (
+	startLimit  = 60 * time.Second // first healthy answer (a loaded machine is slow)
+	stopLimit   = 10 * time.Second // SIGTERM until SIGKILL
+	reapLimit   = 10 * time.Second // SIGKILL until the process is reaped
+	signalLimit = 5 * time.Second  // SIGSTOP/SIGCONT until every thread has changed state
+	rebindLimit = 15 * time.Second // Restart retries while the port is still taken
+)
 
 var (
 	sharedMu sync.Mutex
@@ -157,7 +189,7 @@ func (s *MinIOServer) Env() string {
 }
 
 // Start starts a MinIO server with its data under dir on a free loopback
-// port and waits until /minio/health/live answers. The console is off. The
+// port and waits until it serves S3 requests (/minio/health/cluster). The console is off. The
 // caller must call Stop. Most tests want MinIO(t) instead.
 func Start(dir string) (*MinIOServer, error) {
 	bin, err := Binary()
@@ -185,21 +217,36 @@ func start(bin, dir string, attempt int) (*MinIOServer, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, fmt.Sprintf("minio-%d.log", attempt))
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
 	s := &MinIOServer{
 		Endpoint:  net.JoinHostPort("127.0.0.1", port),
 		AccessKey: "wenshu-test",
 		SecretKey: "wenshu-test-" + randHex(8),
 		Dir:       dataDir,
-		logPath:   logPath,
-		done:      make(chan struct{}),
+		bin:       bin,
+		logPath:   filepath.Join(dir, fmt.Sprintf("minio-%d.log", attempt)),
 		owned:     true,
+		stopping:  make(chan struct{}),
 	}
-	cmd := exec.Command(bin, "server", "--quiet", "--address", s.Endpoint, dataDir)
+	if err := s.launch(startLimit); err != nil {
+		_ = s.Stop()
+		return nil, fmt.Errorf("%w\n--- MinIO log (%s) ---\n%s", err, s.logPath, s.logTail())
+	}
+	return s, nil
+}
+
+// errExitedEarly: the process ended before it answered, typically because
+// its port was still taken.
+var errExitedEarly = errors.New("MinIO exited during start-up")
+
+// launch runs the binary on s.Endpoint and s.Dir, appending its output to
+// s.logPath, makes it s.proc and waits up to limit for it to answer. The
+// caller holds s.ctl or has not yet handed s to anyone.
+func (s *MinIOServer) launch(limit time.Duration) error {
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(s.bin, "server", "--quiet", "--address", s.Endpoint, s.Dir)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+s.AccessKey,
 		"MINIO_ROOT_PASSWORD="+s.SecretKey,
@@ -212,30 +259,29 @@ func start(bin, dir string, attempt int) (*MinIOServer, error) {
 	setSysProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		return fmt.Errorf("starting %s: %w", s.bin, err)
 	}
-	s.cmd = cmd
+	p := &minioProc{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		logf.Close()
-		close(s.done)
+		close(p.done)
 	}()
-	if err := s.waitHealthy(60 * time.Second); err != nil {
-		_ = s.Stop()
-		return nil, fmt.Errorf("%w\n--- MinIO log (%s) ---\n%s", err, logPath, s.logTail())
-	}
-	return s, nil
+	s.proc = p
+	return s.waitHealthy(p, limit)
 }
 
-func (s *MinIOServer) waitHealthy(limit time.Duration) error {
-	url := "http://" + s.Endpoint + "/minio/health/live"
+// waitHealthy waits until MinIO answers 200 on /minio/health/cluster.
+// /minio/health/live is not enough: it answers while the object layer,
+// IAM and bucket metadata are still loading, and S3 calls then get "Server
+// not initialized yet".
+func (s *MinIOServer) waitHealthy(p *minioProc, limit time.Duration) error {
+	url := "http://" + s.Endpoint + "/minio/health/cluster"
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		select {
-		case <-s.done:
-			return errors.New("MinIO exited during start-up")
-		default:
+		if p.exited() {
+			return errExitedEarly
 		}
 		resp, err := client.Get(url)
 		if err == nil {
@@ -257,26 +303,33 @@ func (s *MinIOServer) logTail() string {
 	return string(b)
 }
 
-// Stop stops a server this process started (SIGTERM, then SIGKILL after
-// ten seconds). Stopping a server inherited from a parent does nothing.
+// Stop stops a server this process started: it resumes a paused server
+// (a stopped process never sees SIGTERM), sends SIGTERM, then SIGKILL after
+// ten seconds, and waits for the exit. Stopping twice, stopping a killed
+// server or stopping a server inherited from a parent does nothing. After
+// Stop no fault control starts the server again.
 func (s *MinIOServer) Stop() error {
-	if !s.owned || s.cmd == nil || s.cmd.Process == nil {
+	if !s.owned {
 		return nil
 	}
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.stopping)
+	}
+	p := s.proc
+	if p == nil || p.exited() {
+		return nil
+	}
+	_ = signalGroup(p.pid(), syscall.SIGCONT)
+	_ = signalGroup(p.pid(), syscall.SIGTERM)
 	select {
-	case <-s.done:
+	case <-p.done:
 		return nil
-	default:
+	case <-time.After(stopLimit):
 	}
-	_ = terminate(s.cmd.Process)
-	select {
-	case <-s.done:
-		return nil
-	case <-time.After(10 * time.Second):
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	return nil
+	return s.killLocked()
 }
 
 // Client returns a minio-go client for the server with the root credentials.
