@@ -2,12 +2,31 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 )
 
-func TestMain(m *testing.M) { os.Exit(RunWithMinIO(m)) }
+// envChildMode makes the re-executed test binary run one of childModes
+// instead of the tests (see rss_linux_test.go).
+const envChildMode = "WENSHU_TESTENV_CHILD"
+
+// childModes are the helper programs this test binary can run as a child.
+var childModes = map[string]func(){}
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(envChildMode); mode != "" {
+		run, ok := childModes[mode]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "testenv: unknown child mode %q\n", mode)
+			os.Exit(2)
+		}
+		run()
+		os.Exit(0)
+	}
+	os.Exit(RunWithMinIO(m))
+}
 
 func TestSharedServerAndBuckets(t *testing.T) {
 	srv := MinIO(t)
