@@ -1,9 +1,9 @@
 // Package testenv is the one helper every storage test in wenshu goes
 // through: it starts a real MinIO server (the pinned binary that
 // scripts/minio.sh installs into bin/) on a free loopback port with its data
-// in a temporary directory, waits until it answers, and stops it when the
-// test or the test binary ends. There is no Docker and no mock: tests run
-// against the same S3 API the server uses in production.
+// in a temporary directory, waits until it serves S3 requests, and stops it
+// when the test or the test binary ends. There is no Docker and no mock:
+// tests run against the same S3 API the server uses in production.
 //
 // A missing binary is a test failure, never a skip: run
 // `scripts/minio.sh install` once (or point WENSHU_MINIO_BIN at a binary).
@@ -16,6 +16,58 @@
 //		srv := testenv.MinIO(t)
 //		bucket := srv.Bucket(t)
 //		...
+//	}
+//
+// # Faults (故障注入)
+//
+// StartMinIO(t) starts a MinIO for one test alone (own data directory, own
+// port, stopped at cleanup); only such a server accepts faults, so the
+// server the other tests share is never touched. It is a *MinIOServer like
+// any other (Endpoint, AccessKey, SecretKey, Client, Bucket), with:
+//
+//   - Pause: SIGSTOP to MinIO's process group; returns once every thread
+//     is stopped. Connections are still accepted, requests hang: the
+//     "MinIO does not answer" fault.
+//   - Resume: SIGCONT; requests that hung are then served.
+//   - Kill: SIGKILL and wait for the exit; the port refuses connections.
+//   - Restart: start again on the same data directory, port and
+//     credentials (clients reconnect and find their objects, versions and
+//     object-lock configuration) and wait until it serves S3 requests;
+//     a running server is killed first.
+//   - PauseFor(d), KillFor(d): pause or kill now, resume or restart after d
+//     in the background; the returned channel delivers the outcome.
+//   - PID: the current process id, for RSS.
+//
+// Each control waits with a deadline and may be repeated (Pause twice,
+// Kill twice, Resume after Kill) without hanging. Cleanup resumes a paused
+// server before stopping it, and cancels a pending PauseFor or KillFor.
+// A fault test:
+//
+//	func TestApproveWhileMinIOHangs(t *testing.T) {
+//		mio := testenv.StartMinIO(t)
+//		store := newStore(t, mio) // any helper taking a *testenv.MinIOServer
+//		resumed := mio.PauseFor(30 * time.Second)
+//		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+//		defer cancel()
+//		_, err := store.ApproveDraft(ctx, approver, draftID)
+//		// assert: err is "unavailable" (or an outcome-unknown filing), not a 500
+//		if err := <-resumed; err != nil {
+//			t.Fatal(err)
+//		}
+//		// assert: the filing converges once MinIO answers again
+//	}
+//
+// # Memory (内存)
+//
+// On Linux, RSS(pid) and PeakRSS(pid) read VmRSS and VmHWM of a process
+// from /proc/<pid>/status, in bytes; PeakRSSDuring(pid, fn) returns the
+// highest RSS of pid while fn runs (sampled every 10 ms, plus VmHWM where
+// the kernel lets it be reset). For a server under test:
+//
+//	before, _ := testenv.RSS(pid)
+//	peak, err := testenv.PeakRSSDuring(pid, func() { postZipBomb(t, url) })
+//	if err != nil || peak-before > 100<<20 {
+//		t.Fatalf("zip bomb raised RSS by %d MB (%v)", (peak-before)>>20, err)
 //	}
 //
 // testenv knows nothing of archive or any other wenshu package.
@@ -108,6 +160,7 @@ var (
 // under RunWithMinIO it returns the shared server; otherwise it starts one
 // for this test alone, with data in t.TempDir(), and stops it in t.Cleanup.
 // A missing binary fails the test with instructions; it never skips.
+// Its server refuses faults: a fault test uses StartMinIO.
 func MinIO(t testing.TB) *MinIOServer {
 	t.Helper()
 	sharedMu.Lock()
@@ -189,8 +242,9 @@ func (s *MinIOServer) Env() string {
 }
 
 // Start starts a MinIO server with its data under dir on a free loopback
-// port and waits until it serves S3 requests (/minio/health/cluster). The console is off. The
-// caller must call Stop. Most tests want MinIO(t) instead.
+// port and waits until it serves S3 requests (/minio/health/cluster). The
+// console is off. The caller must call Stop. Most tests want MinIO(t), or
+// StartMinIO(t) for faults, instead.
 func Start(dir string) (*MinIOServer, error) {
 	bin, err := Binary()
 	if err != nil {
