@@ -13,6 +13,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"wenshu/identity"
 	"wenshu/templates"
 )
 
@@ -81,7 +82,7 @@ func TestFilingBench(t *testing.T) {
 		drafts := make([]string, n)
 		for i := range drafts {
 			d, err := e.s.CreateDraft(ctx, e.clerk, DraftInput{TemplateID: "talk-plan", Fields: fields,
-				Persons: []string{"张建国"}, Classification: ClearanceInternal, Retention: Retention30})
+				Persons: []string{"张建国"}, Classification: identity.ClearanceInternal, Retention: Retention30})
 			if err != nil {
 				t.Fatal(err)
 			}

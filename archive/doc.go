@@ -8,7 +8,7 @@
 // MinIO is the system of record; the catalog is derived from it. The package
 // knows nothing of HTTP: it returns typed errors (errors.go) that the server
 // maps to statuses in one place, and every method that touches data takes
-// the caller (*User) and checks unit and clearance itself (CanRead).
+// the caller (*identity.User) and checks unit and clearance itself (CanRead).
 //
 // # Layout of the bucket
 //

@@ -5,6 +5,6 @@ import (
 	"runtime"
 )
 
-func (s *Store) schemaVersionForTest() (int, error) { return s.cat.schemaVersion(context.Background()) }
+func (s *Store) schemaVersionForTest() (int, error) { return s.cat.SchemaVersion(context.Background()) }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

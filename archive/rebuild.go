@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"wenshu/catalog"
+	"wenshu/problem"
 )
 
 // RebuildStats counts what Rebuild found.
@@ -34,7 +36,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 		return st, err
 	}
 	if rst.Pending > 0 {
-		return st, conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", rst.Pending))
+		return st, problem.Conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", rst.Pending))
 	}
 	s.recoverMu.Lock()
 	defer s.recoverMu.Unlock()
@@ -62,14 +64,14 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 		st.Warnings = append(st.Warnings, v.RecordID+"："+v.Checks[0].Detail)
 	}
 
-	now := fmtTime(s.now())
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	now := catalog.FormatTime(s.now())
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		var inFlight int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM filings WHERE status IN ('allocated', 'rendered', 'signed')`).Scan(&inFlight); err != nil {
 			return err
 		}
 		if inFlight > 0 {
-			return conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", inFlight))
+			return problem.Conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", inFlight))
 		}
 		for _, q := range []string{
 			`DELETE FROM records`, `DELETE FROM filings`, `DELETE FROM void_numbers`,
@@ -124,7 +126,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 			items[k] = max(items[k], m.ItemNo)
 		}
 		for _, vm := range voids {
-			f := &filingRow{ID: vm.FilingID, DraftID: vm.DraftID, Source: vm.Source, Owner: "rebuild", FiledAt: parseTime(vm.VoidedAt),
+			f := &filingRow{ID: vm.FilingID, DraftID: vm.DraftID, Source: vm.Source, Owner: "rebuild", FiledAt: catalog.ParseTime(vm.VoidedAt),
 				ContentKey: vm.ContentKey}
 			f.alloc = allocation{ArchiveCode: vm.ArchiveCode, Fonds: vm.Fonds, Year: vm.Year, Retention: vm.Retention, Org: vm.Org,
 				ItemNo: vm.ItemNo}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+	"wenshu/catalog"
+	"wenshu/identity"
 )
 
 // RecoverStats counts what Recover did.
@@ -39,7 +41,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	s.recoverMu.Lock()
 	defer s.recoverMu.Unlock()
 	var st RecoverStats
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT id, owner FROM filings
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT id, owner FROM filings
 		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq, created_at`)
 	if err != nil {
 		return st, internal("recover", err)
@@ -64,7 +66,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	defer func() {
 		for owner, f := range locks {
 			var n int
-			_ = s.cat.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM filings
+			_ = s.cat.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM filings
 				WHERE owner = ? AND status IN ('allocated', 'rendered', 'signed')`, owner).Scan(&n)
 			if n == 0 {
 				os.Remove(f.Name())
@@ -117,7 +119,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 // recoverOne drives one filing to filed or void, as described at Recover.
 // It returns the final state ("" if it was already final).
 func (s *Store) recoverOne(ctx context.Context, id string) (string, error) {
-	f, err := s.loadFiling(ctx, s.cat.r, id)
+	f, err := s.loadFiling(ctx, s.cat.Reader(), id)
 	if err != nil {
 		return "", err
 	}
@@ -215,7 +217,7 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		ArchiveCode: f.alloc.ArchiveCode, ContentKey: f.ContentKey, DocAgency: f.alloc.DocAgency, DocNumber: f.alloc.DocNumber, DocSeq: f.alloc.DocSeq,
 		DraftID: f.DraftID, FilingID: f.ID, Fonds: f.alloc.Fonds, Format: VoidMarkerFormat, ItemNo: f.alloc.ItemNo,
 		Org: f.alloc.Org, Reason: reason, Retention: f.alloc.Retention, SignatureAlg: SignatureAlgorithm,
-		SignerKeyID: s.keys.id, Source: f.Source, VoidedAt: fmtTime(now), Year: f.alloc.Year,
+		SignerKeyID: s.keys.id, Source: f.Source, VoidedAt: catalog.FormatTime(now), Year: f.alloc.Year,
 	}
 	key := voidKey(f.alloc.Year, f.ID)
 	vs, err := s.objectVersions(ctx, s.bucket, key)
@@ -248,12 +250,12 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		return err
 	}
 	s.crashPoint("void_marker_stored")
-	return s.cat.tx(ctx, func(tx *sql.Tx) error {
+	return s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		// An imported record's 文号 is not ours: free it so the import
 		// can be retried. Our own numbers stay taken for ever.
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'void', void_reason = ?, updated_at = ?,
 			doc_number = CASE WHEN source = 'imported' THEN NULL ELSE doc_number END
-			WHERE id = ? AND status IN ('allocated', 'rendered')`, vm.Reason, fmtTime(now), f.ID)
+			WHERE id = ? AND status IN ('allocated', 'rendered')`, vm.Reason, catalog.FormatTime(now), f.ID)
 		if err != nil {
 			return err
 		}
@@ -265,7 +267,7 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		}
 		if f.DraftID != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'draft', approver_id = NULL, revision = revision + 1,
-				updated_at = ? WHERE id = ? AND status = 'filing'`, fmtTime(now), f.DraftID); err != nil {
+				updated_at = ? WHERE id = ? AND status = 'filing'`, catalog.FormatTime(now), f.DraftID); err != nil {
 				return err
 			}
 		}
@@ -279,7 +281,7 @@ func insertVoidNumbers(ctx context.Context, tx *sql.Tx, vm *VoidMarker) error {
 			return nil
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO void_numbers (filing_id, kind, number, draft_id, reason, voided_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, vm.FilingID, kind, number, nullString(vm.DraftID), vm.Reason, vm.VoidedAt)
+			VALUES (?, ?, ?, ?, ?, ?)`, vm.FilingID, kind, number, catalog.NullString(vm.DraftID), vm.Reason, vm.VoidedAt)
 		return err
 	}
 	if vm.Source == SourceGenerated {
@@ -336,11 +338,11 @@ type VoidNumber struct {
 
 // ListVoidNumbers returns every void number, oldest first. For archivists
 // and auditors (and operators): the register that explains each gap.
-func (s *Store) ListVoidNumbers(ctx context.Context, u *User) ([]VoidNumber, error) {
-	if err := requireRole(u, RoleArchivist, RoleAuditor, RoleAdmin); err != nil {
+func (s *Store) ListVoidNumbers(ctx context.Context, u *identity.User) ([]VoidNumber, error) {
+	if err := identity.RequireRole(u, identity.RoleArchivist, identity.RoleAuditor, identity.RoleAdmin); err != nil {
 		return nil, err
 	}
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT filing_id, kind, number, draft_id, reason, voided_at FROM void_numbers ORDER BY id`)
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT filing_id, kind, number, draft_id, reason, voided_at FROM void_numbers ORDER BY id`)
 	if err != nil {
 		return nil, internal("void numbers", err)
 	}
@@ -353,7 +355,7 @@ func (s *Store) ListVoidNumbers(ctx context.Context, u *User) ([]VoidNumber, err
 		if err := rows.Scan(&v.FilingID, &v.Kind, &v.Number, &draft, &v.Reason, &at); err != nil {
 			return nil, internal("void numbers", err)
 		}
-		v.DraftID, v.VoidedAt = draft.String, parseTime(at)
+		v.DraftID, v.VoidedAt = draft.String, catalog.ParseTime(at)
 		out = append(out, v)
 	}
 	return out, internal("void numbers", rows.Err())

@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"wenshu/catalog"
+	"wenshu/identity"
+	"wenshu/problem"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -70,21 +73,21 @@ func (v *Verification) Failed() []string {
 // locked COMPLIANCE until the manifest's retain_until; the chain links to
 // the previous manifest; the catalog row equals the manifest. A failed
 // check is a result, not an error. The verification is audited.
-func (s *Store) Verify(ctx context.Context, u *User, id string) (*Verification, error) {
+func (s *Store) Verify(ctx context.Context, u *identity.User, id string) (*Verification, error) {
 	return s.verifyIn(ctx, u, id, s.bucket)
 }
 
 // VerifyCopy verifies the catalogued record id against the copy held in
 // another bucket (a replica or backup): the same checks, reading that
 // bucket. For auditors, archivists and operators.
-func (s *Store) VerifyCopy(ctx context.Context, u *User, id, bucket string) (*Verification, error) {
-	if err := requireRole(u, RoleAuditor, RoleArchivist); err != nil {
+func (s *Store) VerifyCopy(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
+	if err := identity.RequireRole(u, identity.RoleAuditor, identity.RoleArchivist); err != nil {
 		return nil, err
 	}
 	return s.verifyIn(ctx, u, id, bucket)
 }
 
-func (s *Store) verifyIn(ctx context.Context, u *User, id, bucket string) (*Verification, error) {
+func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
@@ -243,7 +246,7 @@ func expectedRetain(m *Manifest) (time.Time, bool) {
 	if years == 0 {
 		return time.Time{}, false
 	}
-	return parseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
+	return catalog.ParseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
 }
 
 func (s *Store) chainCheck(ctx context.Context, b *bucketView, r *Record, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
@@ -291,7 +294,7 @@ func (s *Store) recordBySeq(ctx context.Context, seq int64) (*Record, error) {
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, notFound("档案")
+		return nil, problem.NotFound("档案")
 	}
 	return recs[0], nil
 }
