@@ -136,7 +136,7 @@ func TestRebuildEqualsCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareSnapshots(t, before, snapshot(t, fresh))
-	units, _ := fresh.ListUnits(ctx)
+	units, _ := fresh.Identity().ListUnits(ctx)
 	if len(units) != 1 || units[0].ID != e.unit.ID || units[0].Code != "驻测纪" {
 		t.Errorf("units recreated from manifests: %+v", units)
 	}
