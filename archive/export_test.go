@@ -1,7 +1,0 @@
-package archive
-
-import (
-	"runtime"
-)
-
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
