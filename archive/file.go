@@ -33,13 +33,13 @@ const MediaTypeDocx = "application/vnd.openxmlformats-officedocument.wordprocess
 // MediaTypeText is the media type of imported plain-text records.
 const MediaTypeText = "text/plain; charset=utf-8"
 
-// PlanTemplateID is the 谈话方案 template that talk records must cite.
+// PlanTemplateID is the 谈话方案 template that inquiry letters must cite.
 const PlanTemplateID = "talk-plan"
 
 // planRequired lists templates that must cite a filed talk-plan of the same
 // unit in field plan_record_id before approval (seed rule: 谈话函询 needs an
 // approved 谈话方案).
-var planRequired = map[string]bool{"inquiry-letter": true, "talk-record": true}
+var planRequired = map[string]bool{"inquiry-letter": true}
 
 // filingRow is one row of the filings journal.
 type filingRow struct {
@@ -446,8 +446,7 @@ func (s *Store) afterFiled(ctx context.Context, rec *Record, text string) {
 	}
 }
 
-// checkPlanRule enforces the seed rule: an inquiry letter (or talk record)
-// must cite in field plan_record_id a filed talk-plan record of its unit.
+// checkPlanRule enforces the seed rule: an inquiry letter must cite in field plan_record_id a filed talk-plan record of its unit.
 func (s *Store) checkPlanRule(ctx context.Context, d *Draft) error {
 	if !planRequired[d.TemplateID] {
 		return nil

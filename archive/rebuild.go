@@ -184,7 +184,9 @@ func (s *Store) rebuildUnit(ctx context.Context, tx *sql.Tx, ref UnitRef, cache 
 	err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE name = ?`, ref.Name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		var taken int
-		_ = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE id = ?`, ref.ID).Scan(&taken)
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE id = ?`, ref.ID).Scan(&taken); err != nil {
+			return 0, err
+		}
 		if taken == 0 && ref.ID > 0 {
 			id = ref.ID
 			_, err = tx.ExecContext(ctx, `INSERT INTO units (id, name, code, fonds, org, placeholder, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,

@@ -43,88 +43,137 @@ func (d *Directory) Login(ctx context.Context, name, password, remoteAddr string
 		verifyPassword(dummyHash(), password)
 		return nil, errBadLogin()
 	}
-	var (
-		userID   int64
-		disabled int
-		hash     sql.NullString
-	)
-	err := d.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.disabled, p.hash
-		FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.name = ?`, name).Scan(&userID, &disabled, &hash)
+	acct, err := d.loginAccount(ctx, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		verifyPassword(dummyHash(), password)
-		_ = d.auditNow(ctx, &User{Name: name}, "auth.login_failed", "unknown_user "+remoteAddr)
+		if err := d.auditNow(ctx, &User{Name: name}, "auth.login_failed", "unknown_user "+remoteAddr); err != nil {
+			return nil, internal("login", err)
+		}
 		return nil, errBadLogin()
 	}
 	if err != nil {
 		return nil, internal("login", err)
 	}
-	ok := false
-	if hash.Valid {
-		ok = verifyPassword(hash.String, password)
+	att := loginAttempt{account: acct, remoteAddr: remoteAddr, now: d.now()}
+	if acct.hash.Valid {
+		att.passwordOK = verifyPassword(acct.hash.String, password)
 	} else {
 		verifyPassword(dummyHash(), password)
 	}
-
-	now := d.now()
 	var sess *Session
 	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
-		actor := &User{ID: userID, Name: name}
-		var failures int
-		var locked sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM passwords WHERE user_id = ?`, userID).Scan(&failures, &locked)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return d.audit(ctx, tx, actor, "auth.login_failed", "no_password "+remoteAddr)
-		case err != nil:
-			return err
-		}
-		if locked.Valid && catalog.ParseTime(locked.String).After(now) {
-			return d.audit(ctx, tx, actor, "auth.login_failed", "locked "+remoteAddr)
-		}
-		if !ok {
-			failures++
-			var lockedUntil sql.NullString
-			detail := fmt.Sprintf("wrong_password %d/%d %s", failures, d.opts.LoginMaxFailures, remoteAddr)
-			if failures >= d.opts.LoginMaxFailures {
-				lockedUntil = sql.NullString{String: catalog.FormatTime(now.Add(d.opts.LockoutDuration)), Valid: true}
-				failures = 0
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE passwords SET failures = ?, locked_until = ? WHERE user_id = ?`,
-				failures, lockedUntil, userID); err != nil {
-				return err
-			}
-			if err := d.audit(ctx, tx, actor, "auth.login_failed", detail); err != nil {
-				return err
-			}
-			if lockedUntil.Valid {
-				return d.audit(ctx, tx, actor, "auth.lockout", "until "+lockedUntil.String)
-			}
-			return nil
-		}
-		if disabled != 0 {
-			return d.audit(ctx, tx, actor, "auth.login_failed", "disabled "+remoteAddr)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE passwords SET failures = 0, locked_until = NULL WHERE user_id = ?`, userID); err != nil {
-			return err
-		}
-		// Sweep sessions that can no longer be used, any user's.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?`,
-			catalog.FormatTime(now), catalog.FormatTime(now.Add(-d.opts.SessionIdle))); err != nil {
-			return err
-		}
-		id, idHash := newSessionID()
-		sess = &Session{ID: id, CSRF: randomToken(), UserID: userID, ExpiresAt: now.Add(d.opts.SessionLifetime)}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf, remote_addr, created_at, last_seen, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, idHash, userID, sess.CSRF, remoteAddr, catalog.FormatTime(now), catalog.FormatTime(now), catalog.FormatTime(sess.ExpiresAt)); err != nil {
-			return err
-		}
-		return d.audit(ctx, tx, actor, "auth.login", remoteAddr)
+		var err error
+		sess, err = d.settleLogin(ctx, tx, att)
+		return err
 	})
 	if err != nil {
 		return nil, internal("login", err)
 	}
 	if sess == nil {
 		return nil, errBadLogin()
+	}
+	return sess, nil
+}
+
+// loginAccount is what Login needs to know of a name before the password
+// is checked.
+type loginAccount struct {
+	userID   int64
+	name     string
+	disabled bool
+	hash     sql.NullString // the PHC string; NULL when no password is set
+}
+
+// loginAttempt is one login to settle: the account, whether the password
+// matched, and where and when it came from.
+type loginAttempt struct {
+	account    loginAccount
+	passwordOK bool
+	remoteAddr string
+	now        time.Time
+}
+
+// loginAccount looks up a user by name with its password hash;
+// sql.ErrNoRows for an unknown name.
+func (d *Directory) loginAccount(ctx context.Context, name string) (loginAccount, error) {
+	a := loginAccount{name: name}
+	var disabled int
+	err := d.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.disabled, p.hash
+		FROM users u LEFT JOIN passwords p ON p.user_id = u.id WHERE u.name = ?`, name).Scan(&a.userID, &disabled, &a.hash)
+	a.disabled = disabled != 0
+	return a, err
+}
+
+// settleLogin decides a login inside tx: refused for no password, a lock
+// in force, a wrong password (counted, locking at LoginMaxFailures) or a
+// disabled account, each audited with its reason; otherwise the failure
+// count is cleared and a session opened. A nil session with a nil error
+// is a refusal.
+func (d *Directory) settleLogin(ctx context.Context, tx *sql.Tx, a loginAttempt) (*Session, error) {
+	actor := &User{ID: a.account.userID, Name: a.account.name}
+	var failures int
+	var locked sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT failures, locked_until FROM passwords WHERE user_id = ?`, a.account.userID).Scan(&failures, &locked)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, d.audit(ctx, tx, actor, "auth.login_failed", "no_password "+a.remoteAddr)
+	case err != nil:
+		return nil, err
+	}
+	if locked.Valid && catalog.ParseTime(locked.String).After(a.now) {
+		return nil, d.audit(ctx, tx, actor, "auth.login_failed", "locked "+a.remoteAddr)
+	}
+	if !a.passwordOK {
+		return nil, d.countFailure(ctx, tx, actor, failures+1, a)
+	}
+	if a.account.disabled {
+		return nil, d.audit(ctx, tx, actor, "auth.login_failed", "disabled "+a.remoteAddr)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE passwords SET failures = 0, locked_until = NULL WHERE user_id = ?`, actor.ID); err != nil {
+		return nil, err
+	}
+	return d.openSession(ctx, tx, actor, a)
+}
+
+// countFailure records the failures-th wrong password in a row and locks
+// the account for LockoutDuration when it reaches LoginMaxFailures.
+func (d *Directory) countFailure(ctx context.Context, tx *sql.Tx, actor *User, failures int, a loginAttempt) error {
+	var lockedUntil sql.NullString
+	detail := fmt.Sprintf("wrong_password %d/%d %s", failures, d.opts.LoginMaxFailures, a.remoteAddr)
+	if failures >= d.opts.LoginMaxFailures {
+		lockedUntil = sql.NullString{String: catalog.FormatTime(a.now.Add(d.opts.LockoutDuration)), Valid: true}
+		failures = 0
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE passwords SET failures = ?, locked_until = ? WHERE user_id = ?`,
+		failures, lockedUntil, actor.ID); err != nil {
+		return err
+	}
+	if err := d.audit(ctx, tx, actor, "auth.login_failed", detail); err != nil {
+		return err
+	}
+	if lockedUntil.Valid {
+		return d.audit(ctx, tx, actor, "auth.lockout", "until "+lockedUntil.String)
+	}
+	return nil
+}
+
+// openSession sweeps sessions that can no longer be used (any user's),
+// then inserts a new one for actor and audits the login.
+func (d *Directory) openSession(ctx context.Context, tx *sql.Tx, actor *User, a loginAttempt) (*Session, error) {
+	now := a.now
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen <= ?`,
+		catalog.FormatTime(now), catalog.FormatTime(now.Add(-d.opts.SessionIdle))); err != nil {
+		return nil, err
+	}
+	id, idHash := newSessionID()
+	sess := &Session{ID: id, CSRF: randomToken(), UserID: actor.ID, ExpiresAt: now.Add(d.opts.SessionLifetime)}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf, remote_addr, created_at, last_seen, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, idHash, actor.ID, sess.CSRF, a.remoteAddr, catalog.FormatTime(now), catalog.FormatTime(now),
+		catalog.FormatTime(sess.ExpiresAt)); err != nil {
+		return nil, err
+	}
+	if err := d.audit(ctx, tx, actor, "auth.login", a.remoteAddr); err != nil {
+		return nil, err
 	}
 	return sess, nil
 }
