@@ -116,6 +116,58 @@ func (s *Store) retainUntil(filedAt time.Time, r Retention) time.Time {
 // approver role in the draft's unit and must not be its author. Returns the
 // filed record.
 func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (*Record, error) {
+	ap, err := s.checkApproval(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Truncate(time.Millisecond)
+	year := now.In(s.opts.Location).Year()
+	f := &filingRow{ID: newID(), DraftID: ap.draft.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now}
+	f.ContentKey = contentKey(year, f.ID, ".docx")
+	s.setActive(f.ID, true)
+	defer s.setActive(f.ID, false)
+
+	if err := s.claimAndAllocate(ctx, ap, f, year); err != nil {
+		return nil, internal("approve", err)
+	}
+	s.crashPoint("allocated")
+
+	d, unit := ap.draft, ap.unit
+	rendered, err := s.opts.Templates.Render(templates.RenderRequest{
+		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, DocNumber: f.alloc.DocNumber,
+		Classification: d.Classification, Date: now.In(s.opts.Location),
+	})
+	if err != nil {
+		s.voidNow(ctx, f, "渲染失败")
+		return nil, internal("render", err)
+	}
+	m := s.generatedManifest(ap, f, rendered, year)
+	pending, err := canonicalJSON(m)
+	if err != nil {
+		s.voidNow(ctx, f, "清单无法编码")
+		return nil, internal("manifest", err)
+	}
+	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
+	if err := s.journalRendered(ctx, f); err != nil {
+		return nil, internal("journal", err)
+	}
+	s.crashPoint("rendered")
+	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
+}
+
+// approval is a draft that may be approved now, with its unit, its author
+// and the approver.
+type approval struct {
+	draft    *Draft
+	unit     *identity.Unit
+	author   *identity.User
+	approver *identity.User
+}
+
+// checkApproval applies the approval rules: an approver of the draft's
+// unit who is not its author, an open draft, a unit with real codes, valid
+// fields and the plan rule.
+func (s *Store) checkApproval(ctx context.Context, u *identity.User, id string) (*approval, error) {
 	if err := identity.RequireRole(u, identity.RoleApprover); err != nil {
 		return nil, err
 	}
@@ -151,22 +203,19 @@ func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (
 	if err != nil {
 		return nil, err
 	}
+	return &approval{draft: d, unit: unit, author: author, approver: u}, nil
+}
 
-	now := s.now().Truncate(time.Millisecond)
-	year := now.In(s.opts.Location).Year()
-	f := &filingRow{
-		ID: newID(), DraftID: d.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now,
-	}
-	f.ContentKey = contentKey(year, f.ID, ".docx")
-	s.setActive(f.ID, true)
-	defer s.setActive(f.ID, false)
-
-	// TX1: claim the draft and allocate both numbers with the journal row.
-	// Templates that print no 发文字号 (internal papers) get a 档号 only.
+// claimAndAllocate is TX1 (durable): the draft goes draft → filing (only
+// at the revision that was checked), both numbers are allocated and the
+// journal row is inserted (allocated). Templates that print no 发文字号
+// (internal papers) get a 档号 only.
+func (s *Store) claimAndAllocate(ctx context.Context, ap *approval, f *filingRow, year int) error {
+	d, unit := ap.draft, ap.unit
 	numbered := s.opts.Templates.Numbered(d.TemplateID)
-	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
+	return s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filing', approver_id = ?, revision = revision + 1,
-			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, u.ID, catalog.FormatTime(now), d.ID, d.Revision)
+			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, ap.approver.ID, catalog.FormatTime(f.FiledAt), d.ID, d.Revision)
 		if err != nil {
 			return err
 		}
@@ -184,28 +233,22 @@ func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (
 		}
 		a.ArchiveCode = FormatArchiveCode(a.Fonds, year, a.Retention, a.Org, a.ItemNo)
 		f.alloc = a
-		if err := insertFiling(ctx, tx, f, now); err != nil {
+		if err := insertFiling(ctx, tx, f, f.FiledAt); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, u, "draft.approve", f.ID, d.ID, strings.TrimSpace(a.DocNumber+" "+a.ArchiveCode))
+		return s.audit(ctx, tx, ap.approver, "draft.approve", f.ID, d.ID, strings.TrimSpace(a.DocNumber+" "+a.ArchiveCode))
 	})
-	if err != nil {
-		return nil, internal("approve", err)
-	}
-	s.crashPoint("allocated")
+}
 
-	rendered, err := s.opts.Templates.Render(templates.RenderRequest{
-		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, DocNumber: f.alloc.DocNumber,
-		Classification: d.Classification, Date: now.In(s.opts.Location),
-	})
-	if err != nil {
-		s.voidNow(ctx, f, "渲染失败")
-		return nil, internal("render", err)
-	}
-	approver := &PersonRef{ID: u.ID, Name: u.Name}
-	m := &Manifest{
-		Approver: approver, ArchiveCode: f.alloc.ArchiveCode, Author: PersonRef{ID: author.ID, Name: author.Name},
-		CaseNo: d.CaseNo, Classification: d.Classification,
+// generatedManifest is the unsigned manifest of a generated record: the
+// draft's metadata, the allocated numbers and the rendered content's
+// digests. The content's version id, the chain and the signature are
+// filled in by chainAndSign.
+func (s *Store) generatedManifest(ap *approval, f *filingRow, rendered *templates.Rendered, year int) *Manifest {
+	d, unit, now := ap.draft, ap.unit, f.FiledAt
+	return &Manifest{
+		Approver: &PersonRef{ID: ap.approver.ID, Name: ap.approver.Name}, ArchiveCode: f.alloc.ArchiveCode,
+		Author: PersonRef{ID: ap.author.ID, Name: ap.author.Name}, CaseNo: d.CaseNo, Classification: d.Classification,
 		Content: ObjectRef{Key: f.ContentKey, MediaType: MediaTypeDocx, SHA256: sha256Hex(rendered.Docx),
 			Size: int64(len(rendered.Docx)), SM3: sm3Hex(rendered.Docx)},
 		DocNumber: f.alloc.DocNumber, DraftID: d.ID, Fields: d.Fields, FiledAt: catalog.FormatTime(now), Fonds: f.alloc.Fonds,
@@ -215,20 +258,18 @@ func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (
 		Source: SourceGenerated, Supersedes: d.Supersedes, Template: d.TemplateID, Title: rendered.Title,
 		Unit: UnitRef{Code: unit.Code, Fonds: unit.Fonds, ID: unit.ID, Name: unit.Name, Org: unit.Org}, Year: year,
 	}
-	pending, err := canonicalJSON(m)
-	if err != nil {
-		s.voidNow(ctx, f, "清单无法编码")
-		return nil, internal("manifest", err)
-	}
-	// TX2: journal the digests and the unsigned manifest before any upload.
-	// Lazy commit: if power loss drops it, the filing is back to allocated
-	// and Recover voids its numbers (a stored .docx then stays an orphan
-	// that the void marker accounts for); numbers are never reused.
-	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
-	err = s.cat.TxLazy(ctx, func(tx *sql.Tx) error {
+}
+
+// journalRendered is TX2: journal the digests and the unsigned manifest
+// before any upload. Lazy commit: if power loss drops it, the filing is
+// back to allocated and Recover voids its numbers (a stored .docx then
+// stays an orphan that the void marker accounts for); numbers are never
+// reused.
+func (s *Store) journalRendered(ctx context.Context, f *filingRow) error {
+	err := s.cat.TxLazy(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'rendered', content_sm3 = ?, content_sha256 = ?,
 			content_size = ?, pending_manifest = ?, updated_at = ? WHERE id = ? AND status = 'allocated'`,
-			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(pending), catalog.FormatTime(s.now()), f.ID)
+			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(f.Pending), catalog.FormatTime(s.now()), f.ID)
 		if err != nil {
 			return err
 		}
@@ -238,11 +279,10 @@ func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (
 		return nil
 	})
 	if err != nil {
-		return nil, internal("journal", err)
+		return err
 	}
 	f.Status = filingRendered
-	s.crashPoint("rendered")
-	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
+	return nil
 }
 
 // storeAndFinish stores the content of a rendered filing, then chains,
