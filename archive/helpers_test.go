@@ -115,12 +115,7 @@ type env struct {
 	appr2    *identity.User
 	archiv   *identity.User
 	auditor  *identity.User
-	clock    *fakeClock
 }
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
 
 func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	t.Helper()

@@ -358,9 +358,14 @@ func (s *Store) Supersede(ctx context.Context, u *identity.User, id string) (*Dr
 		return nil, err
 	}
 	// json.Number values from the catalog go back as plain JSON values.
-	b, _ := json.Marshal(in.Fields)
+	b, err := json.Marshal(in.Fields)
+	if err != nil {
+		return nil, internal("supersede", err)
+	}
 	in.Fields = nil
-	_ = json.Unmarshal(b, &in.Fields)
+	if err := json.Unmarshal(b, &in.Fields); err != nil {
+		return nil, internal("supersede", err)
+	}
 	return s.insertDraft(ctx, u, in, r.ID)
 }
 

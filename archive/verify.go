@@ -107,7 +107,7 @@ func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket strin
 		until = parseRetain(m.RetainUntil)
 	}
 	v.add(b.retentionCheck(ctx, r, m, until))
-	v.add(s.chainCheck(ctx, b, r, m, manifest.data, manifest.err == nil))
+	v.add(s.chainCheck(ctx, b, m, manifest.data, manifest.err == nil))
 	v.add(catalogCheck(r, m, manifest.data))
 	v.finish()
 	if err := s.auditVerification(ctx, u, r.ID, v, bucket != s.bucket); err != nil {
@@ -267,7 +267,7 @@ func expectedRetain(m *Manifest) (time.Time, bool) {
 	return catalog.ParseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
 }
 
-func (s *Store) chainCheck(ctx context.Context, b *bucketView, r *Record, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
+func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
 	if m == nil || !haveManifest {
 		return CheckChain, false, "清单不存在或无法解析，无法检查链"
 	}
