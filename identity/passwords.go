@@ -19,7 +19,7 @@ import (
 )
 
 // Passwords and browser sessions (登录). Bearer tokens (users.go) stay the
-// way scripts authenticate; a password opens a session for the web UI.
+// way scripts authenticate; a password opens a session (sessions.go) for the web UI.
 //
 //   - Passwords are hashed with argon2id (RFC 9106) at m=19 MiB, t=2, p=1
 //     (the OWASP minimum), a 16-byte random salt per password, and stored
