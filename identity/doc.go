@@ -6,8 +6,9 @@
 // rule (CanRead, CanReadDraft, VisibleUnits).
 //
 // Everything lives in the shared catalog (package catalog); a Directory is
-// the handle on it, and every change is audited there in the same
-// transaction.
+// the handle on it. Changes to units, users, tokens, passwords and grants,
+// and every login and logout, are audited in the same transaction as the
+// change (saved searches, a user's own business, are not).
 //
 // It must not know HTTP (no status codes, cookies or headers: it returns
 // *problem.Error values that the server maps), MinIO or any object store,
