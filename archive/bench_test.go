@@ -4,110 +4,160 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"sort"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 
+	"wenshu/identity"
+	"wenshu/internal/testenv"
 	"wenshu/templates"
 )
 
-// TestFilingBench measures filing (approve → numbered, rendered, signed,
-// two locked objects, catalogued) against a bare MinIO PUT of the same
-// .docx bytes, in the same run on the same server. Opt-in:
+// The filing benchmarks compare filing (approve → numbered, rendered,
+// signed, two locked objects, catalogued) with a bare MinIO PUT of the same
+// .docx bytes, on the same server in the same run:
 //
-//	WENSHU_BENCH=1 go test -run TestFilingBench -v ./archive/
+//	go test -run '^$' -bench . -benchtime 400x ./archive/
 //
-// WENSHU_BENCH_N (default 400) filings per pass, WENSHU_BENCH_C (default
-// 1,8) the concurrency levels. Figures go to archive/BENCH.md by hand.
-func TestFilingBench(t *testing.T) {
-	if os.Getenv("WENSHU_BENCH") != "1" {
-		t.Log("opt-in measurement: set WENSHU_BENCH=1 to run it")
-		return
-	}
-	n := envInt("WENSHU_BENCH_N", 400)
-	levels := []int{1, 8}
-	if v := os.Getenv("WENSHU_BENCH_C"); v != "" {
-		levels = nil
-		for _, f := range bytes.Split([]byte(v), []byte(",")) {
-			c, _ := strconv.Atoi(string(f))
-			levels = append(levels, c)
-		}
-	}
-	reg := realTemplates(t)
-	e := newEnv(t, func(o *Options) { o.Templates = reg })
-	fe := newEnv(t) // the same pipeline with the stub renderer: archive's own cost
-	ctx := context.Background()
-	fields := exampleFields(t, "talk-plan")
-	sample, err := reg.Render(templates.RenderRequest{TemplateID: "talk-plan", Fields: withIssuer(fields, e.unit.Name),
-		IssuerName: e.unit.Name, DocNumber: "驻测纪〔2026〕1号", Date: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	docx := sample.Docx
-	cl := e.srv.Client(t)
-	plain := e.srv.Bucket(t)
-	if err := cl.MakeBucket(ctx, plain, minio.MakeBucketOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("docx %d bytes; %d operations per pass; GOMAXPROCS=%d", len(docx), n, runtimeProcs())
+// Each reports ns/op (wall time per operation over all workers, so its
+// inverse is the throughput), ops/s, and the p50 and p99 latency of one
+// operation. Figures go to archive/BENCH.md by hand.
 
-	// Render alone, for reference.
-	renderStats := run(n, 1, func(i int) error {
-		_, err := reg.Render(templates.RenderRequest{TemplateID: "talk-plan", Fields: withIssuer(fields, e.unit.Name),
-			IssuerName: e.unit.Name, DocNumber: fmt.Sprintf("驻测纪〔2026〕%d号", i+1), Date: time.Now()})
+// benchWorkers are the concurrency levels of every benchmark.
+var benchWorkers = []int{1, 8}
+
+// talkPlanDocx renders the talk-plan example once: the bytes the PUT
+// benchmarks store.
+func talkPlanDocx(b *testing.B, reg *templates.Registry) []byte {
+	b.Helper()
+	fields := exampleFields(b, "talk-plan")
+	r, err := reg.Render(templates.RenderRequest{TemplateID: "talk-plan", Fields: withIssuer(fields, "中央纪委国家监委驻测试部纪检监察组"),
+		IssuerName: "中央纪委国家监委驻测试部纪检监察组", DocNumber: "驻测纪〔2026〕1号", Date: time.Now()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r.Docx
+}
+
+// BenchmarkFiling is ApproveDraft of talk-plan drafts with the real
+// templates (docgen included).
+func BenchmarkFiling(b *testing.B) {
+	reg := realTemplates(b)
+	for _, c := range benchWorkers {
+		b.Run(fmt.Sprintf("workers=%d", c), func(b *testing.B) {
+			e := newEnv(b, func(o *Options) { o.Templates = reg })
+			fields := exampleFields(b, "talk-plan")
+			drafts := make([]string, b.N)
+			for i := range drafts {
+				d, err := e.s.CreateDraft(e.ctx, e.clerk, DraftInput{TemplateID: "talk-plan", Fields: fields,
+					Persons: []string{"张建国"}, Classification: identity.ClearanceInternal, Retention: Retention30})
+				if err != nil {
+					b.Fatal(err)
+				}
+				drafts[i] = d.ID
+			}
+			measure(b, c, func(i int) error {
+				_, err := e.s.ApproveDraft(e.ctx, e.approver, drafts[i])
+				return err
+			})
+			verifyBenchBucket(b, e)
+		})
+	}
+}
+
+// BenchmarkFilingStubRenderer is the same pipeline with the test renderer
+// (a small .docx built in microseconds): the archive's own cost.
+func BenchmarkFilingStubRenderer(b *testing.B) {
+	for _, c := range benchWorkers {
+		b.Run(fmt.Sprintf("workers=%d", c), func(b *testing.B) {
+			e := newEnv(b)
+			drafts := make([]string, b.N)
+			for i := range drafts {
+				drafts[i] = e.draft(e.clerk, "notice", fmt.Sprintf("基准%d", i)).ID
+			}
+			measure(b, c, func(i int) error {
+				_, err := e.s.ApproveDraft(e.ctx, e.approver, drafts[i])
+				return err
+			})
+			verifyBenchBucket(b, e)
+		})
+	}
+}
+
+// BenchmarkPutObjectBare is the floor filing is compared with: PutObject
+// of the talk-plan .docx into a plain bucket, default options.
+func BenchmarkPutObjectBare(b *testing.B) {
+	docx := talkPlanDocx(b, realTemplates(b))
+	for _, c := range benchWorkers {
+		b.Run(fmt.Sprintf("workers=%d", c), func(b *testing.B) {
+			srv := testenv.MinIO(b)
+			cl := srv.Client(b)
+			plain := srv.Bucket(b)
+			if err := cl.MakeBucket(context.Background(), plain, minio.MakeBucketOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			measure(b, c, func(i int) error {
+				_, err := cl.PutObject(context.Background(), plain, fmt.Sprintf("bench/%d.docx", i), bytes.NewReader(docx),
+					int64(len(docx)), minio.PutObjectOptions{ContentType: MediaTypeDocx})
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkPutLocked is the Store's own PUT of the same bytes: COMPLIANCE
+// retention, If-None-Match: *, Content-MD5.
+func BenchmarkPutLocked(b *testing.B) {
+	docx := talkPlanDocx(b, realTemplates(b))
+	for _, c := range benchWorkers {
+		b.Run(fmt.Sprintf("workers=%d", c), func(b *testing.B) {
+			e := newEnv(b)
+			measure(b, c, func(i int) error {
+				_, err := e.s.putLocked(e.ctx, e.s.Bucket(), fmt.Sprintf("bench/%d.docx", i), docx, MediaTypeDocx,
+					time.Now().Add(24*time.Hour))
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkRenderTalkPlan is rendering alone, for reference: no storage.
+func BenchmarkRenderTalkPlan(b *testing.B) {
+	reg := realTemplates(b)
+	fields := withIssuer(exampleFields(b, "talk-plan"), "中央纪委国家监委驻测试部纪检监察组")
+	measure(b, 1, func(i int) error {
+		_, err := reg.Render(templates.RenderRequest{TemplateID: "talk-plan", Fields: fields,
+			IssuerName: "中央纪委国家监委驻测试部纪检监察组", DocNumber: fmt.Sprintf("驻测纪〔2026〕%d号", i+1), Date: time.Now()})
 		return err
 	})
-	t.Logf("%-34s c=%d %s", "render .docx only", 1, renderStats)
+}
 
-	for _, c := range levels {
-		bare := run(n, c, func(i int) error {
-			_, err := cl.PutObject(ctx, plain, fmt.Sprintf("bench/c%d/%d.docx", c, i), bytes.NewReader(docx), int64(len(docx)),
-				minio.PutObjectOptions{ContentType: MediaTypeDocx})
-			return err
-		})
-		t.Logf("%-34s c=%d %s", "bare PUT (plain bucket)", c, bare)
-		locked := run(n, c, func(i int) error {
-			_, err := e.s.putLocked(ctx, e.s.Bucket(), fmt.Sprintf("bench/c%d/%d.docx", c, i), docx, MediaTypeDocx,
-				time.Now().Add(24*time.Hour))
-			return err
-		})
-		t.Logf("%-34s c=%d %s", "locked PUT (COMPLIANCE, If-None-Match)", c, locked)
-
-		drafts := make([]string, n)
-		for i := range drafts {
-			d, err := e.s.CreateDraft(ctx, e.clerk, DraftInput{TemplateID: "talk-plan", Fields: fields,
-				Persons: []string{"张建国"}, Classification: ClearanceInternal, Retention: Retention30})
-			if err != nil {
-				t.Fatal(err)
-			}
-			drafts[i] = d.ID
-		}
-		filing := run(n, c, func(i int) error {
-			_, err := e.s.ApproveDraft(ctx, e.approver, drafts[i])
-			return err
-		})
-		t.Logf("%-34s c=%d %s", "filing (approve → filed)", c, filing)
-		fakeDrafts := make([]string, n)
-		for i := range fakeDrafts {
-			fakeDrafts[i] = fe.draft(fe.clerk, "notice", fmt.Sprintf("基准%d", i)).ID
-		}
-		pipeline := run(n, c, func(i int) error {
-			_, err := fe.s.ApproveDraft(ctx, fe.approver, fakeDrafts[i])
-			return err
-		})
-		t.Logf("%-34s c=%d %s", "filing, stub renderer (no docgen)", c, pipeline)
-		t.Logf("c=%d: filing p99 / bare PUT p99 = %.2f×; filing p50 / bare PUT p50 = %.2f×", c,
-			float64(filing.p99)/float64(bare.p99), float64(filing.p50)/float64(bare.p50))
-	}
-	bv, err := e.s.VerifyBucketOnly(ctx, nil, nil)
+// verifyBenchBucket checks that what a benchmark filed verifies from the
+// bucket alone, so a benchmark cannot pass on broken records.
+func verifyBenchBucket(b *testing.B, e *env) {
+	b.Helper()
+	bv, err := e.s.VerifyBucketOnly(e.ctx, nil, nil)
 	if err != nil || !bv.OK {
-		t.Fatalf("bucket after the benchmark: %+v %v", bv, err)
+		b.Fatalf("bucket after the benchmark: %+v %v", bv, err)
 	}
+}
+
+// measure times op(0..b.N-1) on c workers and reports ops/s and the p50
+// and p99 latency beside ns/op.
+func measure(b *testing.B, c int, op func(i int) error) {
+	b.Helper()
+	b.ResetTimer()
+	st, err := run(b.N, c, op)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(st.n)/st.wall.Seconds(), "ops/s")
+	b.ReportMetric(ms(st.p50), "p50-ms")
+	b.ReportMetric(ms(st.p99), "p99-ms")
 }
 
 func withIssuer(f map[string]any, issuer string) map[string]any {
@@ -120,20 +170,16 @@ func withIssuer(f map[string]any, issuer string) map[string]any {
 }
 
 type benchStats struct {
-	n             int
-	wall          time.Duration
-	p50, p99, max time.Duration
-}
-
-func (s benchStats) String() string {
-	return fmt.Sprintf("%7.1f ops/s  p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms", float64(s.n)/s.wall.Seconds(),
-		ms(s.p50), ms(s.p99), ms(s.max))
+	n        int
+	wall     time.Duration
+	p50, p99 time.Duration
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// run calls op(0..n-1) on c workers and returns throughput and latency.
-func run(n, c int, op func(i int) error) benchStats {
+// run calls op(0..n-1) on c workers and returns throughput and latency,
+// or the first error.
+func run(n, c int, op func(i int) error) (benchStats, error) {
 	lat := make([]time.Duration, n)
 	next := make(chan int, n)
 	for i := 0; i < n; i++ {
@@ -160,16 +206,9 @@ func run(n, c int, op func(i int) error) benchStats {
 	wg.Wait()
 	wall := time.Since(start)
 	if firstErr != nil {
-		panic(firstErr)
+		return benchStats{}, firstErr
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[min(n-1, int(p*float64(n)))] }
-	return benchStats{n: n, wall: wall, p50: pct(0.50), p99: pct(0.99), max: lat[n-1]}
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
+	return benchStats{n: n, wall: wall, p50: pct(0.50), p99: pct(0.99)}, nil
 }

@@ -60,11 +60,11 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approver, err := s.GetUser(ctx, c.ApproverID)
+	approver, err := s.Identity().GetUser(ctx, c.ApproverID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	archiv, err := s.GetUser(ctx, c.ArchivID)
+	archiv, err := s.Identity().GetUser(ctx, c.ArchivID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +179,7 @@ func TestCrashRecovery(t *testing.T) {
 func checkCrashInvariants(t *testing.T, e *env, drafts []string) int {
 	t.Helper()
 	ctx := e.ctx
-	var open int
-	e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM filings WHERE status NOT IN ('filed', 'void')`).Scan(&open)
-	if open != 0 {
+	if open := countRows(t, e, `SELECT COUNT(*) FROM filings WHERE status NOT IN ('filed', 'void')`); open != 0 {
 		t.Fatalf("%d filings neither filed nor void after recovery", open)
 	}
 	filed := 0
@@ -208,7 +206,7 @@ func checkCrashInvariants(t *testing.T, e *env, drafts []string) int {
 	// Every number handed out is filed or void, exactly once, without gaps.
 	type seqKey struct{ a, b string }
 	seqs := map[seqKey][]int{}
-	rows, err := e.s.cat.r.Query(`SELECT doc_agency, year, doc_seq, fonds, retention, org, item_no, source FROM filings`)
+	rows, err := e.s.cat.Reader().Query(`SELECT doc_agency, year, doc_seq, fonds, retention, org, item_no, source FROM filings`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +228,9 @@ func checkCrashInvariants(t *testing.T, e *env, drafts []string) int {
 		k := seqKey{"件号 " + fonds + "-" + ret + "-" + org, fmt.Sprint(year)}
 		seqs[k] = append(seqs[k], item)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	rows.Close()
 	for k, ns := range seqs {
 		sort.Ints(ns)
@@ -239,18 +240,27 @@ func checkCrashInvariants(t *testing.T, e *env, drafts []string) int {
 			}
 		}
 	}
-	var records int
-	e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM records`).Scan(&records)
+	records := countRows(t, e, `SELECT COUNT(*) FROM records`)
 	bv, err := e.s.VerifyBucketOnly(ctx, nil, nil)
 	if err != nil || !bv.OK || bv.Records != records {
 		t.Fatalf("bucket-only verify after recovery: %+v (catalog has %d records) %v", bv, records, err)
 	}
-	var voids int
-	e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM filings WHERE status = 'void'`).Scan(&voids)
+	voids := countRows(t, e, `SELECT COUNT(*) FROM filings WHERE status = 'void'`)
 	if bv.Voids != voids {
 		t.Fatalf("%d void markers in the bucket, %d void filings in the catalog", bv.Voids, voids)
 	}
 	return filed
+}
+
+// countRows runs a COUNT query on the catalog; a failed query fails the
+// test instead of reading as 0.
+func countRows(t *testing.T, e *env, q string) int {
+	t.Helper()
+	var n int
+	if err := e.s.cat.Reader().QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
 }
 
 type lockedBuffer struct {

@@ -1,14 +1,19 @@
 // Package archive owns everything that happens to a document once it leaves
-// the editor: units (单位), users and tokens, drafts (草稿), approval (签发),
-// numbering (发文字号 and 档号), rendering the final .docx, SM3/SHA-256
-// digests, the SM2 signature, immutable storage in an S3 bucket with object
-// lock (MinIO), the SQLite catalog, verification (四性检测 of a record),
+// the editor: drafts (草稿), approval (签发), numbering (发文字号 and 档号),
+// rendering the final .docx, SM3/SHA-256 digests, the SM2 signature,
+// immutable storage in an S3 bucket with object lock (MinIO), the records
+// part of the catalog, verification (四性检测 of a record), import,
 // recovery after a crash and rebuilding the catalog from the bucket alone.
 //
 // MinIO is the system of record; the catalog is derived from it. The package
-// knows nothing of HTTP: it returns typed errors (errors.go) that the server
-// maps to statuses in one place, and every method that touches data takes
-// the caller (*User) and checks unit and clearance itself (CanRead).
+// knows nothing of HTTP: it returns *problem.Error values (sentinels in
+// errors.go) that the server maps to statuses in one place. Who the caller
+// is comes from package identity: every method that touches data takes the
+// caller (*identity.User) and applies identity's visibility rule
+// (identity.CanRead, identity.CanReadDraft) itself. New opens the catalog
+// (package catalog) in DataDir and the identity directory on it
+// (Options.Identity configures it); Store.Identity hands that directory to
+// the server and the CLI. The Store only reads units and users from it.
 //
 // # Layout of the bucket
 //
@@ -106,18 +111,21 @@
 //
 // # Permissions
 //
-// Reading (records, drafts, audit) needs the same unit and a clearance at
-// least the document's classification; anything else is reported as not
-// found. Drafts: clerks and approvers create; the author or another clerk of
-// the unit edits while draft or returned; approvers of the unit return and
-// approve, never their own drafts. Import: archivists. VerifyCopy and
-// ListVoidNumbers: auditors and archivists. Units, users and tokens are
-// operator actions (the CLI) that the HTTP layer must reserve to admins.
-// Operator(name) is the identity for CLI commands on the server host.
+// Reading (records, drafts, audit) follows identity's visibility rule:
+// the caller's unit (or, for archivists and auditors, a granted unit;
+// never for drafts) and a clearance at least the document's
+// classification; anything else is reported as not found. Drafts: clerks
+// and approvers create; the author or another clerk of the unit edits
+// while draft or returned; approvers of the unit return and approve, never
+// their own drafts. Import: archivists. VerifyCopy and ListVoidNumbers:
+// auditors and archivists. identity.Operator is the identity for CLI
+// commands on the server host and passes every check.
 //
 // # What is not here
 //
-// Key rotation (verification trusts one key), retention extension and legal
-// holds, disposal (销毁) at the end of retention, multi-host recovery
-// leases, and cross-unit read rights for an archive office.
+// Units, users, tokens, passwords, sessions, grants and saved searches
+// (package identity); the SQL connection, migrations and the audit table
+// (package catalog). Not built at all: key rotation (verification trusts
+// one key), retention extension and legal holds, disposal (销毁) at the
+// end of retention, and multi-host recovery leases.
 package archive

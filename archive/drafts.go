@@ -10,6 +10,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"wenshu/catalog"
+	"wenshu/identity"
+	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -77,22 +80,22 @@ func (in *DraftInput) normalise() error {
 	in.TemplateID = strings.TrimSpace(in.TemplateID)
 	in.CaseNo = strings.TrimSpace(in.CaseNo)
 	if in.Classification == "" {
-		in.Classification = ClearanceInternal
+		in.Classification = identity.ClearanceInternal
 	}
 	if in.Fields == nil {
 		in.Fields = map[string]any{}
 	}
 	switch {
 	case in.TemplateID == "":
-		return invalid("required", "template", "请选择模板")
-	case ClearanceRank(in.Classification) < 0:
-		return invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
+		return problem.Invalid("required", "template", "请选择模板")
+	case identity.ClearanceRank(in.Classification) < 0:
+		return problem.Invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
 	case !in.Retention.Valid():
-		return invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
+		return problem.Invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
 	case utf8.RuneCountInString(in.CaseNo) > 100 || hasControl(in.CaseNo):
-		return invalid("bad_case_no", "case_no", "案号不超过100字，且不含控制字符")
+		return problem.Invalid("bad_case_no", "case_no", "案号不超过100字，且不含控制字符")
 	case len(in.Persons) > 200:
-		return invalid("too_many", "persons", "涉及人员不超过200人")
+		return problem.Invalid("too_many", "persons", "涉及人员不超过200人")
 	}
 	clean := make([]string, 0, len(in.Persons))
 	for _, p := range in.Persons {
@@ -101,7 +104,7 @@ func (in *DraftInput) normalise() error {
 			continue
 		}
 		if utf8.RuneCountInString(p) > 50 || hasControl(p) {
-			return invalid("bad_person", "persons", "人名不超过50字，且不含控制字符")
+			return problem.Invalid("bad_person", "persons", "人名不超过50字，且不含控制字符")
 		}
 		clean = append(clean, p)
 	}
@@ -122,22 +125,22 @@ func (s *Store) validateFields(templateID string, fields map[string]any) error {
 	}
 	err := s.opts.Templates.Validate(templateID, fields)
 	if errors.Is(err, templates.ErrUnknownTemplate) {
-		return invalid("unknown_template", "template", "模板「"+templateID+"」不存在")
+		return problem.Invalid("unknown_template", "template", "模板「"+templateID+"」不存在")
 	}
 	return err
 }
 
 // CreateDraft creates a draft in the author's unit after template
 // validation.
-func (s *Store) CreateDraft(ctx context.Context, u *User, in DraftInput) (*Draft, error) {
-	if err := requireRole(u, RoleClerk, RoleApprover); err != nil {
+func (s *Store) CreateDraft(ctx context.Context, u *identity.User, in DraftInput) (*Draft, error) {
+	if err := identity.RequireRole(u, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return nil, err
 	}
 	if err := in.normalise(); err != nil {
 		return nil, err
 	}
-	if ClearanceRank(in.Classification) > ClearanceRank(u.Clearance) {
-		return nil, forbidden("above_clearance", "不能起草高于本人密级的文书")
+	if identity.ClearanceRank(in.Classification) > identity.ClearanceRank(u.Clearance) {
+		return nil, problem.Forbidden("above_clearance", "不能起草高于本人密级的文书")
 	}
 	if err := s.setIssuer(ctx, u, &in); err != nil {
 		return nil, err
@@ -151,15 +154,15 @@ func (s *Store) CreateDraft(ctx context.Context, u *User, in DraftInput) (*Draft
 // setIssuer makes the issuing organ (field issuer) the author's unit,
 // whatever the client sent, and refuses a hand-written 文号: it is
 // allocated on filing.
-func (s *Store) setIssuer(ctx context.Context, u *User, in *DraftInput) error {
+func (s *Store) setIssuer(ctx context.Context, u *identity.User, in *DraftInput) error {
 	if v, ok := in.Fields[templates.FieldDocNumber].(string); ok && strings.TrimSpace(v) != "" {
-		return invalid("assigned_on_filing", "fields."+templates.FieldDocNumber, "发文字号在签发归档时自动编号，不能手工填写")
+		return problem.Invalid("assigned_on_filing", "fields."+templates.FieldDocNumber, "发文字号在签发归档时自动编号，不能手工填写")
 	}
 	delete(in.Fields, templates.FieldDocNumber)
 	if u.IsOperator() {
 		return nil
 	}
-	unit, err := s.GetUnit(ctx, u.UnitID)
+	unit, err := s.id.GetUnit(ctx, u.UnitID)
 	if err != nil {
 		return err
 	}
@@ -167,10 +170,10 @@ func (s *Store) setIssuer(ctx context.Context, u *User, in *DraftInput) error {
 	return nil
 }
 
-func (s *Store) insertDraft(ctx context.Context, u *User, in DraftInput, supersedes string) (*Draft, error) {
+func (s *Store) insertDraft(ctx context.Context, u *identity.User, in DraftInput, supersedes string) (*Draft, error) {
 	fields, err := json.Marshal(in.Fields)
 	if err != nil {
-		return nil, invalid("bad_fields", "fields", "字段无法保存为 JSON")
+		return nil, problem.Invalid("bad_fields", "fields", "字段无法保存为 JSON")
 	}
 	persons, _ := json.Marshal(in.Persons)
 	now := s.now()
@@ -179,12 +182,12 @@ func (s *Store) insertDraft(ctx context.Context, u *User, in DraftInput, superse
 		Classification: in.Classification, Retention: in.Retention, UnitID: u.UnitID, AuthorID: u.ID,
 		Status: DraftOpen, Supersedes: supersedes, Revision: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, template_id, fields, case_no, persons, classification,
 				retention, unit_id, author_id, status, supersedes, revision, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			d.ID, d.TemplateID, string(fields), d.CaseNo, string(persons), d.Classification, string(d.Retention),
-			d.UnitID, d.AuthorID, string(d.Status), nullString(supersedes), fmtTime(now), fmtTime(now)); err != nil {
+			d.UnitID, d.AuthorID, string(d.Status), catalog.NullString(supersedes), catalog.FormatTime(now), catalog.FormatTime(now)); err != nil {
 			return err
 		}
 		action, detail := "draft.create", d.TemplateID
@@ -216,7 +219,7 @@ func scanDraft(row interface{ Scan(...any) error }) (*Draft, error) {
 	}
 	d.Retention, d.Status = Retention(ret), DraftStatus(status)
 	d.ApproverID, d.Supersedes, d.RecordID = approver.Int64, sup.String, rec.String
-	d.CreatedAt, d.UpdatedAt = parseTime(created), parseTime(updated)
+	d.CreatedAt, d.UpdatedAt = catalog.ParseTime(created), catalog.ParseTime(updated)
 	if err := json.Unmarshal([]byte(fields), &d.Fields); err != nil {
 		return nil, err
 	}
@@ -226,13 +229,13 @@ func scanDraft(row interface{ Scan(...any) error }) (*Draft, error) {
 	return &d, nil
 }
 
-func (s *Store) loadDraft(ctx context.Context, q queryRower, id string) (*Draft, error) {
+func (s *Store) loadDraft(ctx context.Context, q catalog.QueryRower, id string) (*Draft, error) {
 	if !validID(id) {
-		return nil, notFound("草稿")
+		return nil, problem.NotFound("草稿")
 	}
 	d, err := scanDraft(q.QueryRowContext(ctx, `SELECT `+draftCols+` FROM drafts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("草稿")
+		return nil, problem.NotFound("草稿")
 	}
 	if err != nil {
 		return nil, internal("get draft", err)
@@ -241,16 +244,16 @@ func (s *Store) loadDraft(ctx context.Context, q queryRower, id string) (*Draft,
 }
 
 // GetDraft returns a draft the caller may read.
-func (s *Store) GetDraft(ctx context.Context, u *User, id string) (*Draft, error) {
-	if err := requireUser(u); err != nil {
+func (s *Store) GetDraft(ctx context.Context, u *identity.User, id string) (*Draft, error) {
+	if err := identity.RequireUser(u); err != nil {
 		return nil, err
 	}
-	d, err := s.loadDraft(ctx, s.cat.r, id)
+	d, err := s.loadDraft(ctx, s.cat.Reader(), id)
 	if err != nil {
 		return nil, err
 	}
-	if !CanReadDraft(u, d.UnitID, d.Classification) {
-		return nil, notFound("草稿")
+	if !identity.CanReadDraft(u, d.UnitID, d.Classification) {
+		return nil, problem.NotFound("草稿")
 	}
 	return d, nil
 }
@@ -265,8 +268,8 @@ type DraftFilter struct {
 
 // ListDrafts lists the drafts of the caller's unit that it may read,
 // newest first.
-func (s *Store) ListDrafts(ctx context.Context, u *User, f DraftFilter) ([]*Draft, error) {
-	if err := requireUser(u); err != nil {
+func (s *Store) ListDrafts(ctx context.Context, u *identity.User, f DraftFilter) ([]*Draft, error) {
+	if err := identity.RequireUser(u); err != nil {
 		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -284,7 +287,7 @@ func (s *Store) ListDrafts(ctx context.Context, u *User, f DraftFilter) ([]*Draf
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 	args = append(args, f.Limit, f.Offset)
-	rows, err := s.cat.r.QueryContext(ctx, q, args...)
+	rows, err := s.cat.Reader().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, internal("list drafts", err)
 	}
@@ -295,7 +298,7 @@ func (s *Store) ListDrafts(ctx context.Context, u *User, f DraftFilter) ([]*Draf
 		if err != nil {
 			return nil, internal("list drafts", err)
 		}
-		if CanReadDraft(u, d.UnitID, d.Classification) {
+		if identity.CanReadDraft(u, d.UnitID, d.Classification) {
 			out = append(out, d)
 		}
 	}
@@ -304,25 +307,25 @@ func (s *Store) ListDrafts(ctx context.Context, u *User, f DraftFilter) ([]*Draf
 
 // UpdateDraft replaces a draft's content while it is a draft or returned;
 // a returned draft becomes a draft again (resubmitted).
-func (s *Store) UpdateDraft(ctx context.Context, u *User, id string, in DraftInput) (*Draft, error) {
+func (s *Store) UpdateDraft(ctx context.Context, u *identity.User, id string, in DraftInput) (*Draft, error) {
 	d, err := s.GetDraft(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
-	if !u.IsOperator() && !(u.ID == d.AuthorID || u.Role == RoleClerk) {
-		return nil, forbidden("not_editor", "只有起草人或本单位承办人可以修改草稿")
+	if !u.IsOperator() && !(u.ID == d.AuthorID || u.Role == identity.RoleClerk) {
+		return nil, problem.Forbidden("not_editor", "只有起草人或本单位承办人可以修改草稿")
 	}
 	if d.Status != DraftOpen && d.Status != DraftReturned {
-		return nil, conflict("not_editable", "草稿已签发或正在归档，不能修改")
+		return nil, problem.Conflict("not_editable", "草稿已签发或正在归档，不能修改")
 	}
 	if err := in.normalise(); err != nil {
 		return nil, err
 	}
-	if ClearanceRank(in.Classification) > ClearanceRank(u.Clearance) {
-		return nil, forbidden("above_clearance", "不能起草高于本人密级的文书")
+	if identity.ClearanceRank(in.Classification) > identity.ClearanceRank(u.Clearance) {
+		return nil, problem.Forbidden("above_clearance", "不能起草高于本人密级的文书")
 	}
 	// The issuer stays the draft's unit, whoever edits it.
-	if err := s.setIssuer(ctx, &User{UnitID: d.UnitID}, &in); err != nil {
+	if err := s.setIssuer(ctx, &identity.User{UnitID: d.UnitID}, &in); err != nil {
 		return nil, err
 	}
 	if err := s.validateFields(in.TemplateID, in.Fields); err != nil {
@@ -330,15 +333,15 @@ func (s *Store) UpdateDraft(ctx context.Context, u *User, id string, in DraftInp
 	}
 	fields, err := json.Marshal(in.Fields)
 	if err != nil {
-		return nil, invalid("bad_fields", "fields", "字段无法保存为 JSON")
+		return nil, problem.Invalid("bad_fields", "fields", "字段无法保存为 JSON")
 	}
 	persons, _ := json.Marshal(in.Persons)
 	now := s.now()
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE drafts SET template_id = ?, fields = ?, case_no = ?, persons = ?, classification = ?, retention = ?,
 			status = 'draft', return_reason = '', revision = revision + 1, updated_at = ?
 			WHERE id = ? AND status IN ('draft', 'returned')`
-		args := []any{in.TemplateID, string(fields), in.CaseNo, string(persons), in.Classification, string(in.Retention), fmtTime(now), id}
+		args := []any{in.TemplateID, string(fields), in.CaseNo, string(persons), in.Classification, string(in.Retention), catalog.FormatTime(now), id}
 		if in.Revision != 0 {
 			q += ` AND revision = ?`
 			args = append(args, in.Revision)
@@ -348,7 +351,7 @@ func (s *Store) UpdateDraft(ctx context.Context, u *User, id string, in DraftInp
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return conflict("draft_changed", "草稿已被他人修改或已签发，请刷新后重试")
+			return problem.Conflict("draft_changed", "草稿已被他人修改或已签发，请刷新后重试")
 		}
 		return s.audit(ctx, tx, u, "draft.update", "", id, "")
 	})
@@ -359,29 +362,29 @@ func (s *Store) UpdateDraft(ctx context.Context, u *User, id string, in DraftInp
 }
 
 // ReturnDraft sends a draft back to its author with a reason (退回).
-func (s *Store) ReturnDraft(ctx context.Context, u *User, id, reason string) (*Draft, error) {
-	if err := requireRole(u, RoleApprover); err != nil {
+func (s *Store) ReturnDraft(ctx context.Context, u *identity.User, id, reason string) (*Draft, error) {
+	if err := identity.RequireRole(u, identity.RoleApprover); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 1000 || hasControl(strings.ReplaceAll(reason, "\n", "")) {
-		return nil, invalid("bad_reason", "reason", "请填写退回理由（不超过1000字）")
+		return nil, problem.Invalid("bad_reason", "reason", "请填写退回理由（不超过1000字）")
 	}
 	d, err := s.GetDraft(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
 	if d.Status != DraftOpen {
-		return nil, conflict("not_returnable", "只有待签发的草稿可以退回")
+		return nil, problem.Conflict("not_returnable", "只有待签发的草稿可以退回")
 	}
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'returned', return_reason = ?, revision = revision + 1,
-			updated_at = ? WHERE id = ? AND status = 'draft'`, reason, fmtTime(s.now()), id)
+			updated_at = ? WHERE id = ? AND status = 'draft'`, reason, catalog.FormatTime(s.now()), id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return conflict("not_returnable", "只有待签发的草稿可以退回")
+			return problem.Conflict("not_returnable", "只有待签发的草稿可以退回")
 		}
 		return s.audit(ctx, tx, u, "draft.return", "", id, reason)
 	})
@@ -392,12 +395,12 @@ func (s *Store) ReturnDraft(ctx context.Context, u *User, id, reason string) (*D
 }
 
 // PreviewDraft renders a draft with a blank number (〔2026〕 号) for review.
-func (s *Store) PreviewDraft(ctx context.Context, u *User, id string) (*templates.Rendered, error) {
+func (s *Store) PreviewDraft(ctx context.Context, u *identity.User, id string) (*templates.Rendered, error) {
 	d, err := s.GetDraft(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
-	unit, err := s.GetUnit(ctx, d.UnitID)
+	unit, err := s.id.GetUnit(ctx, d.UnitID)
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +412,7 @@ func (s *Store) PreviewDraft(ctx context.Context, u *User, id string) (*template
 		Preview: true, Classification: d.Classification, Date: s.now().In(s.opts.Location),
 	})
 	if errors.Is(err, templates.ErrUnknownTemplate) {
-		return nil, invalid("unknown_template", "template", "模板「"+d.TemplateID+"」不存在")
+		return nil, problem.Invalid("unknown_template", "template", "模板「"+d.TemplateID+"」不存在")
 	}
 	return r, err
 }

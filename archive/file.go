@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"wenshu/catalog"
+	"wenshu/identity"
+	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -30,13 +33,13 @@ const MediaTypeDocx = "application/vnd.openxmlformats-officedocument.wordprocess
 // MediaTypeText is the media type of imported plain-text records.
 const MediaTypeText = "text/plain; charset=utf-8"
 
-// PlanTemplateID is the 谈话方案 template that talk records must cite.
+// PlanTemplateID is the 谈话方案 template that inquiry letters must cite.
 const PlanTemplateID = "talk-plan"
 
 // planRequired lists templates that must cite a filed talk-plan of the same
 // unit in field plan_record_id before approval (seed rule: 谈话函询 needs an
 // approved 谈话方案).
-var planRequired = map[string]bool{"inquiry-letter": true, "talk-record": true}
+var planRequired = map[string]bool{"inquiry-letter": true}
 
 // filingRow is one row of the filings journal.
 type filingRow struct {
@@ -67,7 +70,7 @@ func scanFiling(row interface{ Scan(...any) error }) (*filingRow, error) {
 		return nil, err
 	}
 	f.DraftID, f.alloc.DocNumber, f.alloc.DocAgency, f.alloc.DocSeq = draft.String, doc.String, agency.String, int(docSeq.Int64)
-	f.alloc.Retention, f.FiledAt = Retention(ret), parseTime(filed)
+	f.alloc.Retention, f.FiledAt = Retention(ret), catalog.ParseTime(filed)
 	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.ContentVersion = csm3.String, csha.String, csize.Int64, cver.String
 	if pending.Valid {
 		f.Pending = []byte(pending.String)
@@ -79,7 +82,7 @@ func scanFiling(row interface{ Scan(...any) error }) (*filingRow, error) {
 	return &f, nil
 }
 
-func (s *Store) loadFiling(ctx context.Context, q queryRower, id string) (*filingRow, error) {
+func (s *Store) loadFiling(ctx context.Context, q catalog.QueryRower, id string) (*filingRow, error) {
 	return scanFiling(q.QueryRowContext(ctx, `SELECT `+filingCols+` FROM filings WHERE id = ?`, id))
 }
 
@@ -93,10 +96,10 @@ func insertFiling(ctx context.Context, tx *sql.Tx, f *filingRow, now time.Time) 
 			archive_code, fonds, year, retention, org, item_no, filed_at, content_key, content_sm3, content_sha256,
 			content_size, pending_manifest, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.ID, nullString(f.DraftID), f.Source, f.Owner, status, nullString(f.alloc.DocNumber), nullString(f.alloc.DocAgency),
-		nullInt(int64(f.alloc.DocSeq)), f.alloc.ArchiveCode, f.alloc.Fonds, f.alloc.Year, string(f.alloc.Retention),
-		f.alloc.Org, f.alloc.ItemNo, fmtTime(f.FiledAt), f.ContentKey, nullString(f.ContentSM3), nullString(f.ContentSHA256),
-		nullInt(f.ContentSize), pending, fmtTime(now), fmtTime(now))
+		f.ID, catalog.NullString(f.DraftID), f.Source, f.Owner, status, catalog.NullString(f.alloc.DocNumber), catalog.NullString(f.alloc.DocAgency),
+		catalog.NullInt(int64(f.alloc.DocSeq)), f.alloc.ArchiveCode, f.alloc.Fonds, f.alloc.Year, string(f.alloc.Retention),
+		f.alloc.Org, f.alloc.ItemNo, catalog.FormatTime(f.FiledAt), f.ContentKey, catalog.NullString(f.ContentSM3), catalog.NullString(f.ContentSHA256),
+		catalog.NullInt(f.ContentSize), pending, catalog.FormatTime(now), catalog.FormatTime(now))
 	f.Status = status
 	return err
 }
@@ -112,8 +115,60 @@ func (s *Store) retainUntil(filedAt time.Time, r Retention) time.Time {
 // an audit event, then calls Options.OnFiled. The approver must hold the
 // approver role in the draft's unit and must not be its author. Returns the
 // filed record.
-func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, error) {
-	if err := requireRole(u, RoleApprover); err != nil {
+func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (*Record, error) {
+	ap, err := s.checkApproval(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Truncate(time.Millisecond)
+	year := now.In(s.opts.Location).Year()
+	f := &filingRow{ID: newID(), DraftID: ap.draft.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now}
+	f.ContentKey = contentKey(year, f.ID, ".docx")
+	s.setActive(f.ID, true)
+	defer s.setActive(f.ID, false)
+
+	if err := s.claimAndAllocate(ctx, ap, f, year); err != nil {
+		return nil, internal("approve", err)
+	}
+	s.crashPoint("allocated")
+
+	d, unit := ap.draft, ap.unit
+	rendered, err := s.opts.Templates.Render(templates.RenderRequest{
+		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, DocNumber: f.alloc.DocNumber,
+		Classification: d.Classification, Date: now.In(s.opts.Location),
+	})
+	if err != nil {
+		s.voidNow(ctx, f, "渲染失败")
+		return nil, internal("render", err)
+	}
+	m := s.generatedManifest(ap, f, rendered, year)
+	pending, err := canonicalJSON(m)
+	if err != nil {
+		s.voidNow(ctx, f, "清单无法编码")
+		return nil, internal("manifest", err)
+	}
+	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
+	if err := s.journalRendered(ctx, f); err != nil {
+		return nil, internal("journal", err)
+	}
+	s.crashPoint("rendered")
+	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
+}
+
+// approval is a draft that may be approved now, with its unit, its author
+// and the approver.
+type approval struct {
+	draft    *Draft
+	unit     *identity.Unit
+	author   *identity.User
+	approver *identity.User
+}
+
+// checkApproval applies the approval rules: an approver of the draft's
+// unit who is not its author, an open draft, a unit with real codes, valid
+// fields and the plan rule.
+func (s *Store) checkApproval(ctx context.Context, u *identity.User, id string) (*approval, error) {
+	if err := identity.RequireRole(u, identity.RoleApprover); err != nil {
 		return nil, err
 	}
 	d, err := s.GetDraft(ctx, u, id)
@@ -121,7 +176,7 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 		return nil, err
 	}
 	if d.AuthorID == u.ID && !u.IsOperator() {
-		return nil, conflict("self_approval", "不能签发本人起草的文书，请由本单位其他审批人签发")
+		return nil, problem.Conflict("self_approval", "不能签发本人起草的文书，请由本单位其他审批人签发")
 	}
 	if d.Status != DraftOpen {
 		msg := map[DraftStatus]string{
@@ -129,14 +184,14 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 			DraftFiling:   "该草稿正在归档",
 			DraftFiled:    "该草稿已签发归档",
 		}[d.Status]
-		return nil, conflict("not_approvable", msg)
+		return nil, problem.Conflict("not_approvable", msg)
 	}
-	unit, err := s.GetUnit(ctx, d.UnitID)
+	unit, err := s.id.GetUnit(ctx, d.UnitID)
 	if err != nil {
 		return nil, err
 	}
 	if unit.Placeholder {
-		return nil, conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
+		return nil, problem.Conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
 	}
 	if err := s.validateFields(d.TemplateID, d.Fields); err != nil {
 		return nil, err
@@ -144,31 +199,28 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 	if err := s.checkPlanRule(ctx, d); err != nil {
 		return nil, err
 	}
-	author, err := s.GetUser(ctx, d.AuthorID)
+	author, err := s.id.GetUser(ctx, d.AuthorID)
 	if err != nil {
 		return nil, err
 	}
+	return &approval{draft: d, unit: unit, author: author, approver: u}, nil
+}
 
-	now := s.now().Truncate(time.Millisecond)
-	year := now.In(s.opts.Location).Year()
-	f := &filingRow{
-		ID: newID(), DraftID: d.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now,
-	}
-	f.ContentKey = contentKey(year, f.ID, ".docx")
-	s.setActive(f.ID, true)
-	defer s.setActive(f.ID, false)
-
-	// TX1: claim the draft and allocate both numbers with the journal row.
-	// Templates that print no 发文字号 (internal papers) get a 档号 only.
+// claimAndAllocate is TX1 (durable): the draft goes draft → filing (only
+// at the revision that was checked), both numbers are allocated and the
+// journal row is inserted (allocated). Templates that print no 发文字号
+// (internal papers) get a 档号 only.
+func (s *Store) claimAndAllocate(ctx context.Context, ap *approval, f *filingRow, year int) error {
+	d, unit := ap.draft, ap.unit
 	numbered := s.opts.Templates.Numbered(d.TemplateID)
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
+	return s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filing', approver_id = ?, revision = revision + 1,
-			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, u.ID, fmtTime(now), d.ID, d.Revision)
+			updated_at = ? WHERE id = ? AND status = 'draft' AND revision = ?`, ap.approver.ID, catalog.FormatTime(f.FiledAt), d.ID, d.Revision)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
+			return problem.Conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
 		}
 		a := allocation{Fonds: unit.Fonds, Year: year, Retention: d.Retention, Org: unit.Org, DocAgency: unit.Code}
 		if numbered {
@@ -181,51 +233,43 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 		}
 		a.ArchiveCode = FormatArchiveCode(a.Fonds, year, a.Retention, a.Org, a.ItemNo)
 		f.alloc = a
-		if err := insertFiling(ctx, tx, f, now); err != nil {
+		if err := insertFiling(ctx, tx, f, f.FiledAt); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, u, "draft.approve", f.ID, d.ID, strings.TrimSpace(a.DocNumber+" "+a.ArchiveCode))
+		return s.audit(ctx, tx, ap.approver, "draft.approve", f.ID, d.ID, strings.TrimSpace(a.DocNumber+" "+a.ArchiveCode))
 	})
-	if err != nil {
-		return nil, internal("approve", err)
-	}
-	s.crashPoint("allocated")
+}
 
-	rendered, err := s.opts.Templates.Render(templates.RenderRequest{
-		TemplateID: d.TemplateID, Fields: d.Fields, IssuerName: unit.Name, DocNumber: f.alloc.DocNumber,
-		Classification: d.Classification, Date: now.In(s.opts.Location),
-	})
-	if err != nil {
-		s.voidNow(ctx, f, "渲染失败")
-		return nil, internal("render", err)
-	}
-	approver := &PersonRef{ID: u.ID, Name: u.Name}
-	m := &Manifest{
-		Approver: approver, ArchiveCode: f.alloc.ArchiveCode, Author: PersonRef{ID: author.ID, Name: author.Name},
-		CaseNo: d.CaseNo, Classification: d.Classification,
+// generatedManifest is the unsigned manifest of a generated record: the
+// draft's metadata, the allocated numbers and the rendered content's
+// digests. The content's version id, the chain and the signature are
+// filled in by chainAndSign.
+func (s *Store) generatedManifest(ap *approval, f *filingRow, rendered *templates.Rendered, year int) *Manifest {
+	d, unit, now := ap.draft, ap.unit, f.FiledAt
+	return &Manifest{
+		Approver: &PersonRef{ID: ap.approver.ID, Name: ap.approver.Name}, ArchiveCode: f.alloc.ArchiveCode,
+		Author: PersonRef{ID: ap.author.ID, Name: ap.author.Name}, CaseNo: d.CaseNo, Classification: d.Classification,
 		Content: ObjectRef{Key: f.ContentKey, MediaType: MediaTypeDocx, SHA256: sha256Hex(rendered.Docx),
 			Size: int64(len(rendered.Docx)), SM3: sm3Hex(rendered.Docx)},
-		DocNumber: f.alloc.DocNumber, DraftID: d.ID, Fields: d.Fields, FiledAt: fmtTime(now), Fonds: f.alloc.Fonds,
+		DocNumber: f.alloc.DocNumber, DraftID: d.ID, Fields: d.Fields, FiledAt: catalog.FormatTime(now), Fonds: f.alloc.Fonds,
 		Format: ManifestFormat, ItemNo: f.alloc.ItemNo, Kind: rendered.Kind, ManifestKey: manifestKey(year, f.ID),
 		Org: f.alloc.Org, Persons: d.Persons, RecordID: f.ID,
 		RetainUntil: s.retainUntil(now, d.Retention).Format(retainLayout), Retention: d.Retention,
 		Source: SourceGenerated, Supersedes: d.Supersedes, Template: d.TemplateID, Title: rendered.Title,
 		Unit: UnitRef{Code: unit.Code, Fonds: unit.Fonds, ID: unit.ID, Name: unit.Name, Org: unit.Org}, Year: year,
 	}
-	pending, err := canonicalJSON(m)
-	if err != nil {
-		s.voidNow(ctx, f, "清单无法编码")
-		return nil, internal("manifest", err)
-	}
-	// TX2: journal the digests and the unsigned manifest before any upload.
-	// Lazy commit: if power loss drops it, the filing is back to allocated
-	// and Recover voids its numbers (a stored .docx then stays an orphan
-	// that the void marker accounts for); numbers are never reused.
-	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
-	err = s.cat.txLazy(ctx, func(tx *sql.Tx) error {
+}
+
+// journalRendered is TX2: journal the digests and the unsigned manifest
+// before any upload. Lazy commit: if power loss drops it, the filing is
+// back to allocated and Recover voids its numbers (a stored .docx then
+// stays an orphan that the void marker accounts for); numbers are never
+// reused.
+func (s *Store) journalRendered(ctx context.Context, f *filingRow) error {
+	err := s.cat.TxLazy(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'rendered', content_sm3 = ?, content_sha256 = ?,
 			content_size = ?, pending_manifest = ?, updated_at = ? WHERE id = ? AND status = 'allocated'`,
-			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(pending), fmtTime(s.now()), f.ID)
+			f.ContentSM3, f.ContentSHA256, f.ContentSize, string(f.Pending), catalog.FormatTime(s.now()), f.ID)
 		if err != nil {
 			return err
 		}
@@ -235,11 +279,10 @@ func (s *Store) ApproveDraft(ctx context.Context, u *User, id string) (*Record, 
 		return nil
 	})
 	if err != nil {
-		return nil, internal("journal", err)
+		return err
 	}
 	f.Status = filingRendered
-	s.crashPoint("rendered")
-	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
+	return nil
 }
 
 // storeAndFinish stores the content of a rendered filing, then chains,
@@ -291,7 +334,7 @@ func (s *Store) finish(ctx context.Context, f *filingRow, contentVersion string)
 // advance the head and journal the signed bytes — all in one serialised
 // write transaction, so chain order is signing order and has no forks.
 func (s *Store) chainAndSign(ctx context.Context, f *filingRow, contentVersion string) error {
-	return s.cat.tx(ctx, func(tx *sql.Tx) error {
+	return s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		var status string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM filings WHERE id = ?`, f.ID).Scan(&status); err != nil {
 			return err
@@ -324,7 +367,7 @@ func (s *Store) chainAndSign(ctx context.Context, f *filingRow, contentVersion s
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'signed', content_version = ?, manifest = ?, chain_seq = ?,
-			updated_at = ? WHERE id = ? AND status = 'rendered'`, contentVersion, string(b), m.ChainSeq, fmtTime(s.now()), f.ID); err != nil {
+			updated_at = ? WHERE id = ? AND status = 'rendered'`, contentVersion, string(b), m.ChainSeq, catalog.FormatTime(s.now()), f.ID); err != nil {
 			return err
 		}
 		f.Status, f.ContentVersion, f.Manifest, f.ChainSeq = filingSigned, contentVersion, b, m.ChainSeq
@@ -355,15 +398,15 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	}
 	s.crashPoint("manifest_stored")
 	rec := recordFromManifest(m, ver, sm3Hex(f.Manifest))
-	actor := &User{ID: m.Author.ID, Name: m.Author.Name}
+	actor := &identity.User{ID: m.Author.ID, Name: m.Author.Name}
 	if m.Approver != nil {
-		actor = &User{ID: m.Approver.ID, Name: m.Approver.Name}
+		actor = &identity.User{ID: m.Approver.ID, Name: m.Approver.Name}
 	}
 	// TX4, lazy: if power loss drops it the filing is signed again and
 	// Recover finds the stored manifest by its bytes and commits this again.
-	err = s.cat.txLazy(ctx, func(tx *sql.Tx) error {
+	err = s.cat.TxLazy(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', manifest_version = ?, updated_at = ?
-			WHERE id = ? AND status = 'signed'`, ver, fmtTime(s.now()), f.ID)
+			WHERE id = ? AND status = 'signed'`, ver, catalog.FormatTime(s.now()), f.ID)
 		if err != nil {
 			return err
 		}
@@ -375,7 +418,7 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 		}
 		if f.DraftID != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'filed', record_id = ?, revision = revision + 1,
-				updated_at = ? WHERE id = ?`, f.ID, fmtTime(s.now()), f.DraftID); err != nil {
+				updated_at = ? WHERE id = ?`, f.ID, catalog.FormatTime(s.now()), f.DraftID); err != nil {
 				return err
 			}
 		}
@@ -401,7 +444,7 @@ func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte, recove
 			return ver, err
 		}
 	}
-	until := s.retainUntil(parseTime(m.FiledAt), m.Retention)
+	until := s.retainUntil(catalog.ParseTime(m.FiledAt), m.Retention)
 	ver, err := s.putLocked(ctx, s.bucket, m.ManifestKey, b, "application/json", until)
 	if err != nil && isPreconditionFailed(err) {
 		// Someone (a concurrent recovery) stored it meanwhile.
@@ -443,8 +486,7 @@ func (s *Store) afterFiled(ctx context.Context, rec *Record, text string) {
 	}
 }
 
-// checkPlanRule enforces the seed rule: an inquiry letter (or talk record)
-// must cite in field plan_record_id a filed talk-plan record of its unit.
+// checkPlanRule enforces the seed rule: an inquiry letter must cite in field plan_record_id a filed talk-plan record of its unit.
 func (s *Store) checkPlanRule(ctx context.Context, d *Draft) error {
 	if !planRequired[d.TemplateID] {
 		return nil
@@ -452,14 +494,14 @@ func (s *Store) checkPlanRule(ctx context.Context, d *Draft) error {
 	ref, _ := d.Fields["plan_record_id"].(string)
 	ref = strings.TrimSpace(ref)
 	refuse := func(why string) error {
-		e := conflict("plan_required", "谈话函询须先有已签发归档的本单位谈话方案："+why)
+		e := problem.Conflict("plan_required", "谈话函询须先有已签发归档的本单位谈话方案："+why)
 		e.Field = "plan_record_id"
 		return e
 	}
 	if ref == "" {
 		return refuse("请在「谈话方案档案编号」(plan_record_id) 中填写谈话方案的档案编号")
 	}
-	plan, err := s.loadRecord(ctx, s.cat.r, ref)
+	plan, err := s.loadRecord(ctx, s.cat.Reader(), ref)
 	if errors.Is(err, ErrNotFound) {
 		return refuse("未找到编号为 " + ref + " 的已归档谈话方案")
 	}

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"wenshu/identity"
 	"wenshu/internal/testenv"
+	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -106,19 +108,14 @@ type env struct {
 	srv      *testenv.MinIOServer
 	s        *Store
 	opts     Options
-	unit     *Unit
-	clerk    *User
-	clerk2   *User
-	approver *User
-	appr2    *User
-	archiv   *User
-	auditor  *User
-	clock    *fakeClock
+	unit     *identity.Unit
+	clerk    *identity.User
+	clerk2   *identity.User
+	approver *identity.User
+	appr2    *identity.User
+	archiv   *identity.User
+	auditor  *identity.User
 }
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time { return c.t }
 
 func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	t.Helper()
@@ -134,16 +131,16 @@ func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	}
 	e.s = e.open()
 	var err error
-	e.unit, err = e.s.AddUnit(e.ctx, UnitInput{Name: "中央纪委国家监委驻测试部纪检监察组", Code: "驻测纪", Fonds: "Z109", Org: "JJZ"})
+	e.unit, err = e.s.Identity().AddUnit(e.ctx, identity.UnitInput{Name: "中央纪委国家监委驻测试部纪检监察组", Code: "驻测纪", Fonds: "Z109", Org: "JJZ"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clerk = e.user("张承办", RoleClerk, e.unit.Name, ClearanceSecret)
-	e.clerk2 = e.user("李承办", RoleClerk, e.unit.Name, ClearanceSecret)
-	e.approver = e.user("王审批", RoleApprover, e.unit.Name, ClearanceConfidential)
-	e.appr2 = e.user("赵审批", RoleApprover, e.unit.Name, ClearanceInternal)
-	e.archiv = e.user("钱档案", RoleArchivist, e.unit.Name, ClearanceSecret)
-	e.auditor = e.user("孙审计", RoleAuditor, e.unit.Name, ClearanceConfidential)
+	e.clerk = e.user("张承办", identity.RoleClerk, e.unit.Name, identity.ClearanceSecret)
+	e.clerk2 = e.user("李承办", identity.RoleClerk, e.unit.Name, identity.ClearanceSecret)
+	e.approver = e.user("王审批", identity.RoleApprover, e.unit.Name, identity.ClearanceConfidential)
+	e.appr2 = e.user("赵审批", identity.RoleApprover, e.unit.Name, identity.ClearanceInternal)
+	e.archiv = e.user("钱档案", identity.RoleArchivist, e.unit.Name, identity.ClearanceSecret)
+	e.auditor = e.user("孙审计", identity.RoleAuditor, e.unit.Name, identity.ClearanceConfidential)
 	return e
 }
 
@@ -164,23 +161,23 @@ func (e *env) reopen() {
 	e.s = e.open()
 }
 
-func (e *env) user(name string, role Role, unit, clearance string) *User {
+func (e *env) user(name string, role identity.Role, unit, clearance string) *identity.User {
 	e.t.Helper()
-	res, err := e.s.AddUser(e.ctx, NewUser{Name: name, Role: role, Unit: unit, Clearance: clearance})
+	res, err := e.s.Identity().AddUser(e.ctx, identity.NewUser{Name: name, Role: role, Unit: unit, Clearance: clearance})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return res.User
 }
 
-func (e *env) draft(author *User, tpl, title string, extra ...string) *Draft {
+func (e *env) draft(author *identity.User, tpl, title string, extra ...string) *Draft {
 	e.t.Helper()
 	fields := map[string]any{"title": title}
 	for i := 0; i+1 < len(extra); i += 2 {
 		fields[extra[i]] = extra[i+1]
 	}
 	d, err := e.s.CreateDraft(e.ctx, author, DraftInput{TemplateID: tpl, Fields: fields, CaseNo: "驻测纪案〔2026〕3号",
-		Persons: []string{"某甲", "某乙"}, Classification: ClearanceInternal, Retention: Retention30})
+		Persons: []string{"某甲", "某乙"}, Classification: identity.ClearanceInternal, Retention: Retention30})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -203,7 +200,7 @@ func wantErr(t testing.TB, err error, kind error, code string) {
 	if !errors.Is(err, kind) {
 		t.Fatalf("err = %v, want kind %v", err, kind)
 	}
-	var ae *Error
+	var ae *problem.Error
 	if code != "" && (!errors.As(err, &ae) || ae.Code != code) {
 		t.Fatalf("err = %v, want code %s", err, code)
 	}

@@ -11,7 +11,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"wenshu/catalog"
 	"wenshu/docgen"
+	"wenshu/identity"
+	"wenshu/problem"
 )
 
 // ImportRequest is an existing record to file (a .docx or UTF-8 .txt).
@@ -36,102 +39,145 @@ type ImportRequest struct {
 // (ErrInvalid, empty_file), unknown extensions (unsupported_type), a .docx
 // that is not a Word package (invalid_docx), a .txt that is not UTF-8 text
 // (invalid_text), and files over Options.MaxImportBytes (ErrTooLarge).
-func (s *Store) Import(ctx context.Context, u *User, req ImportRequest) (*Record, error) {
-	if err := requireRole(u, RoleArchivist); err != nil {
-		return nil, err
-	}
-	unitID := u.UnitID
-	unit, err := s.GetUnit(ctx, unitID)
+func (s *Store) Import(ctx context.Context, u *identity.User, req ImportRequest) (*Record, error) {
+	im, err := s.checkImport(ctx, u, &req)
 	if err != nil {
 		return nil, err
-	}
-	if unit.Placeholder {
-		return nil, conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
-	}
-	mediaType, ext, text, err := s.checkImportFile(req.FileName, req.Data)
-	if err != nil {
-		return nil, err
-	}
-	req.Title = strings.TrimSpace(req.Title)
-	req.Kind = strings.TrimSpace(req.Kind)
-	req.DocNumber = strings.TrimSpace(req.DocNumber)
-	if req.Classification == "" {
-		req.Classification = ClearanceInternal
 	}
 	now := s.now().Truncate(time.Millisecond)
-	thisYear := now.In(s.opts.Location).Year()
-	switch {
-	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || hasControl(req.Title):
-		return nil, invalid("bad_title", "title", "题名不能为空，不超过200字，且不含控制字符")
-	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || hasControl(req.Kind):
-		return nil, invalid("bad_kind", "kind", "文种不能为空，不超过50字")
-	case req.Year < 1949 || req.Year > thisYear:
-		return nil, invalid("bad_year", "year", fmt.Sprintf("年度须在1949至%d之间", thisYear))
-	case ClearanceRank(req.Classification) < 0:
-		return nil, invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
-	case !req.Retention.Valid():
-		return nil, invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
-	case utf8.RuneCountInString(req.DocNumber) > 50 || hasControl(req.DocNumber):
-		return nil, invalid("bad_doc_number", "doc_number", "文号不超过50字")
-	}
-	if ClearanceRank(req.Classification) > ClearanceRank(u.Clearance) {
-		return nil, forbidden("above_clearance", "不能导入高于本人密级的档案")
-	}
-	in := DraftInput{TemplateID: "import", CaseNo: req.CaseNo, Persons: req.Persons, Classification: req.Classification, Retention: req.Retention}
-	if err := in.normalise(); err != nil {
-		return nil, err
-	}
-
 	f := &filingRow{ID: newID(), Source: SourceImported, Owner: s.instance, FiledAt: now}
-	f.ContentKey = contentKey(req.Year, f.ID, ext)
-	base := filepath.Base(req.FileName)
-	m := &Manifest{
-		Author: PersonRef{ID: u.ID, Name: u.Name}, CaseNo: in.CaseNo, Classification: req.Classification,
-		Content: ObjectRef{Key: f.ContentKey, MediaType: mediaType, OriginalName: base, SHA256: sha256Hex(req.Data),
-			Size: int64(len(req.Data)), SM3: sm3Hex(req.Data)},
-		DocNumber: req.DocNumber, Fields: map[string]any{}, FiledAt: fmtTime(now), Format: ManifestFormat,
-		Kind: req.Kind, ManifestKey: manifestKey(req.Year, f.ID), Persons: in.Persons, RecordID: f.ID,
-		RetainUntil: s.retainUntil(now, req.Retention).Format(retainLayout), Retention: req.Retention,
-		Source: SourceImported, Title: req.Title,
-		Unit: UnitRef{Code: unit.Code, Fonds: unit.Fonds, ID: unit.ID, Name: unit.Name, Org: unit.Org}, Year: req.Year,
-	}
+	f.ContentKey = contentKey(req.Year, f.ID, im.ext)
+	m := s.importedManifest(u, req, im, f)
 	f.ContentSM3, f.ContentSHA256, f.ContentSize = m.Content.SM3, m.Content.SHA256, m.Content.Size
 	s.setActive(f.ID, true)
 	defer s.setActive(f.ID, false)
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
-		a := allocation{DocNumber: req.DocNumber, Fonds: unit.Fonds, Year: req.Year, Retention: req.Retention, Org: unit.Org}
-		if a.DocNumber != "" {
-			taken, err := numberTaken(ctx, tx, a.DocNumber)
-			if err != nil {
-				return err
-			}
-			if taken {
-				return fieldErr(ErrConflict, "doc_number_taken", "doc_number", "文号「"+a.DocNumber+"」已被使用")
-			}
-		}
-		var err error
-		if a.ItemNo, err = allocItem(ctx, tx, a.Fonds, a.Year, a.Retention, a.Org); err != nil {
-			return err
-		}
-		a.ArchiveCode = FormatArchiveCode(a.Fonds, a.Year, a.Retention, a.Org, a.ItemNo)
-		f.alloc = a
-		m.ArchiveCode, m.Fonds, m.Org, m.ItemNo = a.ArchiveCode, a.Fonds, a.Org, a.ItemNo
-		if f.Pending, err = canonicalJSON(m); err != nil {
-			return err
-		}
-		if err := insertFiling(ctx, tx, f, now); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, u, "record.import_start", f.ID, "", base+" "+a.ArchiveCode)
-	})
-	if isUniqueViolation(err) {
-		return nil, fieldErr(ErrConflict, "doc_number_taken", "doc_number", "文号「"+req.DocNumber+"」已被使用")
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error { return s.allocateImport(ctx, tx, u, req, im.unit, f, m) })
+	if catalog.IsUniqueViolation(err) {
+		return nil, errDocNumberTaken(req.DocNumber)
 	}
 	if err != nil {
 		return nil, internal("import", err)
 	}
 	s.crashPoint("rendered")
-	return s.storeAndFinish(ctx, f, req.Data, mediaType, text)
+	return s.storeAndFinish(ctx, f, req.Data, im.mediaType, im.text)
+}
+
+// checkedImport is an import request that passed checkImport.
+type checkedImport struct {
+	unit                 *identity.Unit
+	mediaType, ext, text string
+	caseNo, originalName string
+	persons              []string
+}
+
+// checkImport applies the import rules to req (normalising its strings):
+// an archivist of a unit with real codes, a file that is what its
+// extension says, the required metadata, and a classification within the
+// caller's clearance.
+func (s *Store) checkImport(ctx context.Context, u *identity.User, req *ImportRequest) (*checkedImport, error) {
+	if err := identity.RequireRole(u, identity.RoleArchivist); err != nil {
+		return nil, err
+	}
+	unit, err := s.id.GetUnit(ctx, u.UnitID)
+	if err != nil {
+		return nil, err
+	}
+	if unit.Placeholder {
+		return nil, problem.Conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
+	}
+	mediaType, ext, text, err := s.checkImportFile(req.FileName, req.Data)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkImportMetadata(req); err != nil {
+		return nil, err
+	}
+	if identity.ClearanceRank(req.Classification) > identity.ClearanceRank(u.Clearance) {
+		return nil, problem.Forbidden("above_clearance", "不能导入高于本人密级的档案")
+	}
+	in := DraftInput{TemplateID: "import", CaseNo: req.CaseNo, Persons: req.Persons, Classification: req.Classification, Retention: req.Retention}
+	if err := in.normalise(); err != nil {
+		return nil, err
+	}
+	return &checkedImport{unit: unit, mediaType: mediaType, ext: ext, text: text, caseNo: in.CaseNo,
+		persons: in.Persons, originalName: filepath.Base(req.FileName)}, nil
+}
+
+// checkImportMetadata normalises and checks title, kind, year,
+// classification, retention and 文号.
+func (s *Store) checkImportMetadata(req *ImportRequest) error {
+	req.Title = strings.TrimSpace(req.Title)
+	req.Kind = strings.TrimSpace(req.Kind)
+	req.DocNumber = strings.TrimSpace(req.DocNumber)
+	if req.Classification == "" {
+		req.Classification = identity.ClearanceInternal
+	}
+	thisYear := s.now().In(s.opts.Location).Year()
+	switch {
+	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || hasControl(req.Title):
+		return problem.Invalid("bad_title", "title", "题名不能为空，不超过200字，且不含控制字符")
+	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || hasControl(req.Kind):
+		return problem.Invalid("bad_kind", "kind", "文种不能为空，不超过50字")
+	case req.Year < 1949 || req.Year > thisYear:
+		return problem.Invalid("bad_year", "year", fmt.Sprintf("年度须在1949至%d之间", thisYear))
+	case identity.ClearanceRank(req.Classification) < 0:
+		return problem.Invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
+	case !req.Retention.Valid():
+		return problem.Invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
+	case utf8.RuneCountInString(req.DocNumber) > 50 || hasControl(req.DocNumber):
+		return problem.Invalid("bad_doc_number", "doc_number", "文号不超过50字")
+	}
+	return nil
+}
+
+// importedManifest is the unsigned manifest of an import, without its
+// numbers (allocateImport adds them).
+func (s *Store) importedManifest(u *identity.User, req ImportRequest, im *checkedImport, f *filingRow) *Manifest {
+	unit, now := im.unit, f.FiledAt
+	return &Manifest{
+		Author: PersonRef{ID: u.ID, Name: u.Name}, CaseNo: im.caseNo, Classification: req.Classification,
+		Content: ObjectRef{Key: f.ContentKey, MediaType: im.mediaType, OriginalName: im.originalName, SHA256: sha256Hex(req.Data),
+			Size: int64(len(req.Data)), SM3: sm3Hex(req.Data)},
+		DocNumber: req.DocNumber, Fields: map[string]any{}, FiledAt: catalog.FormatTime(now), Format: ManifestFormat,
+		Kind: req.Kind, ManifestKey: manifestKey(req.Year, f.ID), Persons: im.persons, RecordID: f.ID,
+		RetainUntil: s.retainUntil(now, req.Retention).Format(retainLayout), Retention: req.Retention,
+		Source: SourceImported, Title: req.Title,
+		Unit: UnitRef{Code: unit.Code, Fonds: unit.Fonds, ID: unit.ID, Name: unit.Name, Org: unit.Org}, Year: req.Year,
+	}
+}
+
+// allocateImport is the import's first transaction: a given 文号 must be
+// free, the 档号 is allocated for the stated year, and the journal row is
+// inserted already rendered (the content is what was uploaded).
+func (s *Store) allocateImport(ctx context.Context, tx *sql.Tx, u *identity.User, req ImportRequest, unit *identity.Unit, f *filingRow, m *Manifest) error {
+	a := allocation{DocNumber: req.DocNumber, Fonds: unit.Fonds, Year: req.Year, Retention: req.Retention, Org: unit.Org}
+	if a.DocNumber != "" {
+		taken, err := numberTaken(ctx, tx, a.DocNumber)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return errDocNumberTaken(a.DocNumber)
+		}
+	}
+	var err error
+	if a.ItemNo, err = allocItem(ctx, tx, a.Fonds, a.Year, a.Retention, a.Org); err != nil {
+		return err
+	}
+	a.ArchiveCode = FormatArchiveCode(a.Fonds, a.Year, a.Retention, a.Org, a.ItemNo)
+	f.alloc = a
+	m.ArchiveCode, m.Fonds, m.Org, m.ItemNo = a.ArchiveCode, a.Fonds, a.Org, a.ItemNo
+	if f.Pending, err = canonicalJSON(m); err != nil {
+		return err
+	}
+	if err := insertFiling(ctx, tx, f, f.FiledAt); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, u, "record.import_start", f.ID, "", m.Content.OriginalName+" "+a.ArchiveCode)
+}
+
+func errDocNumberTaken(docNumber string) error {
+	return problem.FieldError(problem.ErrConflict, "doc_number_taken", "doc_number", "文号「"+docNumber+"」已被使用")
 }
 
 // checkImportFile decides the media type from the extension and checks
@@ -140,24 +186,24 @@ func (s *Store) checkImportFile(name string, data []byte) (mediaType, ext, text 
 	ext = strings.ToLower(filepath.Ext(name))
 	switch {
 	case len(data) == 0:
-		return "", "", "", invalid("empty_file", "file", "文件为空")
+		return "", "", "", problem.Invalid("empty_file", "file", "文件为空")
 	case int64(len(data)) > s.opts.MaxImportBytes:
-		return "", "", "", fieldErr(ErrTooLarge, "too_large", "file", fmt.Sprintf("文件超过 %d MiB 的上限", s.opts.MaxImportBytes>>20))
+		return "", "", "", problem.FieldError(ErrTooLarge, "too_large", "file", fmt.Sprintf("文件超过 %d MiB 的上限", s.opts.MaxImportBytes>>20))
 	}
 	switch ext {
 	case ".docx":
 		text, err := docgen.ExtractText(data)
 		if err != nil {
-			return "", "", "", invalid("invalid_docx", "file", "文件不是有效的 Word (.docx) 文档")
+			return "", "", "", problem.Invalid("invalid_docx", "file", "文件不是有效的 Word (.docx) 文档")
 		}
 		return MediaTypeDocx, ext, text, nil
 	case ".txt":
 		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-			return "", "", "", invalid("invalid_text", "file", "文本文件须为 UTF-8 编码，且不含二进制内容")
+			return "", "", "", problem.Invalid("invalid_text", "file", "文本文件须为 UTF-8 编码，且不含二进制内容")
 		}
 		return MediaTypeText, ext, strings.TrimPrefix(string(data), "\uFEFF"), nil
 	}
-	return "", "", "", invalid("unsupported_type", "file", "只能导入 .docx 或 UTF-8 .txt 文件")
+	return "", "", "", problem.Invalid("unsupported_type", "file", "只能导入 .docx 或 UTF-8 .txt 文件")
 }
 
 // contentText returns the plain text of stored content.

@@ -125,6 +125,10 @@ func (m *Manifest) SigningBytes() ([]byte, error) {
 	return canonicalJSON(&c)
 }
 
+func (m *Manifest) signatureFields() (sig, alg, keyID *string) {
+	return &m.Signature, &m.SignatureAlg, &m.SignerKeyID
+}
+
 // sealManifest signs m and returns the bytes to store.
 func (s *Store) sealManifest(m *Manifest) ([]byte, error) {
 	if m.Fields == nil {
@@ -133,18 +137,7 @@ func (s *Store) sealManifest(m *Manifest) ([]byte, error) {
 	if m.Persons == nil {
 		m.Persons = []string{}
 	}
-	m.SignatureAlg = SignatureAlgorithm
-	m.SignerKeyID = s.keys.id
-	msg, err := m.SigningBytes()
-	if err != nil {
-		return nil, err
-	}
-	sig, err := s.keys.sign(msg)
-	if err != nil {
-		return nil, err
-	}
-	m.Signature = base64.StdEncoding.EncodeToString(sig)
-	return canonicalJSON(m)
+	return s.seal(m)
 }
 
 // ParseManifest decodes stored manifest bytes strictly: unknown members are
@@ -168,34 +161,129 @@ func VerifyManifest(b []byte, pub *PublicKey) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	again, err := canonicalJSON(m)
+	return m, verifySigned(b, m, pub, "清单")
+}
+
+// VoidMarkerFormat identifies void markers.
+const VoidMarkerFormat = "wenshu-void/1"
+
+// VoidMarker is voids/<year>/<filing-id>.json: a signed statement that the
+// numbers it lists were handed out and never filed (作废). Keys are in
+// sorted order and the signature covers the canonical bytes with
+// "signature" empty, as for manifests.
+type VoidMarker struct {
+	ArchiveCode  string    `json:"archive_code"`
+	ContentKey   string    `json:"content_key"` // where the content would have been
+	DocAgency    string    `json:"doc_agency"`
+	DocNumber    string    `json:"doc_number"`
+	DocSeq       int       `json:"doc_seq"`
+	DraftID      string    `json:"draft_id"`
+	FilingID     string    `json:"filing_id"`
+	Fonds        string    `json:"fonds"`
+	Format       string    `json:"format"`
+	ItemNo       int       `json:"item_no"`
+	Org          string    `json:"org"`
+	Reason       string    `json:"reason"`
+	Retention    Retention `json:"retention"`
+	Signature    string    `json:"signature"`
+	SignatureAlg string    `json:"signature_alg"`
+	SignerKeyID  string    `json:"signer_key_id"`
+	Source       string    `json:"source"`
+	VoidedAt     string    `json:"voided_at"`
+	Year         int       `json:"year"`
+}
+
+// SigningBytes returns the canonical bytes the signature covers.
+func (vm *VoidMarker) SigningBytes() ([]byte, error) {
+	c := *vm
+	c.Signature = ""
+	return canonicalJSON(&c)
+}
+
+func (vm *VoidMarker) signatureFields() (sig, alg, keyID *string) {
+	return &vm.Signature, &vm.SignatureAlg, &vm.SignerKeyID
+}
+
+func parseVoidMarker(b []byte) (*VoidMarker, error) {
+	var vm VoidMarker
+	if err := decodeStrict(b, &vm); err != nil {
+		return nil, err
+	}
+	if vm.Format != VoidMarkerFormat {
+		return nil, fmt.Errorf("unknown void marker format %q", vm.Format)
+	}
+	return &vm, nil
+}
+
+// verifyVoidMarker checks that b is a canonical void marker signed by pub,
+// exactly as VerifyManifest checks a manifest.
+func verifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) {
+	vm, err := parseVoidMarker(b)
 	if err != nil {
-		return m, err
+		return nil, err
+	}
+	return vm, verifySigned(b, vm, pub, "作废标记")
+}
+
+// signedDoc is a signed bucket document (Manifest, VoidMarker): canonical
+// JSON whose signature covers SigningBytes, the same bytes with
+// "signature" set to "".
+type signedDoc interface {
+	SigningBytes() ([]byte, error)
+	signatureFields() (sig, alg, keyID *string)
+}
+
+// seal signs doc with the store's key (algorithm, key id, signature) and
+// returns the bytes to store.
+func (s *Store) seal(doc signedDoc) ([]byte, error) {
+	sig, alg, keyID := doc.signatureFields()
+	*alg, *keyID, *sig = SignatureAlgorithm, s.keys.id, ""
+	msg, err := doc.SigningBytes()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.keys.sign(msg)
+	if err != nil {
+		return nil, err
+	}
+	*sig = base64.StdEncoding.EncodeToString(raw)
+	return canonicalJSON(doc)
+}
+
+// verifySigned is the one verification of a signed document: b, as stored,
+// must be doc's canonical form (so no member can be added, dropped or
+// reordered past the signature), signed with SignatureAlgorithm by pub's
+// key. what names the document in the error ("清单", "作废标记").
+func verifySigned(b []byte, doc signedDoc, pub *PublicKey, what string) error {
+	again, err := canonicalJSON(doc)
+	if err != nil {
+		return err
 	}
 	if !bytes.Equal(again, b) {
-		return m, errors.New("清单不是规范格式（被改动过）")
+		return errors.New(what + "不是规范格式（被改动过）")
 	}
-	if pub == nil {
-		return m, errors.New("缺少验签公钥")
+	if pub == nil || pub.key == nil {
+		return errors.New("缺少验签公钥")
 	}
-	if m.SignatureAlg != SignatureAlgorithm {
-		return m, fmt.Errorf("签名算法 %q 不受支持", m.SignatureAlg)
+	sig64, alg, keyID := doc.signatureFields()
+	if *alg != SignatureAlgorithm {
+		return fmt.Errorf("签名算法 %q 不受支持", *alg)
 	}
-	if m.SignerKeyID != pub.ID {
-		return m, fmt.Errorf("签名密钥 %s 与公钥 %s 不符", m.SignerKeyID, pub.ID)
+	if *keyID != pub.ID {
+		return fmt.Errorf("签名密钥 %s 与公钥 %s 不符", *keyID, pub.ID)
 	}
-	sig, err := base64.StdEncoding.DecodeString(m.Signature)
+	sig, err := base64.StdEncoding.DecodeString(*sig64)
 	if err != nil {
-		return m, errors.New("签名值不是有效的 base64")
+		return errors.New("签名值不是有效的 base64")
 	}
-	msg, err := m.SigningBytes()
+	msg, err := doc.SigningBytes()
 	if err != nil {
-		return m, err
+		return err
 	}
 	if !verifySM2(pub.key, msg, sig) {
-		return m, errors.New("SM2 签名验证失败")
+		return errors.New("SM2 签名验证失败")
 	}
-	return m, nil
+	return nil
 }
 
 // decodeStrict decodes one JSON value into v, rejecting unknown members and

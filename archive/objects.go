@@ -31,8 +31,7 @@ func (s *Store) ensureBucket(ctx context.Context) error {
 	if !ok {
 		err := s.s3.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{ObjectLocking: true})
 		if err != nil {
-			code := minio.ToErrorResponse(err).Code
-			if code != "BucketAlreadyOwnedByYou" && code != "BucketAlreadyExists" {
+			if er, _ := s3Error(err); er.Code != "BucketAlreadyOwnedByYou" && er.Code != "BucketAlreadyExists" {
 				return fmt.Errorf("archive: creating bucket %s: %w", s.bucket, err)
 			}
 		}
@@ -105,23 +104,37 @@ func (s *Store) getObject(ctx context.Context, bucket, key, versionID string) ([
 	return b, nil
 }
 
-// isNoSuchObject reports an S3 "does not exist" answer (as opposed to a
-// failure to ask).
+// s3Error returns the S3 error response inside err (minio-go returns it
+// by value; errors.As also finds it when wrapped).
+func s3Error(err error) (minio.ErrorResponse, bool) {
+	var er minio.ErrorResponse
+	if errors.As(err, &er) {
+		return er, true
+	}
+	return er, false
+}
+
+// isNoSuchObject reports an S3 "does not exist" answer for an object or a
+// version (as opposed to a failure to ask, or any other refusal): the code
+// NoSuchKey or NoSuchVersion, or a 404 without a code (a HEAD response has
+// no body to carry one).
 func isNoSuchObject(err error) bool {
-	if err == nil {
+	er, ok := s3Error(err)
+	if !ok {
 		return false
 	}
-	switch minio.ToErrorResponse(err).Code {
-	case "NoSuchKey", "NoSuchVersion", "NoSuchBucket", "InvalidArgument":
+	switch er.Code {
+	case "NoSuchKey", "NoSuchVersion":
 		return true
+	case "":
+		return er.StatusCode == 404
 	}
 	return false
 }
 
+// isPreconditionFailed reports the refusal of If-None-Match: * (the key
+// already has a current version).
 func isPreconditionFailed(err error) bool {
-	var er minio.ErrorResponse
-	if errors.As(err, &er) {
-		return er.Code == "PreconditionFailed" || er.StatusCode == 412
-	}
-	return minio.ToErrorResponse(err).Code == "PreconditionFailed"
+	er, ok := s3Error(err)
+	return ok && (er.Code == "PreconditionFailed" || er.StatusCode == 412)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"wenshu/catalog"
+	"wenshu/problem"
 )
 
 // RebuildStats counts what Rebuild found.
@@ -28,31 +30,59 @@ type RebuildStats struct {
 // still in progress, because a rebuilt register must not forget a number
 // that is in flight. Only manifests signed by this store's key count.
 func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (RebuildStats, error) {
-	var st RebuildStats
 	rst, err := s.Recover(ctx)
 	if err != nil {
-		return st, err
+		return RebuildStats{}, err
 	}
 	if rst.Pending > 0 {
-		return st, conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", rst.Pending))
+		return RebuildStats{}, errFilingsInProgress(rst.Pending)
 	}
 	s.recoverMu.Lock()
 	defer s.recoverMu.Unlock()
+	sc, err := s.scanForRebuild(ctx, progress)
+	if err != nil {
+		return RebuildStats{}, err
+	}
+	err = s.cat.Tx(ctx, func(tx *sql.Tx) error { return s.rebuildCatalog(ctx, tx, sc) })
+	if err != nil {
+		return sc.stats, internal("rebuild", err)
+	}
+	return sc.stats, nil
+}
+
+func errFilingsInProgress(n int) error {
+	return problem.Conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", n))
+}
+
+// rebuildScan is what the bucket holds: the validly signed manifests in
+// chain order, the valid void markers, and the stats and warnings to
+// report.
+type rebuildScan struct {
+	good  []bucketManifest
+	voids []*VoidMarker
+	stats RebuildStats
+}
+
+// scanForRebuild reads every manifest and void marker signed by this
+// store's key and checks the chain over them.
+func (s *Store) scanForRebuild(ctx context.Context, progress func(done, total int)) (*rebuildScan, error) {
 	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
 	if err != nil {
-		return st, err
+		return nil, err
 	}
 	b := &bucketView{s: s, bucket: s.bucket}
 	good, bad, notes, err := scanManifests(ctx, b, pub, progress)
 	if err != nil {
-		return st, internal("rebuild", err)
+		return nil, internal("rebuild", err)
 	}
 	voids, voidErrs, err := scanVoids(ctx, b, pub)
 	if err != nil {
-		return st, internal("rebuild", err)
+		return nil, internal("rebuild", err)
 	}
 	sort.Slice(good, func(i, j int) bool { return good[i].m.ChainSeq < good[j].m.ChainSeq })
 	chain := chainOver(good)
+	sc := &rebuildScan{good: good, voids: voids}
+	st := &sc.stats
 	st.Records, st.Voids, st.Invalid, st.ChainOK = len(good), len(voids), len(bad), chain.OK
 	st.Warnings = append(notes, voidErrs...)
 	if !chain.OK {
@@ -61,116 +91,159 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 	for _, v := range bad {
 		st.Warnings = append(st.Warnings, v.RecordID+"："+v.Checks[0].Detail)
 	}
+	return sc, nil
+}
 
-	now := fmtTime(s.now())
-	err = s.cat.tx(ctx, func(tx *sql.Tx) error {
-		var inFlight int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM filings WHERE status IN ('allocated', 'rendered', 'signed')`).Scan(&inFlight); err != nil {
+// rebuildCatalog replaces the derived tables with what the bucket holds,
+// inside one write transaction, and audits the rebuild.
+func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan) error {
+	var inFlight int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM filings WHERE status IN ('allocated', 'rendered', 'signed')`).Scan(&inFlight); err != nil {
+		return err
+	}
+	if inFlight > 0 {
+		return errFilingsInProgress(inFlight)
+	}
+	for _, q := range []string{
+		`DELETE FROM records`, `DELETE FROM filings`, `DELETE FROM void_numbers`,
+		`DELETE FROM doc_number_counters`, `DELETE FROM item_counters`, `DELETE FROM chain_head`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
-		if inFlight > 0 {
-			return conflict("filings_in_progress", fmt.Sprintf("有 %d 件归档正在进行，请稍后再重建目录", inFlight))
-		}
-		for _, q := range []string{
-			`DELETE FROM records`, `DELETE FROM filings`, `DELETE FROM void_numbers`,
-			`DELETE FROM doc_number_counters`, `DELETE FROM item_counters`, `DELETE FROM chain_head`,
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
-		}
-		type itemKey struct {
-			fonds, org string
-			year       int
-			ret        Retention
-		}
-		type docKey struct {
-			agency string
-			year   int
-		}
-		items := map[itemKey]int{}
-		docs := map[docKey]int{}
-		units := map[string]int64{}
-		for _, g := range good {
-			m := g.m
-			unitID, err := s.rebuildUnit(ctx, tx, m.Unit, units, now)
-			if err != nil {
-				return err
-			}
-			rec := recordFromManifest(m, g.version, sm3Hex(g.raw))
-			rec.UnitID = unitID
-			if err := insertRecord(ctx, tx, rec); err != nil {
-				return fmt.Errorf("record %s: %w", m.RecordID, err)
-			}
-			f := &filingRow{ID: m.RecordID, DraftID: m.DraftID, Source: m.Source, Owner: "rebuild", FiledAt: rec.FiledAt,
-				ContentKey: m.Content.Key, ContentSM3: m.Content.SM3, ContentSHA256: m.Content.SHA256, ContentSize: m.Content.Size}
-			f.alloc = allocation{DocNumber: m.DocNumber, ArchiveCode: m.ArchiveCode, Fonds: m.Fonds, Year: m.Year,
-				Retention: m.Retention, Org: m.Org, ItemNo: m.ItemNo}
-			if m.Source == SourceGenerated {
-				if agency, year, n, ok := ParseDocNumber(m.DocNumber); ok && agency == m.Unit.Code {
-					f.alloc.DocAgency, f.alloc.DocSeq = agency, n
-					k := docKey{agency, year}
-					docs[k] = max(docs[k], n)
-				}
-			}
-			if err := insertFiling(ctx, tx, f, rec.FiledAt); err != nil {
-				return fmt.Errorf("filing %s: %w", m.RecordID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', content_version = ?, manifest = ?,
-				chain_seq = ?, manifest_version = ? WHERE id = ?`, m.Content.VersionID, string(g.raw), m.ChainSeq, g.version, m.RecordID); err != nil {
-				return err
-			}
-			k := itemKey{m.Fonds, m.Org, m.Year, m.Retention}
-			items[k] = max(items[k], m.ItemNo)
-		}
-		for _, vm := range voids {
-			f := &filingRow{ID: vm.FilingID, DraftID: vm.DraftID, Source: vm.Source, Owner: "rebuild", FiledAt: parseTime(vm.VoidedAt),
-				ContentKey: vm.ContentKey}
-			f.alloc = allocation{ArchiveCode: vm.ArchiveCode, Fonds: vm.Fonds, Year: vm.Year, Retention: vm.Retention, Org: vm.Org,
-				ItemNo: vm.ItemNo}
-			if vm.Source == SourceGenerated {
-				f.alloc.DocNumber, f.alloc.DocAgency, f.alloc.DocSeq = vm.DocNumber, vm.DocAgency, vm.DocSeq
-				if vm.DocAgency != "" && vm.DocSeq > 0 {
-					k := docKey{vm.DocAgency, vm.Year}
-					docs[k] = max(docs[k], vm.DocSeq)
-				}
-			}
-			if err := insertFiling(ctx, tx, f, f.FiledAt); err != nil {
-				return fmt.Errorf("void %s: %w", vm.FilingID, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'void', void_reason = ? WHERE id = ?`, vm.Reason, vm.FilingID); err != nil {
-				return err
-			}
-			if err := insertVoidNumbers(ctx, tx, vm); err != nil {
-				return err
-			}
-			k := itemKey{vm.Fonds, vm.Org, vm.Year, vm.Retention}
-			items[k] = max(items[k], vm.ItemNo)
-		}
-		for k, n := range docs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO doc_number_counters (agency_code, year, last_no) VALUES (?, ?, ?)`, k.agency, k.year, n); err != nil {
-				return err
-			}
-		}
-		for k, n := range items {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO item_counters (fonds, year, retention, org, last_no) VALUES (?, ?, ?, ?, ?)`,
-				k.fonds, k.year, string(k.ret), k.org, n); err != nil {
-				return err
-			}
-		}
-		if n := len(good); n > 0 {
-			last := good[n-1]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO chain_head (id, seq, manifest_sm3, record_id) VALUES (1, ?, ?, ?)`,
-				last.m.ChainSeq, sm3Hex(last.raw), last.m.RecordID); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, nil, "catalog.rebuild", "", "", fmt.Sprintf("records=%d voids=%d invalid=%d chain_ok=%v", st.Records, st.Voids, st.Invalid, st.ChainOK))
-	})
-	if err != nil {
-		return st, internal("rebuild", err)
 	}
-	return st, nil
+	ctr := newRebuiltCounters()
+	units := map[string]int64{}
+	now := catalog.FormatTime(s.now())
+	for _, g := range sc.good {
+		if err := s.rebuildRecord(ctx, tx, g, units, ctr, now); err != nil {
+			return err
+		}
+	}
+	for _, vm := range sc.voids {
+		if err := rebuildVoid(ctx, tx, vm, ctr); err != nil {
+			return err
+		}
+	}
+	if err := ctr.insert(ctx, tx); err != nil {
+		return err
+	}
+	if n := len(sc.good); n > 0 {
+		last := sc.good[n-1]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chain_head (id, seq, manifest_sm3, record_id) VALUES (1, ?, ?, ?)`,
+			last.m.ChainSeq, sm3Hex(last.raw), last.m.RecordID); err != nil {
+			return err
+		}
+	}
+	st := sc.stats
+	return s.audit(ctx, tx, nil, "catalog.rebuild", "", "", fmt.Sprintf("records=%d voids=%d invalid=%d chain_ok=%v", st.Records, st.Voids, st.Invalid, st.ChainOK))
+}
+
+// rebuiltCounters collects the highest 文号 and 件号 used or voided per
+// sequence, which become the counters' last numbers.
+type rebuiltCounters struct {
+	docs  map[docSeqKey]int
+	items map[itemSeqKey]int
+}
+
+type docSeqKey struct {
+	agency string
+	year   int
+}
+
+type itemSeqKey struct {
+	fonds, org string
+	year       int
+	ret        Retention
+}
+
+func newRebuiltCounters() *rebuiltCounters {
+	return &rebuiltCounters{docs: map[docSeqKey]int{}, items: map[itemSeqKey]int{}}
+}
+
+func (c *rebuiltCounters) doc(agency string, year, n int) {
+	k := docSeqKey{agency, year}
+	c.docs[k] = max(c.docs[k], n)
+}
+
+func (c *rebuiltCounters) item(fonds, org string, year int, r Retention, n int) {
+	k := itemSeqKey{fonds, org, year, r}
+	c.items[k] = max(c.items[k], n)
+}
+
+func (c *rebuiltCounters) insert(ctx context.Context, tx *sql.Tx) error {
+	for k, n := range c.docs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO doc_number_counters (agency_code, year, last_no) VALUES (?, ?, ?)`, k.agency, k.year, n); err != nil {
+			return err
+		}
+	}
+	for k, n := range c.items {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_counters (fonds, year, retention, org, last_no) VALUES (?, ?, ?, ?, ?)`,
+			k.fonds, k.year, string(k.ret), k.org, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rebuildRecord catalogues one manifest: its unit (found or created), its
+// records row and its filings row (filed), counting its numbers.
+func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest, units map[string]int64, ctr *rebuiltCounters, now string) error {
+	m := g.m
+	unitID, err := s.rebuildUnit(ctx, tx, m.Unit, units, now)
+	if err != nil {
+		return err
+	}
+	rec := recordFromManifest(m, g.version, sm3Hex(g.raw))
+	rec.UnitID = unitID
+	if err := insertRecord(ctx, tx, rec); err != nil {
+		return fmt.Errorf("record %s: %w", m.RecordID, err)
+	}
+	f := &filingRow{ID: m.RecordID, DraftID: m.DraftID, Source: m.Source, Owner: "rebuild", FiledAt: rec.FiledAt,
+		ContentKey: m.Content.Key, ContentSM3: m.Content.SM3, ContentSHA256: m.Content.SHA256, ContentSize: m.Content.Size}
+	f.alloc = allocation{DocNumber: m.DocNumber, ArchiveCode: m.ArchiveCode, Fonds: m.Fonds, Year: m.Year,
+		Retention: m.Retention, Org: m.Org, ItemNo: m.ItemNo}
+	if m.Source == SourceGenerated {
+		if agency, year, n, ok := ParseDocNumber(m.DocNumber); ok && agency == m.Unit.Code {
+			f.alloc.DocAgency, f.alloc.DocSeq = agency, n
+			ctr.doc(agency, year, n)
+		}
+	}
+	if err := insertFiling(ctx, tx, f, rec.FiledAt); err != nil {
+		return fmt.Errorf("filing %s: %w", m.RecordID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', content_version = ?, manifest = ?,
+		chain_seq = ?, manifest_version = ? WHERE id = ?`, m.Content.VersionID, string(g.raw), m.ChainSeq, g.version, m.RecordID); err != nil {
+		return err
+	}
+	ctr.item(m.Fonds, m.Org, m.Year, m.Retention, m.ItemNo)
+	return nil
+}
+
+// rebuildVoid registers one void marker: a void filings row and its
+// void_numbers, counting its numbers.
+func rebuildVoid(ctx context.Context, tx *sql.Tx, vm *VoidMarker, ctr *rebuiltCounters) error {
+	f := &filingRow{ID: vm.FilingID, DraftID: vm.DraftID, Source: vm.Source, Owner: "rebuild", FiledAt: catalog.ParseTime(vm.VoidedAt),
+		ContentKey: vm.ContentKey}
+	f.alloc = allocation{ArchiveCode: vm.ArchiveCode, Fonds: vm.Fonds, Year: vm.Year, Retention: vm.Retention, Org: vm.Org,
+		ItemNo: vm.ItemNo}
+	if vm.Source == SourceGenerated {
+		f.alloc.DocNumber, f.alloc.DocAgency, f.alloc.DocSeq = vm.DocNumber, vm.DocAgency, vm.DocSeq
+		if vm.DocAgency != "" && vm.DocSeq > 0 {
+			ctr.doc(vm.DocAgency, vm.Year, vm.DocSeq)
+		}
+	}
+	if err := insertFiling(ctx, tx, f, f.FiledAt); err != nil {
+		return fmt.Errorf("void %s: %w", vm.FilingID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'void', void_reason = ? WHERE id = ?`, vm.Reason, vm.FilingID); err != nil {
+		return err
+	}
+	if err := insertVoidNumbers(ctx, tx, vm); err != nil {
+		return err
+	}
+	ctr.item(vm.Fonds, vm.Org, vm.Year, vm.Retention, vm.ItemNo)
+	return nil
 }
 
 // rebuildUnit finds or creates the unit a manifest names.
@@ -182,7 +255,9 @@ func (s *Store) rebuildUnit(ctx context.Context, tx *sql.Tx, ref UnitRef, cache 
 	err := tx.QueryRowContext(ctx, `SELECT id FROM units WHERE name = ?`, ref.Name).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		var taken int
-		_ = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE id = ?`, ref.ID).Scan(&taken)
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE id = ?`, ref.ID).Scan(&taken); err != nil {
+			return 0, err
+		}
 		if taken == 0 && ref.ID > 0 {
 			id = ref.ID
 			_, err = tx.ExecContext(ctx, `INSERT INTO units (id, name, code, fonds, org, placeholder, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)`,

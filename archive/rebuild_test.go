@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"wenshu/identity"
 )
 
 // snapshot dumps the derived catalog tables as text rows.
@@ -22,7 +23,7 @@ func snapshot(t testing.TB, s *Store) map[string][]string {
 	}
 	out := map[string][]string{}
 	for name, q := range queries {
-		rows, err := s.cat.r.Query(q)
+		rows, err := s.cat.Reader().Query(q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,11 +136,11 @@ func TestRebuildEqualsCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareSnapshots(t, before, snapshot(t, fresh))
-	units, _ := fresh.ListUnits(ctx)
+	units, _ := fresh.Identity().ListUnits(ctx)
 	if len(units) != 1 || units[0].ID != e.unit.ID || units[0].Code != "驻测纪" {
 		t.Errorf("units recreated from manifests: %+v", units)
 	}
-	op := Operator("cli:test")
+	op := identity.Operator("cli:test")
 	recs, _ := fresh.ListRecords(ctx, op, RecordFilter{})
 	for _, r := range recs {
 		if v, err := fresh.Verify(ctx, op, r.ID); err != nil || !v.OK {

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"wenshu/catalog"
+	"wenshu/identity"
+	"wenshu/problem"
 )
 
 // Record is a filed record as the catalog holds it: the manifest's metadata
@@ -80,7 +83,7 @@ func recordFromManifest(m *Manifest, manifestVersion, manifestSM3 string) *Recor
 		Org: m.Org, ItemNo: m.ItemNo, UnitID: m.Unit.ID, UnitName: m.Unit.Name, UnitCode: m.Unit.Code,
 		Classification: m.Classification, CaseNo: m.CaseNo, Persons: m.Persons, Fields: m.Fields,
 		AuthorID: m.Author.ID, AuthorName: m.Author.Name,
-		FiledAt: parseTime(m.FiledAt), RetainUntil: parseRetain(m.RetainUntil),
+		FiledAt: catalog.ParseTime(m.FiledAt), RetainUntil: parseRetain(m.RetainUntil),
 		ContentKey: m.Content.Key, ContentVersion: m.Content.VersionID, ContentSize: m.Content.Size,
 		MediaType: m.Content.MediaType, OriginalName: m.Content.OriginalName, SM3: m.Content.SM3, SHA256: m.Content.SHA256,
 		ManifestKey: m.ManifestKey, ManifestVersion: manifestVersion, ManifestSM3: manifestSM3,
@@ -114,12 +117,12 @@ func insertRecord(ctx context.Context, tx *sql.Tx, r *Record) error {
 			content_size, media_type, original_name, sm3, sha256, manifest_key, manifest_version, manifest_sm3, chain_seq,
 			prev_manifest_sm3, signer_key_id, supersedes)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Source, nullString(r.DraftID), r.TemplateID, r.Title, r.Kind, nullString(r.DocNumber), r.ArchiveCode,
+		r.ID, r.Source, catalog.NullString(r.DraftID), r.TemplateID, r.Title, r.Kind, catalog.NullString(r.DocNumber), r.ArchiveCode,
 		r.Fonds, r.Year, string(r.Retention), r.Org, r.ItemNo, r.UnitID, r.UnitName, r.UnitCode, r.Classification, r.CaseNo,
-		string(persons), string(fields), r.AuthorID, r.AuthorName, nullInt(r.ApproverID), r.ApproverName,
-		fmtTime(r.FiledAt), r.RetainUntil.UTC().Format(retainLayout), r.ContentKey, r.ContentVersion, r.ContentSize,
+		string(persons), string(fields), r.AuthorID, r.AuthorName, catalog.NullInt(r.ApproverID), r.ApproverName,
+		catalog.FormatTime(r.FiledAt), r.RetainUntil.UTC().Format(retainLayout), r.ContentKey, r.ContentVersion, r.ContentSize,
 		r.MediaType, r.OriginalName, r.SM3, r.SHA256, r.ManifestKey, r.ManifestVersion, r.ManifestSM3, r.ChainSeq,
-		r.PrevManifestSM3, r.SignerKeyID, nullString(r.Supersedes))
+		r.PrevManifestSM3, r.SignerKeyID, catalog.NullString(r.Supersedes))
 	return err
 }
 
@@ -156,7 +159,7 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 		return nil, err
 	}
 	r.DraftID, r.DocNumber, r.Supersedes, r.ApproverID = draft.String, doc.String, sup.String, approver.Int64
-	r.Retention, r.FiledAt, r.RetainUntil = Retention(ret), parseTime(filed), parseRetain(retain)
+	r.Retention, r.FiledAt, r.RetainUntil = Retention(ret), catalog.ParseTime(filed), parseRetain(retain)
 	if err := json.Unmarshal([]byte(persons), &r.Persons); err != nil {
 		return nil, err
 	}
@@ -168,17 +171,13 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 	return &r, nil
 }
 
-type queryRower interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}
-
-func (s *Store) loadRecord(ctx context.Context, q queryRower, id string) (*Record, error) {
+func (s *Store) loadRecord(ctx context.Context, q catalog.QueryRower, id string) (*Record, error) {
 	if !validID(id) {
-		return nil, notFound("档案")
+		return nil, problem.NotFound("档案")
 	}
 	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+` FROM records WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("档案")
+		return nil, problem.NotFound("档案")
 	}
 	if err != nil {
 		return nil, internal("get record", err)
@@ -188,16 +187,16 @@ func (s *Store) loadRecord(ctx context.Context, q queryRower, id string) (*Recor
 
 // GetRecord returns a record's metadata. Records of other units or above
 // the caller's clearance are reported as not found.
-func (s *Store) GetRecord(ctx context.Context, u *User, id string) (*Record, error) {
-	if err := requireUser(u); err != nil {
+func (s *Store) GetRecord(ctx context.Context, u *identity.User, id string) (*Record, error) {
+	if err := identity.RequireUser(u); err != nil {
 		return nil, err
 	}
-	r, err := s.loadRecord(ctx, s.cat.r, id)
+	r, err := s.loadRecord(ctx, s.cat.Reader(), id)
 	if err != nil {
 		return nil, err
 	}
-	if !CanRead(u, r.UnitID, r.Classification) {
-		return nil, notFound("档案")
+	if !identity.CanRead(u, r.UnitID, r.Classification) {
+		return nil, problem.NotFound("档案")
 	}
 	return r, nil
 }
@@ -216,7 +215,7 @@ type Content struct {
 // RecordContent reads the exact stored bytes of the filed version and
 // re-digests them. The read is audited (利用). A mismatch is reported in
 // Intact, not hidden: the caller decides whether to serve the bytes.
-func (s *Store) RecordContent(ctx context.Context, u *User, id string) (*Content, error) {
+func (s *Store) RecordContent(ctx context.Context, u *identity.User, id string) (*Content, error) {
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
@@ -224,7 +223,7 @@ func (s *Store) RecordContent(ctx context.Context, u *User, id string) (*Content
 	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
 	if err != nil {
 		if isNoSuchObject(err) {
-			return nil, conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
+			return nil, problem.Conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
 		}
 		return nil, internal("read content", err)
 	}
@@ -247,8 +246,8 @@ type RecordFilter struct {
 
 // ListRecords lists the records of the caller's unit that it may read,
 // newest first. (Full-text search is the search package's job.)
-func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Record, error) {
-	if err := requireUser(u); err != nil {
+func (s *Store) ListRecords(ctx context.Context, u *identity.User, f RecordFilter) ([]*Record, error) {
+	if err := identity.RequireUser(u); err != nil {
 		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -257,7 +256,7 @@ func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Re
 	q := `SELECT ` + recordCols + ` FROM records WHERE 1 = 1`
 	var args []any
 	if !u.IsOperator() {
-		units, err := s.VisibleUnits(ctx, u)
+		units, err := s.id.VisibleUnits(ctx, u)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +281,7 @@ func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Re
 	}
 	out := recs[:0]
 	for _, r := range recs {
-		if CanRead(u, r.UnitID, r.Classification) {
+		if identity.CanRead(u, r.UnitID, r.Classification) {
 			out = append(out, r)
 		}
 	}
@@ -290,7 +289,7 @@ func (s *Store) ListRecords(ctx context.Context, u *User, f RecordFilter) ([]*Re
 }
 
 func (s *Store) queryRecords(ctx context.Context, q string, args ...any) ([]*Record, error) {
-	rows, err := s.cat.r.QueryContext(ctx, q, args...)
+	rows, err := s.cat.Reader().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, internal("list records", err)
 	}
@@ -321,7 +320,7 @@ func (s *Store) ListRecordsSince(ctx context.Context, afterSeq int64, limit int)
 // .docx's text, or the .txt itself), for indexing. No caller identity: it
 // is for the indexer, not for users.
 func (s *Store) RecordText(ctx context.Context, id string) (string, error) {
-	r, err := s.loadRecord(ctx, s.cat.r, id)
+	r, err := s.loadRecord(ctx, s.cat.Reader(), id)
 	if err != nil {
 		return "", err
 	}
@@ -342,8 +341,8 @@ type Corrections struct {
 // Supersede opens a new draft in the caller's unit that corrects the filed
 // record id (更正): same template, fields, persons, case, classification and
 // retention, linked by Draft.Supersedes. The record itself never changes.
-func (s *Store) Supersede(ctx context.Context, u *User, id string) (*Draft, error) {
-	if err := requireRole(u, RoleClerk, RoleApprover); err != nil {
+func (s *Store) Supersede(ctx context.Context, u *identity.User, id string) (*Draft, error) {
+	if err := identity.RequireRole(u, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return nil, err
 	}
 	r, err := s.GetRecord(ctx, u, id)
@@ -351,7 +350,7 @@ func (s *Store) Supersede(ctx context.Context, u *User, id string) (*Draft, erro
 		return nil, err
 	}
 	if r.Source != SourceGenerated || r.TemplateID == "" {
-		return nil, conflict("not_correctable", "导入的档案没有模板，不能据此起草更正；请新建草稿")
+		return nil, problem.Conflict("not_correctable", "导入的档案没有模板，不能据此起草更正；请新建草稿")
 	}
 	in := DraftInput{TemplateID: r.TemplateID, Fields: r.Fields, CaseNo: r.CaseNo, Persons: r.Persons,
 		Classification: r.Classification, Retention: r.Retention}
@@ -359,14 +358,19 @@ func (s *Store) Supersede(ctx context.Context, u *User, id string) (*Draft, erro
 		return nil, err
 	}
 	// json.Number values from the catalog go back as plain JSON values.
-	b, _ := json.Marshal(in.Fields)
+	b, err := json.Marshal(in.Fields)
+	if err != nil {
+		return nil, internal("supersede", err)
+	}
 	in.Fields = nil
-	_ = json.Unmarshal(b, &in.Fields)
+	if err := json.Unmarshal(b, &in.Fields); err != nil {
+		return nil, internal("supersede", err)
+	}
 	return s.insertDraft(ctx, u, in, r.ID)
 }
 
 // Corrections returns what corrects record id and what it corrects.
-func (s *Store) Corrections(ctx context.Context, u *User, id string) (*Corrections, error) {
+func (s *Store) Corrections(ctx context.Context, u *identity.User, id string) (*Corrections, error) {
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
@@ -379,7 +383,7 @@ func (s *Store) Corrections(ctx context.Context, u *User, id string) (*Correctio
 	for _, x := range recs {
 		c.Records = append(c.Records, x.ID)
 	}
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT `+draftCols+` FROM drafts WHERE supersedes = ? AND status <> 'filed' ORDER BY created_at`, r.ID)
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT `+draftCols+` FROM drafts WHERE supersedes = ? AND status <> 'filed' ORDER BY created_at`, r.ID)
 	if err != nil {
 		return nil, internal("corrections", err)
 	}
@@ -389,7 +393,7 @@ func (s *Store) Corrections(ctx context.Context, u *User, id string) (*Correctio
 		if err != nil {
 			return nil, internal("corrections", err)
 		}
-		if CanReadDraft(u, d.UnitID, d.Classification) {
+		if identity.CanReadDraft(u, d.UnitID, d.Classification) {
 			c.Drafts = append(c.Drafts, d.ID)
 		}
 	}

@@ -3,11 +3,12 @@ package archive
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
 	"time"
+	"wenshu/catalog"
+	"wenshu/identity"
 )
 
 // RecoverStats counts what Recover did.
@@ -39,7 +40,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	s.recoverMu.Lock()
 	defer s.recoverMu.Unlock()
 	var st RecoverStats
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT id, owner FROM filings
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT id, owner FROM filings
 		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq, created_at`)
 	if err != nil {
 		return st, internal("recover", err)
@@ -61,17 +62,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 
 	locks := map[string]*os.File{}
 	alive := map[string]bool{}
-	defer func() {
-		for owner, f := range locks {
-			var n int
-			_ = s.cat.r.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM filings
-				WHERE owner = ? AND status IN ('allocated', 'rendered', 'signed')`, owner).Scan(&n)
-			if n == 0 {
-				os.Remove(f.Name())
-			}
-			f.Close()
-		}
-	}()
+	defer s.releaseOwnerLocks(locks)
 	var errs []error
 	for _, it := range items {
 		if it.owner == s.instance {
@@ -114,10 +105,28 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	return st, nil
 }
 
+// releaseOwnerLocks lets go of the locks of dead instances that Recover
+// took, removing a lock file once no unfinished filing names its owner.
+// If that cannot be counted the file stays (a later Recover removes it).
+func (s *Store) releaseOwnerLocks(locks map[string]*os.File) {
+	for owner, f := range locks {
+		var n int
+		err := s.cat.Reader().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM filings
+			WHERE owner = ? AND status IN ('allocated', 'rendered', 'signed')`, owner).Scan(&n)
+		switch {
+		case err != nil:
+			s.log.Warn("keeping the lock file of a dead instance", "owner", owner, "err", err)
+		case n == 0:
+			os.Remove(f.Name())
+		}
+		f.Close()
+	}
+}
+
 // recoverOne drives one filing to filed or void, as described at Recover.
 // It returns the final state ("" if it was already final).
 func (s *Store) recoverOne(ctx context.Context, id string) (string, error) {
-	f, err := s.loadFiling(ctx, s.cat.r, id)
+	f, err := s.loadFiling(ctx, s.cat.Reader(), id)
 	if err != nil {
 		return "", err
 	}
@@ -180,42 +189,13 @@ func (s *Store) voidNow(ctx context.Context, f *filingRow, reason string) {
 	}
 }
 
-// VoidMarkerFormat identifies void markers.
-const VoidMarkerFormat = "wenshu-void/1"
-
-// VoidMarker is voids/<year>/<filing-id>.json: a signed statement that the
-// numbers it lists were handed out and never filed (作废). Keys are in
-// sorted order and the signature covers the canonical bytes with
-// "signature" empty, as for manifests.
-type VoidMarker struct {
-	ArchiveCode  string    `json:"archive_code"`
-	ContentKey   string    `json:"content_key"` // where the content would have been
-	DocAgency    string    `json:"doc_agency"`
-	DocNumber    string    `json:"doc_number"`
-	DocSeq       int       `json:"doc_seq"`
-	DraftID      string    `json:"draft_id"`
-	FilingID     string    `json:"filing_id"`
-	Fonds        string    `json:"fonds"`
-	Format       string    `json:"format"`
-	ItemNo       int       `json:"item_no"`
-	Org          string    `json:"org"`
-	Reason       string    `json:"reason"`
-	Retention    Retention `json:"retention"`
-	Signature    string    `json:"signature"`
-	SignatureAlg string    `json:"signature_alg"`
-	SignerKeyID  string    `json:"signer_key_id"`
-	Source       string    `json:"source"`
-	VoidedAt     string    `json:"voided_at"`
-	Year         int       `json:"year"`
-}
-
 func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) error {
 	now := s.now()
 	vm := &VoidMarker{
 		ArchiveCode: f.alloc.ArchiveCode, ContentKey: f.ContentKey, DocAgency: f.alloc.DocAgency, DocNumber: f.alloc.DocNumber, DocSeq: f.alloc.DocSeq,
 		DraftID: f.DraftID, FilingID: f.ID, Fonds: f.alloc.Fonds, Format: VoidMarkerFormat, ItemNo: f.alloc.ItemNo,
-		Org: f.alloc.Org, Reason: reason, Retention: f.alloc.Retention, SignatureAlg: SignatureAlgorithm,
-		SignerKeyID: s.keys.id, Source: f.Source, VoidedAt: fmtTime(now), Year: f.alloc.Year,
+		Org: f.alloc.Org, Reason: reason, Retention: f.alloc.Retention, Source: f.Source,
+		VoidedAt: catalog.FormatTime(now), Year: f.alloc.Year,
 	}
 	key := voidKey(f.alloc.Year, f.ID)
 	vs, err := s.objectVersions(ctx, s.bucket, key)
@@ -223,16 +203,7 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		return err
 	}
 	if len(vs) == 0 {
-		msg, err := canonicalJSON(vm)
-		if err != nil {
-			return err
-		}
-		sig, err := s.keys.sign(msg)
-		if err != nil {
-			return err
-		}
-		vm.Signature = base64.StdEncoding.EncodeToString(sig)
-		b, err := canonicalJSON(vm)
+		b, err := s.seal(vm)
 		if err != nil {
 			return err
 		}
@@ -248,12 +219,12 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		return err
 	}
 	s.crashPoint("void_marker_stored")
-	return s.cat.tx(ctx, func(tx *sql.Tx) error {
+	return s.cat.Tx(ctx, func(tx *sql.Tx) error {
 		// An imported record's 文号 is not ours: free it so the import
 		// can be retried. Our own numbers stay taken for ever.
 		res, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'void', void_reason = ?, updated_at = ?,
 			doc_number = CASE WHEN source = 'imported' THEN NULL ELSE doc_number END
-			WHERE id = ? AND status IN ('allocated', 'rendered')`, vm.Reason, fmtTime(now), f.ID)
+			WHERE id = ? AND status IN ('allocated', 'rendered')`, vm.Reason, catalog.FormatTime(now), f.ID)
 		if err != nil {
 			return err
 		}
@@ -265,7 +236,7 @@ func (s *Store) voidFiling(ctx context.Context, f *filingRow, reason string) err
 		}
 		if f.DraftID != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE drafts SET status = 'draft', approver_id = NULL, revision = revision + 1,
-				updated_at = ? WHERE id = ? AND status = 'filing'`, fmtTime(now), f.DraftID); err != nil {
+				updated_at = ? WHERE id = ? AND status = 'filing'`, catalog.FormatTime(now), f.DraftID); err != nil {
 				return err
 			}
 		}
@@ -279,7 +250,7 @@ func insertVoidNumbers(ctx context.Context, tx *sql.Tx, vm *VoidMarker) error {
 			return nil
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO void_numbers (filing_id, kind, number, draft_id, reason, voided_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, vm.FilingID, kind, number, nullString(vm.DraftID), vm.Reason, vm.VoidedAt)
+			VALUES (?, ?, ?, ?, ?, ?)`, vm.FilingID, kind, number, catalog.NullString(vm.DraftID), vm.Reason, vm.VoidedAt)
 		return err
 	}
 	if vm.Source == SourceGenerated {
@@ -288,40 +259,6 @@ func insertVoidNumbers(ctx context.Context, tx *sql.Tx, vm *VoidMarker) error {
 		}
 	}
 	return ins("archive_code", vm.ArchiveCode)
-}
-
-func parseVoidMarker(b []byte) (*VoidMarker, error) {
-	var vm VoidMarker
-	if err := decodeStrict(b, &vm); err != nil {
-		return nil, err
-	}
-	if vm.Format != VoidMarkerFormat {
-		return nil, fmt.Errorf("unknown void marker format %q", vm.Format)
-	}
-	return &vm, nil
-}
-
-// verifyVoidMarker checks a marker's canonical form and signature.
-func verifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) {
-	vm, err := parseVoidMarker(b)
-	if err != nil {
-		return nil, err
-	}
-	again, err := canonicalJSON(vm)
-	if err != nil || string(again) != string(b) {
-		return vm, errors.New("作废标记不是规范格式")
-	}
-	sig, err := base64.StdEncoding.DecodeString(vm.Signature)
-	if err != nil {
-		return vm, errors.New("作废标记签名无效")
-	}
-	c := *vm
-	c.Signature = ""
-	msg, _ := canonicalJSON(&c)
-	if vm.SignerKeyID != pub.ID || !verifySM2(pub.key, msg, sig) {
-		return vm, errors.New("作废标记签名验证失败")
-	}
-	return vm, nil
 }
 
 // VoidNumber is a number handed out and never filed (作废).
@@ -336,11 +273,11 @@ type VoidNumber struct {
 
 // ListVoidNumbers returns every void number, oldest first. For archivists
 // and auditors (and operators): the register that explains each gap.
-func (s *Store) ListVoidNumbers(ctx context.Context, u *User) ([]VoidNumber, error) {
-	if err := requireRole(u, RoleArchivist, RoleAuditor, RoleAdmin); err != nil {
+func (s *Store) ListVoidNumbers(ctx context.Context, u *identity.User) ([]VoidNumber, error) {
+	if err := identity.RequireRole(u, identity.RoleArchivist, identity.RoleAuditor, identity.RoleAdmin); err != nil {
 		return nil, err
 	}
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT filing_id, kind, number, draft_id, reason, voided_at FROM void_numbers ORDER BY id`)
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT filing_id, kind, number, draft_id, reason, voided_at FROM void_numbers ORDER BY id`)
 	if err != nil {
 		return nil, internal("void numbers", err)
 	}
@@ -353,7 +290,7 @@ func (s *Store) ListVoidNumbers(ctx context.Context, u *User) ([]VoidNumber, err
 		if err := rows.Scan(&v.FilingID, &v.Kind, &v.Number, &draft, &v.Reason, &at); err != nil {
 			return nil, internal("void numbers", err)
 		}
-		v.DraftID, v.VoidedAt = draft.String, parseTime(at)
+		v.DraftID, v.VoidedAt = draft.String, catalog.ParseTime(at)
 		out = append(out, v)
 	}
 	return out, internal("void numbers", rows.Err())

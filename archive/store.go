@@ -13,6 +13,8 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"wenshu/catalog"
+	"wenshu/identity"
 	"wenshu/templates"
 )
 
@@ -66,22 +68,18 @@ type Options struct {
 	// itself use it). RecoverInterval > 0 repeats Recover in the background.
 	SkipRecover     bool
 	RecoverInterval time.Duration
-	// LoginMaxFailures wrong passwords in a row lock an account for
-	// LockoutDuration (defaults 5 and 15 minutes). See auth.go.
-	LoginMaxFailures int
-	LockoutDuration  time.Duration
-	// SessionIdle ends a browser session unused this long (default 30
-	// minutes); SessionLifetime ends any session this long after login
-	// (default 12 hours).
-	SessionIdle     time.Duration
-	SessionLifetime time.Duration
+	// Identity configures the identity directory (login lockout, session
+	// lifetimes) that New opens on the same catalog; its clock defaults to
+	// Now.
+	Identity identity.Options
 }
 
 // Store is the archive: one per process, safe for concurrent use.
 type Store struct {
 	opts     Options
 	log      *slog.Logger
-	cat      *catalog
+	cat      *catalog.DB
+	id       *identity.Directory // units, users and the visibility rule
 	s3       *minio.Client
 	bucket   string
 	keys     *keyPair
@@ -122,7 +120,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.MaxImportBytes <= 0 {
 		opts.MaxImportBytes = 50 << 20
 	}
-	opts.authDefaults()
+	if opts.Identity.Now == nil {
+		opts.Identity.Now = opts.Now
+	}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive: data dir: %w", err)
 	}
@@ -141,10 +141,11 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		s.releaseInstance()
 		return nil, fmt.Errorf("archive: signing key: %w", err)
 	}
-	if s.cat, err = openCatalog(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
+	if s.cat, err = catalog.Open(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
 		s.releaseInstance()
 		return nil, fmt.Errorf("archive: catalog: %w", err)
 	}
+	s.id = identity.New(s.cat, opts.Identity)
 	s.s3, err = minio.New(opts.S3Endpoint, &minio.Options{
 		Creds:  credentials.NewStaticV4(opts.S3AccessKey, opts.S3SecretKey, ""),
 		Secure: opts.S3Secure,
@@ -197,12 +198,18 @@ func (s *Store) Close() error {
 		close(s.stop)
 		s.wg.Wait()
 		if s.cat != nil {
-			err = s.cat.close()
+			err = s.cat.Close()
 		}
 		s.releaseInstance()
 	})
 	return err
 }
+
+// Identity returns the identity directory on the Store's catalog: the
+// server authenticates with it and the CLI manages units and users
+// through it. The Store itself only reads units and users and applies the
+// visibility rule.
+func (s *Store) Identity() *identity.Directory { return s.id }
 
 // Bucket returns the bucket name.
 func (s *Store) Bucket() string { return s.bucket }

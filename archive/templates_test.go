@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"wenshu/identity"
 	"wenshu/internal/testenv"
 	"wenshu/templates"
 )
@@ -52,7 +53,7 @@ func TestRealTemplatesTalkPlanThenInquiry(t *testing.T) {
 	ctx := e.ctx
 	mk := func(id string, fields map[string]any) *Draft {
 		d, err := e.s.CreateDraft(ctx, e.clerk, DraftInput{TemplateID: id, Fields: fields, CaseNo: "驻测纪线索〔2026〕12号",
-			Persons: []string{"张建国"}, Classification: ClearanceSecret, Retention: RetentionPermanent})
+			Persons: []string{"张建国"}, Classification: identity.ClearanceSecret, Retention: RetentionPermanent})
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
@@ -102,7 +103,7 @@ func TestRealTemplatesTalkPlanThenInquiry(t *testing.T) {
 		}
 	}
 	// A clerk below 秘密 clearance cannot see either.
-	low := e.user("低密级承办", RoleClerk, e.unit.Name, ClearanceInternal)
+	low := e.user("低密级承办", identity.RoleClerk, e.unit.Name, identity.ClearanceInternal)
 	_, err = e.s.GetRecord(ctx, low, rec.ID)
 	wantErr(t, err, ErrNotFound, "not_found")
 }

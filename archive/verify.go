@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"wenshu/catalog"
+	"wenshu/identity"
+	"wenshu/problem"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -70,21 +73,21 @@ func (v *Verification) Failed() []string {
 // locked COMPLIANCE until the manifest's retain_until; the chain links to
 // the previous manifest; the catalog row equals the manifest. A failed
 // check is a result, not an error. The verification is audited.
-func (s *Store) Verify(ctx context.Context, u *User, id string) (*Verification, error) {
+func (s *Store) Verify(ctx context.Context, u *identity.User, id string) (*Verification, error) {
 	return s.verifyIn(ctx, u, id, s.bucket)
 }
 
 // VerifyCopy verifies the catalogued record id against the copy held in
 // another bucket (a replica or backup): the same checks, reading that
 // bucket. For auditors, archivists and operators.
-func (s *Store) VerifyCopy(ctx context.Context, u *User, id, bucket string) (*Verification, error) {
-	if err := requireRole(u, RoleAuditor, RoleArchivist); err != nil {
+func (s *Store) VerifyCopy(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
+	if err := identity.RequireRole(u, identity.RoleAuditor, identity.RoleArchivist); err != nil {
 		return nil, err
 	}
 	return s.verifyIn(ctx, u, id, bucket)
 }
 
-func (s *Store) verifyIn(ctx context.Context, u *User, id, bucket string) (*Verification, error) {
+func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
@@ -95,17 +98,33 @@ func (s *Store) verifyIn(ctx context.Context, u *User, id, bucket string) (*Veri
 	}
 	v := &Verification{RecordID: r.ID, VerifiedAt: s.now()}
 	b := &bucketView{s: s, bucket: bucket}
+	content, manifest := b.readPinned(ctx, r.ContentKey, r.ContentVersion), b.readPinned(ctx, r.ManifestKey, r.ManifestVersion)
+	v.add(objectsCheck(r, content, manifest))
+	m := verifySignatureInto(v, manifest, pub)
+	digestChecksInto(v, r, m, content)
+	until := r.RetainUntil
+	if m != nil {
+		until = parseRetain(m.RetainUntil)
+	}
+	v.add(b.retentionCheck(ctx, r, m, until))
+	v.add(s.chainCheck(ctx, b, m, manifest.data, manifest.err == nil))
+	v.add(catalogCheck(r, m, manifest.data))
+	v.finish()
+	if err := s.auditVerification(ctx, u, r.ID, v, bucket != s.bucket); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
 
-	// Objects and versions.
-	cb, cErr, cFallback := b.readPinned(ctx, r.ContentKey, r.ContentVersion)
-	mb, mErr, mFallback := b.readPinned(ctx, r.ManifestKey, r.ManifestVersion)
-	okObjects := cErr == nil && mErr == nil && !cFallback && !mFallback
+// objectsCheck reports whether both objects exist at the versions the
+// catalog records.
+func objectsCheck(r *Record, content, manifest pinnedRead) (string, bool, string) {
+	ok := content.err == nil && manifest.err == nil && !content.fallback && !manifest.fallback
 	var details []string
 	for _, x := range []struct {
-		what     string
-		err      error
-		fallback bool
-	}{{"正文", cErr, cFallback}, {"清单", mErr, mFallback}} {
+		what string
+		pinnedRead
+	}{{"正文", content}, {"清单", manifest}} {
 		switch {
 		case x.err != nil:
 			details = append(details, x.what+"对象不存在")
@@ -113,76 +132,68 @@ func (s *Store) verifyIn(ctx context.Context, u *User, id, bucket string) (*Veri
 			details = append(details, x.what+"的归档版本不存在，以下检查针对当前版本")
 		}
 	}
-	if okObjects {
+	if ok {
 		details = append(details, "正文版本 "+r.ContentVersion+"，清单版本 "+r.ManifestVersion)
 	}
-	v.add(CheckObjects, okObjects, strings.Join(details, "；"))
+	return CheckObjects, ok, strings.Join(details, "；")
+}
 
-	// Signature (and the manifest itself).
-	var m *Manifest
-	if mErr == nil {
-		var sigErr error
-		m, sigErr = VerifyManifest(mb, pub)
-		if sigErr != nil {
-			v.add(CheckSignature, false, sigErr.Error())
-		} else {
-			v.add(CheckSignature, true, "SM2 签名有效，密钥 "+m.SignerKeyID)
-		}
-	} else {
+// verifySignatureInto adds the signature check and returns the manifest
+// read from the bucket (nil when there is none to parse).
+func verifySignatureInto(v *Verification, manifest pinnedRead, pub *PublicKey) *Manifest {
+	if manifest.err != nil {
 		v.add(CheckSignature, false, "清单不存在，无法验签")
+		return nil
 	}
+	m, err := VerifyManifest(manifest.data, pub)
+	if err != nil {
+		v.add(CheckSignature, false, err.Error())
+	} else {
+		v.add(CheckSignature, true, "SM2 签名有效，密钥 "+m.SignerKeyID)
+	}
+	return m
+}
 
-	// Digests: against the manifest from the bucket; without one, against
-	// the catalog.
+// digestChecksInto adds the SM3 and SHA-256 checks of the stored content:
+// against the manifest from the bucket, or, without one, the catalog.
+func digestChecksInto(v *Verification, r *Record, m *Manifest, content pinnedRead) {
 	wantSM3, wantSHA, src := r.SM3, r.SHA256, "目录"
 	if m != nil {
 		wantSM3, wantSHA, src = m.Content.SM3, m.Content.SHA256, "清单"
 	}
-	if cErr == nil {
-		got := sm3Hex(cb)
-		v.add(CheckSM3, got == wantSM3, digestDetail("SM3", got, wantSM3, src))
-		got = sha256Hex(cb)
-		v.add(CheckSHA256, got == wantSHA, digestDetail("SHA-256", got, wantSHA, src))
-	} else {
+	if content.err != nil {
 		v.add(CheckSM3, false, "正文不存在")
 		v.add(CheckSHA256, false, "正文不存在")
+		return
 	}
+	got := sm3Hex(content.data)
+	v.add(CheckSM3, got == wantSM3, digestDetail("SM3", got, wantSM3, src))
+	got = sha256Hex(content.data)
+	v.add(CheckSHA256, got == wantSHA, digestDetail("SHA-256", got, wantSHA, src))
+}
 
-	// Retention.
-	until := r.RetainUntil
-	if m != nil {
-		until = parseRetain(m.RetainUntil)
+// catalogCheck reports whether the catalog row equals the manifest.
+func catalogCheck(r *Record, m *Manifest, manifestBytes []byte) (string, bool, string) {
+	if m == nil {
+		return CheckCatalog, false, "清单不存在，无法比对目录"
 	}
-	v.add(b.retentionCheck(ctx, r, m, until))
-
-	// Chain.
-	v.add(s.chainCheck(ctx, b, r, m, mb, mErr == nil))
-
-	// Catalog equals manifest.
-	if m != nil {
-		want := recordFromManifest(m, r.ManifestVersion, sm3Hex(mb))
-		diff := recordDiff(r, want)
-		if len(diff) == 0 {
-			v.add(CheckCatalog, true, "目录与清单一致")
-		} else {
-			v.add(CheckCatalog, false, "目录与清单不一致的字段："+strings.Join(diff, "、"))
-		}
-	} else {
-		v.add(CheckCatalog, false, "清单不存在，无法比对目录")
+	diff := recordDiff(r, recordFromManifest(m, r.ManifestVersion, sm3Hex(manifestBytes)))
+	if len(diff) > 0 {
+		return CheckCatalog, false, "目录与清单不一致的字段：" + strings.Join(diff, "、")
 	}
-	v.finish()
+	return CheckCatalog, true, "目录与清单一致"
+}
 
+// auditVerification appends record.verify with the outcome.
+func (s *Store) auditVerification(ctx context.Context, u *identity.User, recordID string, v *Verification, ofCopy bool) error {
 	detail := "通过"
 	if !v.OK {
 		detail = "未通过：" + strings.Join(v.Failed(), ",")
 	}
-	if bucket != s.bucket {
+	if ofCopy {
 		detail += "（副本）"
 	}
-	if err := s.auditNow(ctx, u, "record.verify", r.ID, "", detail); err != nil {
-		return nil, internal("audit", err)
-	}
-	return v, nil
+	return internal("audit", s.auditNow(ctx, u, "record.verify", recordID, "", detail))
 }
 
 func digestDetail(alg, got, want, src string) string {
@@ -198,18 +209,28 @@ type bucketView struct {
 	bucket string
 }
 
+// pinnedRead is one object read for verification: its bytes, or the
+// error if neither the pinned nor the current version could be read.
+// fallback is set when the pinned version was missing and data is the
+// current version's.
+type pinnedRead struct {
+	data     []byte
+	err      error
+	fallback bool
+}
+
 // readPinned reads key at version; if that version is missing it reads
 // the current version instead (fallback) so later checks can still report.
-func (b *bucketView) readPinned(ctx context.Context, key, version string) (data []byte, err error, fallback bool) {
-	data, err = b.s.getObject(ctx, b.bucket, key, version)
+func (b *bucketView) readPinned(ctx context.Context, key, version string) pinnedRead {
+	data, err := b.s.getObject(ctx, b.bucket, key, version)
 	if err == nil {
-		return data, nil, false
+		return pinnedRead{data: data}
 	}
 	data, err2 := b.s.getObject(ctx, b.bucket, key, "")
 	if err2 != nil {
-		return nil, err, false
+		return pinnedRead{err: err}
 	}
-	return data, nil, true
+	return pinnedRead{data: data, fallback: true}
 }
 
 func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest, until time.Time) (string, bool, string) {
@@ -243,10 +264,10 @@ func expectedRetain(m *Manifest) (time.Time, bool) {
 	if years == 0 {
 		return time.Time{}, false
 	}
-	return parseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
+	return catalog.ParseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
 }
 
-func (s *Store) chainCheck(ctx context.Context, b *bucketView, r *Record, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
+func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
 	if m == nil || !haveManifest {
 		return CheckChain, false, "清单不存在或无法解析，无法检查链"
 	}
@@ -291,7 +312,7 @@ func (s *Store) recordBySeq(ctx context.Context, seq int64) (*Record, error) {
 		return nil, err
 	}
 	if len(recs) == 0 {
-		return nil, notFound("档案")
+		return nil, problem.NotFound("档案")
 	}
 	return recs[0], nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/templates"
 )
 
@@ -89,7 +90,7 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 }
 
 func (s *Server) createDraft(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	in, err := s.decodeDraft(c)
@@ -106,7 +107,7 @@ func (s *Server) createDraft(c *fiber.Ctx) error {
 }
 
 func (s *Server) listDrafts(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -135,7 +136,7 @@ func (s *Server) getDraft(c *fiber.Ctx) error {
 }
 
 func (s *Server) updateDraft(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk); err != nil {
+	if err := requireRole(c, identity.RoleClerk); err != nil {
 		return err
 	}
 	in, err := s.decodeDraft(c)
@@ -167,7 +168,7 @@ func (s *Server) previewDraft(c *fiber.Ctx) error {
 }
 
 func (s *Server) returnDraft(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleApprover); err != nil {
 		return err
 	}
 	obj, err := s.jsonObject(c)
@@ -184,7 +185,7 @@ func (s *Server) returnDraft(c *fiber.Ctx) error {
 }
 
 func (s *Server) approveDraft(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -280,7 +281,7 @@ func (s *Server) recordCorrections(c *fiber.Ctx) error {
 }
 
 func (s *Server) supersedeRecord(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -296,7 +297,7 @@ func (s *Server) supersedeRecord(c *fiber.Ctx) error {
 // file, title, kind, year, classification, retention, persons, case_no,
 // doc_number).
 func (s *Server) importRecord(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleArchivist); err != nil {
+	if err := requireRole(c, identity.RoleArchivist); err != nil {
 		return err
 	}
 	fh, err := c.FormFile("file")

@@ -2,10 +2,9 @@ package server
 
 import (
 	"strings"
+	"wenshu/identity"
 
 	"github.com/gofiber/fiber/v2"
-
-	"wenshu/archive"
 )
 
 // authenticate requires "Authorization: Bearer <token>" on every /api
@@ -18,7 +17,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="wenshu"`)
 		return apiErr(fiber.StatusUnauthorized, "unauthenticated", "Authorization", "需要登录：请在 Authorization 头中提供 Bearer 令牌")
 	}
-	u, unit, err := s.store.Authenticate(c.UserContext(), token)
+	u, unit, err := s.store.Identity().Authenticate(c.UserContext(), token)
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="wenshu", error="invalid_token"`)
 		return err
@@ -29,34 +28,20 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 }
 
 // caller returns the authenticated user and unit.
-func caller(c *fiber.Ctx) (*archive.User, *archive.Unit) {
-	u, _ := c.Locals(localUser).(*archive.User)
-	n, _ := c.Locals(localUnit).(*archive.Unit)
+func caller(c *fiber.Ctx) (*identity.User, *identity.Unit) {
+	u, _ := c.Locals(localUser).(*identity.User)
+	n, _ := c.Locals(localUnit).(*identity.Unit)
 	return u, n
 }
 
-var roleNames = map[archive.Role]string{
-	archive.RoleClerk:     "承办人",
-	archive.RoleApprover:  "审批人",
-	archive.RoleArchivist: "档案员",
-	archive.RoleAuditor:   "审计员",
-	archive.RoleAdmin:     "管理员",
-}
-
 // requireRole answers 403 unless the caller holds one of roles.
-func requireRole(c *fiber.Ctx, roles ...archive.Role) error {
+func requireRole(c *fiber.Ctx, roles ...identity.Role) error {
 	u, _ := caller(c)
 	if u == nil {
 		return apiErr(fiber.StatusUnauthorized, "unauthenticated", "", "需要登录")
 	}
-	for _, r := range roles {
-		if u.Role == r {
-			return nil
-		}
+	if identity.HasRole(u, roles...) {
+		return nil
 	}
-	names := make([]string, 0, len(roles))
-	for _, r := range roles {
-		names = append(names, roleNames[r])
-	}
-	return apiErr(fiber.StatusForbidden, "forbidden_role", "", "当前角色（"+roleNames[u.Role]+"）无权执行此操作，需要："+strings.Join(names, "、"))
+	return apiErr(fiber.StatusForbidden, "forbidden_role", "", "当前角色（"+u.Role.Name()+"）无权执行此操作，需要："+identity.RoleNames(roles...))
 }

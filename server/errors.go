@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
+	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -45,7 +47,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	rid, _ := c.Locals(localRequestID).(string)
 	var (
 		fe   templates.FieldErrors
-		ae   *archive.Error
+		ae   *problem.Error
 		own  *apiError
 		ferr *fiber.Error
 	)
@@ -135,7 +137,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Duration("took", time.Since(start)),
 	}
-	if u, ok := c.Locals(localUser).(*archive.User); ok {
+	if u, ok := c.Locals(localUser).(*identity.User); ok {
 		attrs = append(attrs, slog.Int64("user", u.ID), slog.String("role", string(u.Role)))
 	}
 	s.log.Info("http", attrs...)

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/internal/indexer"
 	"wenshu/search"
 	"wenshu/templates"
@@ -30,8 +31,8 @@ func (s *Server) searchRoutes(api fiber.Router) {
 // viewer is what the caller may see: its own unit (archivists and
 // auditors also the units they are granted) at or below its clearance.
 // It is built from the catalog, never from the request.
-func (s *Server) viewer(ctx context.Context, u *archive.User) (search.Viewer, error) {
-	ids, err := s.store.VisibleUnits(ctx, u)
+func (s *Server) viewer(ctx context.Context, u *identity.User) (search.Viewer, error) {
+	ids, err := s.store.Identity().VisibleUnits(ctx, u)
 	if err != nil {
 		return search.Viewer{}, err
 	}
@@ -96,7 +97,7 @@ func searchRequest(c *fiber.Ctx) (search.Request, error) {
 var chinaTime = time.FixedZone("CST", 8*3600)
 
 func (s *Server) unitNames(ctx context.Context) (map[string]string, error) {
-	units, err := s.store.ListUnits(ctx)
+	units, err := s.store.Identity().ListUnits(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func (s *Server) unitFilter(ctx context.Context, v string) (string, error) {
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return v, nil
 	}
-	u, err := s.store.UnitByName(ctx, v)
+	u, err := s.store.Identity().UnitByName(ctx, v)
 	if errors.Is(err, archive.ErrNotFound) {
 		return "unknown-unit", nil
 	}
@@ -230,7 +231,7 @@ type savedSearchRequest struct {
 
 func (s *Server) listSavedSearches(c *fiber.Ctx) error {
 	u, _ := caller(c)
-	list, err := s.store.ListSavedSearches(c.UserContext(), u)
+	list, err := s.store.Identity().ListSavedSearches(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
@@ -268,7 +269,7 @@ func (s *Server) createSavedSearch(c *fiber.Ctx) error {
 		}
 	}
 	u, _ := caller(c)
-	ss, err := s.store.SaveSearch(c.UserContext(), u, req.Name, req.Query)
+	ss, err := s.store.Identity().SaveSearch(c.UserContext(), u, req.Name, req.Query)
 	if err != nil {
 		return err
 	}
@@ -281,7 +282,7 @@ func (s *Server) deleteSavedSearch(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "保存的检索不存在")
 	}
 	u, _ := caller(c)
-	if err := s.store.DeleteSavedSearch(c.UserContext(), u, id); err != nil {
+	if err := s.store.Identity().DeleteSavedSearch(c.UserContext(), u, id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -166,7 +166,7 @@ func TestSearchGrants(t *testing.T) {
 	ctx := context.Background()
 	// An auditor of unit B granted unit A sees A's records; a clerk of B
 	// does not, even if granted.
-	res, err := e.store.AddUser(ctx, newUser("审计员乙", "auditor", unitB, "机密"))
+	res, err := e.store.Identity().AddUser(ctx, newUser("审计员乙", "auditor", unitB, "机密"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestSearchGrants(t *testing.T) {
 		t.Fatalf("auditor of B sees A before the grant")
 	}
 	unitAID := mustUnit(t, e, unitA)
-	if err := e.store.GrantUnit(ctx, res.User.ID, unitAID); err != nil {
+	if err := e.store.Identity().GrantUnit(ctx, res.User.ID, unitAID); err != nil {
 		t.Fatal(err)
 	}
 	_, sr = e.search(t, "auditorB", url.Values{"q": {"函询"}})
@@ -186,7 +186,7 @@ func TestSearchGrants(t *testing.T) {
 	if r := e.do(t, "auditorB", "GET", "/api/v1/records/"+letter+"/verify", nil); r.status != 200 {
 		t.Errorf("granted auditor cannot verify: %d", r.status)
 	}
-	if err := e.store.GrantUnit(ctx, mustUser(t, e, "周志明"), unitAID); err == nil {
+	if err := e.store.Identity().GrantUnit(ctx, mustUser(t, e, "周志明"), unitAID); err == nil {
 		t.Error("a clerk was granted another unit")
 	}
 }

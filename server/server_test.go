@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/internal/gbcheck"
 	"wenshu/internal/indexer"
 	"wenshu/internal/testenv"
@@ -66,27 +67,27 @@ func newEnv(t *testing.T) *env {
 	}
 	idx.Store = st
 	t.Cleanup(func() { st.Close() })
-	for _, u := range []archive.UnitInput{
+	for _, u := range []identity.UnitInput{
 		{Name: unitA, Code: "驻财纪", Fonds: "Z109", Org: "CZT"},
 		{Name: unitB, Code: "驻教纪", Fonds: "Z110", Org: "JYT"},
 	} {
-		if _, err := st.AddUnit(ctx, u); err != nil {
+		if _, err := st.Identity().AddUnit(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e := &env{store: st, reg: reg, tokens: map[string]string{}}
-	for key, u := range map[string]archive.NewUser{
-		"clerk":         {Name: "李华", Role: archive.RoleClerk, Unit: unitA, Clearance: archive.ClearanceSecret},
-		"clerk2":        {Name: "陈敏", Role: archive.RoleClerk, Unit: unitA, Clearance: archive.ClearanceSecret},
-		"approver":      {Name: "刘强", Role: archive.RoleApprover, Unit: unitA, Clearance: archive.ClearanceConfidential},
-		"archivist":     {Name: "赵磊", Role: archive.RoleArchivist, Unit: unitA, Clearance: archive.ClearanceConfidential},
-		"auditor":       {Name: "孙伟", Role: archive.RoleAuditor, Unit: unitA, Clearance: archive.ClearanceConfidential},
-		"admin":         {Name: "管理员", Role: archive.RoleAdmin, Unit: unitA, Clearance: archive.ClearanceInternal},
-		"lowclerk":      {Name: "吴斌", Role: archive.RoleClerk, Unit: unitA, Clearance: archive.ClearanceInternal},
-		"other":         {Name: "周志明", Role: archive.RoleClerk, Unit: unitB, Clearance: archive.ClearanceConfidential},
-		"otherApprover": {Name: "王海燕", Role: archive.RoleApprover, Unit: unitB, Clearance: archive.ClearanceConfidential},
+	for key, u := range map[string]identity.NewUser{
+		"clerk":         {Name: "李华", Role: identity.RoleClerk, Unit: unitA, Clearance: identity.ClearanceSecret},
+		"clerk2":        {Name: "陈敏", Role: identity.RoleClerk, Unit: unitA, Clearance: identity.ClearanceSecret},
+		"approver":      {Name: "刘强", Role: identity.RoleApprover, Unit: unitA, Clearance: identity.ClearanceConfidential},
+		"archivist":     {Name: "赵磊", Role: identity.RoleArchivist, Unit: unitA, Clearance: identity.ClearanceConfidential},
+		"auditor":       {Name: "孙伟", Role: identity.RoleAuditor, Unit: unitA, Clearance: identity.ClearanceConfidential},
+		"admin":         {Name: "管理员", Role: identity.RoleAdmin, Unit: unitA, Clearance: identity.ClearanceInternal},
+		"lowclerk":      {Name: "吴斌", Role: identity.RoleClerk, Unit: unitA, Clearance: identity.ClearanceInternal},
+		"other":         {Name: "周志明", Role: identity.RoleClerk, Unit: unitB, Clearance: identity.ClearanceConfidential},
+		"otherApprover": {Name: "王海燕", Role: identity.RoleApprover, Unit: unitB, Clearance: identity.ClearanceConfidential},
 	} {
-		res, err := st.AddUser(ctx, u)
+		res, err := st.Identity().AddUser(ctx, u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,13 +562,13 @@ func TestImportAPI(t *testing.T) {
 	}
 }
 
-func newUser(name, role, unit, clearance string) archive.NewUser {
-	return archive.NewUser{Name: name, Role: archive.Role(role), Unit: unit, Clearance: clearance}
+func newUser(name, role, unit, clearance string) identity.NewUser {
+	return identity.NewUser{Name: name, Role: identity.Role(role), Unit: unit, Clearance: clearance}
 }
 
 func mustUnit(t *testing.T, e *env, name string) int64 {
 	t.Helper()
-	u, err := e.store.UnitByName(context.Background(), name)
+	u, err := e.store.Identity().UnitByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +577,7 @@ func mustUnit(t *testing.T, e *env, name string) int64 {
 
 func mustUser(t *testing.T, e *env, name string) int64 {
 	t.Helper()
-	u, err := e.store.UserByName(context.Background(), name)
+	u, err := e.store.Identity().UserByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"wenshu/archive"
 	"wenshu/docgen"
+	"wenshu/identity"
 	"wenshu/templates"
 )
 
@@ -85,7 +85,7 @@ func (s *Server) jsonObject(c *fiber.Ctx) (map[string]any, error) {
 // blank (〔2026〕 号) because numbers are allocated only when an approver
 // files a document.
 func (s *Server) renderTemplate(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover, archive.RoleAdmin); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover, identity.RoleAdmin); err != nil {
 		return err
 	}
 	t, err := s.templates.Get(c.Params("id"))

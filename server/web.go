@@ -19,6 +19,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
+	"wenshu/problem"
 	"wenshu/search"
 	"wenshu/templates"
 )
@@ -26,7 +28,7 @@ import (
 // The web UI: server-rendered pages in Chinese (html/template, so every
 // value is escaped for its context), with the templates, the style sheet
 // and one small script embedded in the binary — no CDN, no web fonts, no
-// build step. Pages authenticate with a session cookie (archive.Login);
+// build step. Pages authenticate with a session cookie (identity.Directory.Login);
 // every POST carries the session's CSRF token in a hidden field; each
 // handler checks the caller's role exactly as the matching API handler
 // does and reads data through the same Store methods, which check unit
@@ -52,8 +54,8 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 type view struct {
 	Title  string
 	Active string // the nav entry to mark
-	User   *archive.User
-	Unit   *archive.Unit
+	User   *identity.User
+	Unit   *identity.Unit
 	CSRF   string
 	Notice string // a one-line confirmation (已保存 …)
 	Data   any
@@ -101,7 +103,7 @@ var checkNames = map[string]string{
 }
 
 var webFuncs = template.FuncMap{
-	"roleName":      func(r archive.Role) string { return roleNames[r] },
+	"roleName":      identity.Role.Name,
 	"retentionName": func(r any) string { return retentionNames[toString(r)] },
 	"statusName":    func(s archive.DraftStatus) string { return draftStatusNames[s] },
 	"checkName": func(n string) string {
@@ -125,7 +127,7 @@ var webFuncs = template.FuncMap{
 	"join":     strings.Join,
 	"pathEsc":  url.PathEscape,
 	"queryEsc": url.QueryEscape,
-	"hasRole": func(u *archive.User, roles ...string) bool {
+	"hasRole": func(u *identity.User, roles ...string) bool {
 		if u == nil {
 			return false
 		}
@@ -138,8 +140,8 @@ var webFuncs = template.FuncMap{
 	},
 	"classifications": func() []string { return search.Classifications },
 	"retentions":      func() []string { return search.Retentions },
-	"roles": func() []archive.Role {
-		return []archive.Role{archive.RoleClerk, archive.RoleApprover, archive.RoleArchivist, archive.RoleAuditor, archive.RoleAdmin}
+	"roles": func() []identity.Role {
+		return []identity.Role{identity.RoleClerk, identity.RoleApprover, identity.RoleArchivist, identity.RoleAuditor, identity.RoleAdmin}
 	},
 }
 
@@ -261,7 +263,7 @@ func (s *Server) clearCookie(c *fiber.Ctx, name, p string) {
 // does for tokens) and checks the CSRF token of every POST. Without a
 // valid session, a GET goes to the login page and anything else is 403.
 func (s *Server) webSession(c *fiber.Ctx) error {
-	u, unit, csrf, err := s.store.SessionUser(c.UserContext(), c.Cookies(sessionCookie))
+	u, unit, csrf, err := s.store.Identity().SessionUser(c.UserContext(), c.Cookies(sessionCookie))
 	if err != nil {
 		if !errors.Is(err, archive.ErrUnauthenticated) {
 			return s.webError(c, err)
@@ -351,7 +353,7 @@ func (s *Server) errorPage(c *fiber.Ctx, status int, heading, msg string) error 
 // 409 with their message, anything unexpected 500 with a request id.
 func (s *Server) webError(c *fiber.Ctx, err error) error {
 	var (
-		ae  *archive.Error
+		ae  *problem.Error
 		own *apiError
 		fe  templates.FieldErrors
 		qe  *search.QueryError
@@ -414,7 +416,7 @@ func safeNext(next string) string {
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	if _, _, _, err := s.store.SessionUser(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
+	if _, _, _, err := s.store.Identity().SessionUser(c.UserContext(), c.Cookies(sessionCookie)); err == nil {
 		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
 	}
 	return s.showLogin(c, fiber.StatusOK, loginData{Next: safeNext(c.Query("next"))})
@@ -440,9 +442,9 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	if !sameToken(c.FormValue(csrfField), c.Cookies(loginCSRFCookie)) {
 		return s.errorPage(c, fiber.StatusForbidden, "请求已被拒绝", "登录表单已过期或来源不明（CSRF 校验失败）。请刷新登录页后重试。")
 	}
-	sess, err := s.store.Login(c.UserContext(), d.Name, c.FormValue("password"), c.IP())
+	sess, err := s.store.Identity().Login(c.UserContext(), d.Name, c.FormValue("password"), c.IP())
 	if err != nil {
-		var ae *archive.Error
+		var ae *problem.Error
 		if errors.As(err, &ae) && errors.Is(err, archive.ErrUnauthenticated) {
 			d.Error = ae.Message
 			return s.showLogin(c, fiber.StatusUnauthorized, d)
@@ -455,7 +457,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	if err := s.store.Logout(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+	if err := s.store.Identity().Logout(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
 		return err
 	}
 	s.clearCookie(c, sessionCookie, "/")
@@ -466,13 +468,13 @@ func (s *Server) logout(c *fiber.Ctx) error {
 func (s *Server) home(c *fiber.Ctx) error {
 	u, _ := caller(c)
 	switch u.Role {
-	case archive.RoleClerk:
+	case identity.RoleClerk:
 		return c.Redirect("/drafts", fiber.StatusSeeOther)
-	case archive.RoleApprover:
+	case identity.RoleApprover:
 		return c.Redirect("/queue", fiber.StatusSeeOther)
-	case archive.RoleAuditor:
+	case identity.RoleAuditor:
 		return c.Redirect("/audit", fiber.StatusSeeOther)
-	case archive.RoleAdmin:
+	case identity.RoleAdmin:
 		return c.Redirect("/admin", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/search", fiber.StatusSeeOther)

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -425,7 +426,7 @@ type fieldErrorList struct {
 func collectErrors(err error) (map[string][]string, []templates.FieldError, bool) {
 	var list []templates.FieldError
 	var fe templates.FieldErrors
-	var ae *archive.Error
+	var ae *problem.Error
 	switch {
 	case errors.As(err, &fe):
 		list = fe

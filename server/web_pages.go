@@ -11,6 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/identity"
+	"wenshu/problem"
 	"wenshu/search"
 	"wenshu/templates"
 )
@@ -37,7 +39,7 @@ func (s *Server) draftRows(c *fiber.Ctx, list []*archive.Draft) []draftRow {
 	rows := make([]draftRow, 0, len(list))
 	for _, d := range list {
 		r := draftRow{Draft: d, Mine: d.AuthorID == u.ID,
-			Editable: u.Role == archive.RoleClerk && (d.Status == archive.DraftOpen || d.Status == archive.DraftReturned)}
+			Editable: u.Role == identity.RoleClerk && (d.Status == archive.DraftOpen || d.Status == archive.DraftReturned)}
 		r.TemplateName = d.TemplateID
 		if t, err := s.templates.Get(d.TemplateID); err == nil {
 			r.TemplateName = t.Name
@@ -64,7 +66,7 @@ func draftTitle(d *archive.Draft) string {
 }
 
 func (s *Server) draftsPage(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -79,7 +81,7 @@ func (s *Server) draftsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) queuePage(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -158,11 +160,11 @@ func defaultClassification(t *templates.Template) string {
 	if f, ok := t.Field(templates.FieldClassification); ok && f.Default != "" {
 		return f.Default
 	}
-	return archive.ClearanceInternal
+	return identity.ClearanceInternal
 }
 
 func (s *Server) newDraftPage(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	t, err := s.templates.Get(c.Query("template"))
@@ -199,7 +201,7 @@ func formDataFrom(t *templates.Template, in archive.DraftInput, form url.Values)
 }
 
 func (s *Server) newDraftSubmit(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	t, err := s.templates.Get(c.Query("template"))
@@ -227,7 +229,7 @@ func (s *Server) newDraftSubmit(c *fiber.Ctx) error {
 // editedDraft is what both edit handlers start from: a clerk, the draft it
 // may read, and the draft's template.
 func (s *Server) editedDraft(c *fiber.Ctx) (*archive.Draft, *templates.Template, error) {
-	if err := requireRole(c, archive.RoleClerk); err != nil {
+	if err := requireRole(c, identity.RoleClerk); err != nil {
 		return nil, nil, err
 	}
 	u, _ := caller(c)
@@ -302,12 +304,12 @@ func (s *Server) showDraft(c *fiber.Ctx, status int, id, errMsg string) error {
 		d.TemplateName = t.Name
 		d.Fields = readOnlyFields(t, dr.Fields)
 	}
-	if a, err := s.store.GetUser(c.UserContext(), dr.AuthorID); err == nil {
+	if a, err := s.store.Identity().GetUser(c.UserContext(), dr.AuthorID); err == nil {
 		d.Author = a.Name
 	}
 	open := dr.Status == archive.DraftOpen || dr.Status == archive.DraftReturned
-	d.CanEdit = u.Role == archive.RoleClerk && open
-	d.CanDecide = u.Role == archive.RoleApprover && dr.Status == archive.DraftOpen
+	d.CanEdit = u.Role == identity.RoleClerk && open
+	d.CanDecide = u.Role == identity.RoleApprover && dr.Status == archive.DraftOpen
 	if ev, err := s.store.ListDraftAudit(c.UserContext(), u, dr.ID); err == nil {
 		d.Audit = ev
 	}
@@ -316,7 +318,7 @@ func (s *Server) showDraft(c *fiber.Ctx, status int, id, errMsg string) error {
 		return c.Redirect("/records/"+url.PathEscape(dr.RecordID), fiber.StatusSeeOther)
 	}
 	v := newView(c, "文稿："+d.TemplateName, "drafts", d)
-	if u.Role == archive.RoleApprover {
+	if u.Role == identity.RoleApprover {
 		v.Active = "queue"
 	}
 	v.Notice = noticeText(c.Query("notice"))
@@ -332,13 +334,13 @@ func (s *Server) webPreview(c *fiber.Ctx) error {
 }
 
 func (s *Server) webApprove(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
 	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		var ae *archive.Error
+		var ae *problem.Error
 		if errors.As(err, &ae) && (errors.Is(err, archive.ErrConflict) || errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrForbidden)) {
 			status := fiber.StatusConflict
 			if errors.Is(err, archive.ErrForbidden) {
@@ -352,12 +354,12 @@ func (s *Server) webApprove(c *fiber.Ctx) error {
 }
 
 func (s *Server) webReturn(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
 	if _, err := s.store.ReturnDraft(c.UserContext(), u, c.Params("id"), c.FormValue("reason")); err != nil {
-		var ae *archive.Error
+		var ae *problem.Error
 		if errors.As(err, &ae) && (errors.Is(err, archive.ErrConflict) || errors.Is(err, archive.ErrInvalid)) {
 			return s.showDraft(c, fiber.StatusUnprocessableEntity, c.Params("id"), ae.Message)
 		}
@@ -398,7 +400,7 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 		return err
 	}
 	d := recordData{Record: rec, TemplateName: rec.Kind,
-		CanSupersede: u.Role == archive.RoleClerk || u.Role == archive.RoleApprover}
+		CanSupersede: u.Role == identity.RoleClerk || u.Role == identity.RoleApprover}
 	if t, err := s.templates.Get(rec.TemplateID); err == nil && rec.TemplateID != "" {
 		d.TemplateName = t.Name
 		d.Fields = readOnlyFields(t, rec.Fields)
@@ -437,7 +439,7 @@ func (s *Server) recordAuditPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) webSupersede(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleClerk, archive.RoleApprover); err != nil {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -445,7 +447,7 @@ func (s *Server) webSupersede(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if u.Role == archive.RoleClerk {
+	if u.Role == identity.RoleClerk {
 		return c.Redirect("/drafts/"+url.PathEscape(d.ID)+"/edit", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/drafts/"+url.PathEscape(d.ID), fiber.StatusSeeOther)
@@ -459,7 +461,7 @@ type auditHomeData struct {
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleAuditor); err != nil {
+	if err := requireRole(c, identity.RoleAuditor); err != nil {
 		return err
 	}
 	if id := strings.TrimSpace(c.Query("id")); id != "" {
@@ -522,7 +524,7 @@ type searchData struct {
 }
 
 type savedView struct {
-	archive.SavedSearch
+	identity.SavedSearch
 	URL string
 }
 
@@ -592,7 +594,7 @@ func (s *Server) searchFailed(c *fiber.Ctx, d *searchData, err error) error {
 
 func (s *Server) loadSaved(c *fiber.Ctx, d *searchData) {
 	u, _ := caller(c)
-	list, err := s.store.ListSavedSearches(c.UserContext(), u)
+	list, err := s.store.Identity().ListSavedSearches(c.UserContext(), u)
 	if err != nil {
 		return
 	}
@@ -793,7 +795,7 @@ func (s *Server) saveSearchSubmit(c *fiber.Ctx) error {
 		}
 	}
 	raw, _ := json.Marshal(compactRequest(r))
-	if _, err := s.store.SaveSearch(c.UserContext(), u, c.FormValue("name"), raw); err != nil {
+	if _, err := s.store.Identity().SaveSearch(c.UserContext(), u, c.FormValue("name"), raw); err != nil {
 		return err
 	}
 	return c.Redirect("/search?"+withParam(p, "notice", "search"), fiber.StatusSeeOther)
@@ -827,7 +829,7 @@ func (s *Server) deleteSearchSubmit(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "保存的检索不存在")
 	}
 	u, _ := caller(c)
-	if err := s.store.DeleteSavedSearch(c.UserContext(), u, id); err != nil {
+	if err := s.store.Identity().DeleteSavedSearch(c.UserContext(), u, id); err != nil {
 		return err
 	}
 	return c.Redirect("/search?notice=deleted", fiber.StatusSeeOther)
@@ -836,7 +838,7 @@ func (s *Server) deleteSearchSubmit(c *fiber.Ctx) error {
 // --- 管理 ---
 
 type adminUser struct {
-	*archive.User
+	*identity.User
 	UnitName string
 	Password bool
 	Locked   bool
@@ -844,18 +846,18 @@ type adminUser struct {
 
 type adminData struct {
 	Users []adminUser
-	Units []*archive.Unit
+	Units []*identity.Unit
 	Form  struct{ Name, Role, Unit, Clearance string }
 	Error string
 }
 
 func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
 	ctx := c.UserContext()
-	users, err := s.store.ListUsers(ctx)
+	users, err := s.store.Identity().ListUsers(ctx)
 	if err != nil {
 		return err
 	}
-	units, err := s.store.ListUnits(ctx)
+	units, err := s.store.Identity().ListUnits(ctx)
 	if err != nil {
 		return err
 	}
@@ -866,7 +868,7 @@ func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
 	d.Units = units
 	for _, u := range users {
 		au := adminUser{User: u, UnitName: names[u.UnitID]}
-		au.Password, au.Locked, _ = s.store.HasPassword(ctx, u.ID)
+		au.Password, au.Locked, _ = s.store.Identity().HasPassword(ctx, u.ID)
 		d.Users = append(d.Users, au)
 	}
 	v := newView(c, "管理", "admin", d)
@@ -875,22 +877,22 @@ func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
 }
 
 func (s *Server) adminPage(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleAdmin); err != nil {
+	if err := requireRole(c, identity.RoleAdmin); err != nil {
 		return err
 	}
 	d := &adminData{}
-	d.Form.Role, d.Form.Clearance = string(archive.RoleClerk), archive.ClearanceInternal
+	d.Form.Role, d.Form.Clearance = string(identity.RoleClerk), identity.ClearanceInternal
 	return s.showAdmin(c, fiber.StatusOK, d)
 }
 
 func (s *Server) adminAddUser(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleAdmin); err != nil {
+	if err := requireRole(c, identity.RoleAdmin); err != nil {
 		return err
 	}
 	u, _ := caller(c)
-	in := archive.NewUser{Name: c.FormValue("name"), Role: archive.Role(c.FormValue("role")), Unit: c.FormValue("unit"), Clearance: c.FormValue("clearance")}
-	if _, err := s.store.AdminAddUser(c.UserContext(), u, in, c.FormValue("password")); err != nil {
-		var ae *archive.Error
+	in := identity.NewUser{Name: c.FormValue("name"), Role: identity.Role(c.FormValue("role")), Unit: c.FormValue("unit"), Clearance: c.FormValue("clearance")}
+	if _, err := s.store.Identity().AdminAddUser(c.UserContext(), u, in, c.FormValue("password")); err != nil {
+		var ae *problem.Error
 		if errors.As(err, &ae) && (errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrConflict)) {
 			d := &adminData{Error: ae.Message}
 			d.Form.Name, d.Form.Role, d.Form.Unit, d.Form.Clearance = in.Name, string(in.Role), in.Unit, in.Clearance
@@ -903,7 +905,7 @@ func (s *Server) adminAddUser(c *fiber.Ctx) error {
 
 func (s *Server) adminDisable(disabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := requireRole(c, archive.RoleAdmin); err != nil {
+		if err := requireRole(c, identity.RoleAdmin); err != nil {
 			return err
 		}
 		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -911,7 +913,7 @@ func (s *Server) adminDisable(disabled bool) fiber.Handler {
 			return apiErr(fiber.StatusNotFound, "not_found", "", "用户不存在")
 		}
 		u, _ := caller(c)
-		if err := s.store.AdminSetUserDisabled(c.UserContext(), u, id, disabled); err != nil {
+		if err := s.store.Identity().AdminSetUserDisabled(c.UserContext(), u, id, disabled); err != nil {
 			return err
 		}
 		if disabled {
@@ -922,7 +924,7 @@ func (s *Server) adminDisable(disabled bool) fiber.Handler {
 }
 
 func (s *Server) adminPassword(c *fiber.Ctx) error {
-	if err := requireRole(c, archive.RoleAdmin); err != nil {
+	if err := requireRole(c, identity.RoleAdmin); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -930,8 +932,8 @@ func (s *Server) adminPassword(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "用户不存在")
 	}
 	u, _ := caller(c)
-	if err := s.store.AdminSetPassword(c.UserContext(), u, id, c.FormValue("password")); err != nil {
-		var ae *archive.Error
+	if err := s.store.Identity().AdminSetPassword(c.UserContext(), u, id, c.FormValue("password")); err != nil {
+		var ae *problem.Error
 		if errors.As(err, &ae) && errors.Is(err, archive.ErrInvalid) {
 			return s.showAdmin(c, fiber.StatusUnprocessableEntity, &adminData{Error: ae.Message})
 		}

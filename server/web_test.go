@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/templates"
 )
 
@@ -29,11 +29,11 @@ func newWebEnv(t *testing.T) *env {
 	e := newEnv(t)
 	ctx := context.Background()
 	for _, name := range userNames {
-		u, err := e.store.UserByName(ctx, name)
+		u, err := e.store.Identity().UserByName(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.store.SetPassword(ctx, u.ID, webPassword); err != nil {
+		if err := e.store.Identity().SetPassword(ctx, u.ID, webPassword); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -480,7 +480,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	wantStatus(t, r, 303, "supersede")
 	corr := strings.TrimSuffix(strings.TrimPrefix(r.header.Get("Location"), "/drafts/"), "/edit")
 	wantBody(t, clerk.get(recPath), "record with an open correction", "/drafts/"+corr)
-	d, _ := e.store.GetDraft(context.Background(), archive.Operator("t"), corr)
+	d, _ := e.store.GetDraft(context.Background(), identity.Operator("t"), corr)
 	approver.get("/drafts/" + corr)
 	r = approver.post("/drafts/"+corr+"/approve", nil)
 	wantStatus(t, r, 303, "approve correction")
@@ -540,14 +540,14 @@ func TestWebSearchPage(t *testing.T) {
 	wantBody(t, r, "saved list", "本年度谈话函询", `href="/search?q=%E8%B0%88%E8%AF%9D%E5%87%BD%E8%AF%A2&amp;year=2026"`)
 	r = b.post("/search/saved", url.Values{"name": {"坏的"}, "query": {`q="未闭合`}})
 	wantStatus(t, r, 400, "save a bad search")
-	list, _ := e.store.ListSavedSearches(context.Background(), mustUserT(t, e, "赵磊"))
+	list, _ := e.store.Identity().ListSavedSearches(context.Background(), mustUserT(t, e, "赵磊"))
 	if len(list) != 1 {
 		t.Fatalf("saved: %v", list)
 	}
 	wantStatus(t, e.as(t, "clerk").post("/search/saved/"+itoa(list[0].ID)+"/delete", nil), 404, "delete another's saved search")
 	b.get("/search")
 	wantStatus(t, b.post("/search/saved/"+itoa(list[0].ID)+"/delete", nil), 303, "delete saved search")
-	if list, _ := e.store.ListSavedSearches(context.Background(), mustUserT(t, e, "赵磊")); len(list) != 0 {
+	if list, _ := e.store.Identity().ListSavedSearches(context.Background(), mustUserT(t, e, "赵磊")); len(list) != 0 {
 		t.Fatalf("not deleted: %v", list)
 	}
 
@@ -559,9 +559,9 @@ func TestWebSearchPage(t *testing.T) {
 	wantBody(t, r, "case view", "案件：AJ-2026-007", "共 2 件")
 }
 
-func mustUserT(t *testing.T, e *env, name string) *archive.User {
+func mustUserT(t *testing.T, e *env, name string) *identity.User {
 	t.Helper()
-	u, err := e.store.UserByName(context.Background(), name)
+	u, err := e.store.Identity().UserByName(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,11 +641,11 @@ func TestWebEscaping(t *testing.T) {
 	}
 	var rec struct{ ID string }
 	r.json(t, &rec)
-	if _, err := e.store.AddUser(context.Background(), archive.NewUser{Name: evilName, Role: archive.RoleClerk, Unit: unitA, Clearance: "内部"}); err != nil {
+	if _, err := e.store.Identity().AddUser(context.Background(), identity.NewUser{Name: evilName, Role: identity.RoleClerk, Unit: unitA, Clearance: "内部"}); err != nil {
 		t.Fatal(err)
 	}
 	archivist := e.as(t, "archivist")
-	if _, err := e.store.SaveSearch(context.Background(), mustUserT(t, e, "赵磊"), evilName, []byte(`{"q":"三重一大"}`)); err != nil {
+	if _, err := e.store.Identity().SaveSearch(context.Background(), mustUserT(t, e, "赵磊"), evilName, []byte(`{"q":"三重一大"}`)); err != nil {
 		t.Fatal(err)
 	}
 	pages := []struct {

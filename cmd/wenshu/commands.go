@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/internal/indexer"
+	"wenshu/problem"
 	"wenshu/server"
 	"wenshu/templates"
 )
@@ -33,12 +35,12 @@ func init() {
 }
 
 // operator is the identity of a command run on the server host.
-func operator() *archive.User {
+func operator() *identity.User {
 	name := "cli"
 	if u, err := user.Current(); err == nil {
 		name = "cli:" + u.Username
 	}
-	return archive.Operator(name)
+	return identity.Operator(name)
 }
 
 func cmdTemplates(ctx context.Context, e *env, args []string) error {
@@ -178,16 +180,16 @@ func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	in := archive.UnitInput{Name: *name, Code: *code, Fonds: *fonds, Org: *org}
-	if existing, err := st.UnitByName(ctx, strings.TrimSpace(*name)); err == nil {
-		u, err := st.UpdateUnit(ctx, existing.ID, in)
+	in := identity.UnitInput{Name: *name, Code: *code, Fonds: *fonds, Org: *org}
+	if existing, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*name)); err == nil {
+		u, err := st.Identity().UpdateUnit(ctx, existing.ID, in)
 		if err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(e.stdout, "updated unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", u.ID, u.Name, u.Code, u.Fonds, u.Org)
 		return nil
 	}
-	u, err := st.AddUnit(ctx, in)
+	u, err := st.Identity().AddUnit(ctx, in)
 	if err != nil {
 		return describe(err)
 	}
@@ -202,7 +204,7 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 	name := fs.String("name", "", "姓名")
 	role := fs.String("role", "", "clerk | approver | archivist | auditor | admin")
 	unit := fs.String("unit", "", "单位全称 (created with placeholder codes if missing)")
-	clearance := fs.String("clearance", archive.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
+	clearance := fs.String("clearance", identity.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
 	pwStdin := fs.Bool("password-stdin", false, "also set a web password, read as one line from stdin")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -213,7 +215,7 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 		if pw, err = readPassword(e.stdin); err != nil {
 			return err
 		}
-		if err := archive.CheckPassword(pw); err != nil {
+		if err := identity.CheckPassword(pw); err != nil {
 			return describe(err)
 		}
 	}
@@ -222,12 +224,12 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := st.AddUser(ctx, archive.NewUser{Name: *name, Role: archive.Role(*role), Unit: *unit, Clearance: *clearance})
+	res, err := st.Identity().AddUser(ctx, identity.NewUser{Name: *name, Role: identity.Role(*role), Unit: *unit, Clearance: *clearance})
 	if err != nil {
 		return describe(err)
 	}
 	if *pwStdin {
-		if err := st.SetPassword(ctx, res.User.ID, pw); err != nil {
+		if err := st.Identity().SetPassword(ctx, res.User.ID, pw); err != nil {
 			return fmt.Errorf("user %s was added, but its password was refused (set it with `wenshu user passwd --name %s`): %w", res.User.Name, res.User.Name, describe(err))
 		}
 	}
@@ -404,15 +406,15 @@ func cmdUserGrant(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, strings.TrimSpace(*name))
+	u, err := st.Identity().UserByName(ctx, strings.TrimSpace(*name))
 	if err != nil {
 		return describe(err)
 	}
-	n, err := st.UnitByName(ctx, strings.TrimSpace(*unit))
+	n, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*unit))
 	if err != nil {
 		return describe(err)
 	}
-	if err := st.GrantUnit(ctx, u.ID, n.ID); err != nil {
+	if err := st.Identity().GrantUnit(ctx, u.ID, n.ID); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(e.stdout, "%s may now read the records of %s\n", u.Name, n.Name)
@@ -426,7 +428,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	title := fs.String("title", "", "题名 (default: the file name without extension)")
 	kind := fs.String("kind", "", "文种, e.g. 通知, 函询通知书")
 	year := fs.Int("year", 0, "年度")
-	class := fs.String("classification", archive.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
+	class := fs.String("classification", identity.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
 	retention := fs.String("retention", "D30", "Y | D30 | D10")
 	persons := fs.String("persons", "", "人员, separated by 、 or ,")
 	caseNo := fs.String("case", "", "案件编号")
@@ -448,11 +450,11 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	unit, err := st.UnitByName(ctx, strings.TrimSpace(*unitName))
+	unit, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*unitName))
 	if err != nil {
 		return describe(err)
 	}
-	who := archive.OperatorForUnit(operator().Name, unit.ID)
+	who := identity.OperatorForUnit(operator().Name, unit.ID)
 	bar := newProgress(e.stderr, "import")
 	var failed int
 	for i, f := range files {
@@ -484,7 +486,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 
 // describe turns an archive error into its Chinese message and code.
 func describe(err error) error {
-	var ae *archive.Error
+	var ae *problem.Error
 	if errors.As(err, &ae) {
 		if ae.Field != "" {
 			return fmt.Errorf("%s: %s (%s)", ae.Field, ae.Message, ae.Code)

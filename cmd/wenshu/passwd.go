@@ -48,11 +48,11 @@ func cmdUserPasswd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, strings.TrimSpace(*name))
+	u, err := st.Identity().UserByName(ctx, strings.TrimSpace(*name))
 	if err != nil {
 		return describe(err)
 	}
-	if err := st.SetPassword(ctx, u.ID, pw); err != nil {
+	if err := st.Identity().SetPassword(ctx, u.ID, pw); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(e.stderr, "password set for %s; its browser sessions were ended\n", u.Name)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"wenshu/archive"
+	"wenshu/identity"
 	"wenshu/internal/testenv"
 	"wenshu/search"
 	"wenshu/templates"
@@ -19,8 +20,8 @@ func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
 type fixture struct {
 	dir   string
 	store *archive.Store
-	clerk *archive.User
-	appr  *archive.User
+	clerk *identity.User
+	appr  *identity.User
 	reg   *templates.Registry
 }
 
@@ -42,18 +43,18 @@ func newFixture(t *testing.T, hook func(context.Context, *archive.Record, string
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.store.Close() })
-	if _, err := f.store.AddUnit(ctx, archive.UnitInput{Name: "驻财政厅纪检监察组", Code: "驻财纪", Fonds: "Z109", Org: "CZT"}); err != nil {
+	if _, err := f.store.Identity().AddUnit(ctx, identity.UnitInput{Name: "驻财政厅纪检监察组", Code: "驻财纪", Fonds: "Z109", Org: "CZT"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []archive.NewUser{
-		{Name: "李华", Role: archive.RoleClerk, Unit: "驻财政厅纪检监察组", Clearance: archive.ClearanceSecret},
-		{Name: "刘强", Role: archive.RoleApprover, Unit: "驻财政厅纪检监察组", Clearance: archive.ClearanceSecret},
+	for _, u := range []identity.NewUser{
+		{Name: "李华", Role: identity.RoleClerk, Unit: "驻财政厅纪检监察组", Clearance: identity.ClearanceSecret},
+		{Name: "刘强", Role: identity.RoleApprover, Unit: "驻财政厅纪检监察组", Clearance: identity.ClearanceSecret},
 	} {
-		res, err := f.store.AddUser(ctx, u)
+		res, err := f.store.Identity().AddUser(ctx, u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Role == archive.RoleClerk {
+		if u.Role == identity.RoleClerk {
 			f.clerk = res.User
 		} else {
 			f.appr = res.User
@@ -69,7 +70,7 @@ func (f *fixture) file(t *testing.T, n int) []string {
 	var ids []string
 	for i := 0; i < n; i++ {
 		d, err := f.store.CreateDraft(ctx, f.clerk, archive.DraftInput{TemplateID: "talk-plan", Fields: tp.Example(),
-			CaseNo: "AJ-1", Persons: []string{"张建国"}, Classification: archive.ClearanceSecret, Retention: archive.Retention10})
+			CaseNo: "AJ-1", Persons: []string{"张建国"}, Classification: identity.ClearanceSecret, Retention: archive.Retention10})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package archive
+package identity
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+	"wenshu/catalog"
+	"wenshu/problem"
 )
 
 // NewUser describes a user to add.
@@ -31,23 +33,23 @@ type AddUserResult struct {
 // calling it. A unit named but not yet known is created with placeholder
 // codes and UnitCreated is set: nothing can be filed for it until
 // UpdateUnit sets its 机关代字, 全宗号 and 机构代码.
-func (s *Store) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error) {
+func (d *Directory) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Unit = strings.TrimSpace(in.Unit)
 	switch {
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > 50:
-		return nil, invalid("bad_user_name", "name", "用户名不能为空，且不超过50字")
+		return nil, problem.Invalid("bad_user_name", "name", "用户名不能为空，且不超过50字")
 	case !in.Role.Valid():
-		return nil, invalid("bad_role", "role", "角色须为 clerk、approver、archivist、auditor 或 admin")
+		return nil, problem.Invalid("bad_role", "role", "角色须为 clerk、approver、archivist、auditor 或 admin")
 	case ClearanceRank(in.Clearance) < 0:
-		return nil, invalid("bad_clearance", "clearance", "密级须为 公开、内部、秘密 或 机密")
+		return nil, problem.Invalid("bad_clearance", "clearance", "密级须为 公开、内部、秘密 或 机密")
 	case in.Unit == "" || utf8.RuneCountInString(in.Unit) > 100:
-		return nil, invalid("bad_unit_name", "unit", "单位全称不能为空，且不超过100字")
+		return nil, problem.Invalid("bad_unit_name", "unit", "单位全称不能为空，且不超过100字")
 	}
 	token, hash := newToken()
 	res := &AddUserResult{Token: token}
-	now := fmtTime(s.now())
-	err := s.cat.tx(ctx, func(tx *sql.Tx) error {
+	now := catalog.FormatTime(d.now())
+	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		unit, err := scanUnit(tx.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE name = ?`, in.Unit))
 		if errors.Is(err, sql.ErrNoRows) {
 			unit = &Unit{Name: in.Unit, Placeholder: true}
@@ -56,7 +58,7 @@ func (s *Store) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error)
 				return err
 			}
 			res.UnitCreated = true
-			if err := s.audit(ctx, tx, nil, "unit.add_placeholder", "", "", in.Unit); err != nil {
+			if err := d.audit(ctx, tx, nil, "unit.add_placeholder", in.Unit); err != nil {
 				return err
 			}
 		} else if err != nil {
@@ -72,10 +74,10 @@ func (s *Store) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)`, hash, u.ID, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, nil, "user.add", "", "", u.Name+" "+string(u.Role)+" "+unit.Name+" "+u.Clearance)
+		return d.audit(ctx, tx, nil, "user.add", u.Name+" "+string(u.Role)+" "+unit.Name+" "+u.Clearance)
 	})
-	if isUniqueViolation(err) {
-		return nil, conflict("user_exists", "用户「"+in.Name+"」已存在")
+	if catalog.IsUniqueViolation(err) {
+		return nil, problem.Conflict("user_exists", "用户「"+in.Name+"」已存在")
 	}
 	if err != nil {
 		return nil, internal("add user", err)
@@ -98,19 +100,19 @@ func tokenHash(token string) string {
 }
 
 // IssueToken issues another bearer token for a user (shown once).
-func (s *Store) IssueToken(ctx context.Context, userID int64) (string, error) {
+func (d *Directory) IssueToken(ctx context.Context, userID int64) (string, error) {
 	token, hash := newToken()
-	err := s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		var name string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, userID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
-			return notFound("用户")
+			return problem.NotFound("用户")
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)`, hash, userID, fmtTime(s.now())); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)`, hash, userID, catalog.FormatTime(d.now())); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, nil, "token.issue", "", "", name)
+		return d.audit(ctx, tx, nil, "token.issue", name)
 	})
 	if err != nil {
 		return "", internal("issue token", err)
@@ -119,42 +121,42 @@ func (s *Store) IssueToken(ctx context.Context, userID int64) (string, error) {
 }
 
 // RevokeTokens revokes every token of a user.
-func (s *Store) RevokeTokens(ctx context.Context, userID int64) error {
-	return internal("revoke tokens", s.cat.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, fmtTime(s.now()), userID); err != nil {
+func (d *Directory) RevokeTokens(ctx context.Context, userID int64) error {
+	return internal("revoke tokens", d.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, catalog.FormatTime(d.now()), userID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, nil, "token.revoke", "", "", "")
+		return d.audit(ctx, tx, nil, "token.revoke", "")
 	}))
 }
 
 // SetUserDisabled disables or re-enables a user; a disabled user's tokens
 // no longer authenticate.
-func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return internal("disable user", s.cat.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), userID)
+func (d *Directory) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return internal("disable user", d.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, catalog.BoolInt(disabled), userID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("用户")
+			return problem.NotFound("用户")
 		}
 		action := "user.enable"
 		if disabled {
 			action = "user.disable"
 		}
-		return s.audit(ctx, tx, nil, action, "", "", "")
+		return d.audit(ctx, tx, nil, action, "")
 	}))
 }
 
 // Authenticate resolves a bearer token to its user and unit. Unknown,
-// revoked or malformed tokens and disabled users give ErrUnauthenticated.
-func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Unit, error) {
+// revoked or malformed tokens and disabled users give problem.ErrUnauthenticated.
+func (d *Directory) Authenticate(ctx context.Context, token string) (*User, *Unit, error) {
 	token = strings.TrimSpace(token)
 	if token == "" || len(token) > 200 {
-		return nil, nil, newErr(ErrUnauthenticated, "bad_token", "令牌无效")
+		return nil, nil, problem.New(problem.ErrUnauthenticated, "bad_token", "令牌无效")
 	}
-	row := s.cat.r.QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.unit_id, u.clearance, u.disabled,
+	row := d.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.name, u.role, u.unit_id, u.clearance, u.disabled,
 			n.id, n.name, n.code, n.fonds, n.org, n.placeholder
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN units n ON n.id = u.unit_id
 		WHERE t.hash = ? AND t.revoked_at IS NULL`, tokenHash(token))
@@ -164,16 +166,16 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Unit, e
 	var dis, ph int
 	err := row.Scan(&u.ID, &u.Name, &role, &u.UnitID, &u.Clearance, &dis, &n.ID, &n.Name, &n.Code, &n.Fonds, &n.Org, &ph)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, newErr(ErrUnauthenticated, "bad_token", "令牌无效")
+		return nil, nil, problem.New(problem.ErrUnauthenticated, "bad_token", "令牌无效")
 	}
 	if err != nil {
 		return nil, nil, internal("authenticate", err)
 	}
 	u.Role, u.Disabled, n.Placeholder = Role(role), dis != 0, ph != 0
 	if u.Disabled {
-		return nil, nil, newErr(ErrUnauthenticated, "user_disabled", "该用户已停用")
+		return nil, nil, problem.New(problem.ErrUnauthenticated, "user_disabled", "该用户已停用")
 	}
-	if u.Grants, err = s.loadGrants(ctx, u.ID); err != nil {
+	if u.Grants, err = d.loadGrants(ctx, u.ID); err != nil {
 		return nil, nil, internal("authenticate", err)
 	}
 	return &u, &n, nil
@@ -193,17 +195,17 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 }
 
 // GetUser returns a user by id.
-func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
-	u, err := scanUser(s.cat.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+func (d *Directory) GetUser(ctx context.Context, id int64) (*User, error) {
+	u, err := scanUser(d.db.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("用户")
+		return nil, problem.NotFound("用户")
 	}
 	return u, internal("get user", err)
 }
 
 // ListUsers returns all users by id.
-func (s *Store) ListUsers(ctx context.Context) ([]*User, error) {
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+func (d *Directory) ListUsers(ctx context.Context) ([]*User, error) {
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, internal("list users", err)
 	}
@@ -217,4 +219,16 @@ func (s *Store) ListUsers(ctx context.Context) ([]*User, error) {
 		out = append(out, u)
 	}
 	return out, internal("list users", rows.Err())
+}
+
+// UserByName returns the user with the given name (names are unique).
+func (d *Directory) UserByName(ctx context.Context, name string) (*User, error) {
+	u, err := scanUser(d.db.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, problem.NotFound("用户「" + name + "」")
+	}
+	if err != nil {
+		return nil, internal("user by name", err)
+	}
+	return u, nil
 }

@@ -1,8 +1,9 @@
-package archive
+package catalog
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -28,24 +29,15 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-const timeLayout = "2006-01-02T15:04:05.000Z" // fixed width, sorts as text
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		t, _ = time.Parse(time.RFC3339Nano, s)
-	}
-	return t
-}
-
-type catalog struct {
+// DB is an open catalog: one writer connection and a pool of readers.
+type DB struct {
 	w *sql.DB // single writer connection
 	r *sql.DB // readers
 }
 
-func openCatalog(ctx context.Context, path string) (*catalog, error) {
+// Open opens (or creates) the catalog file at path and applies the
+// embedded migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -69,8 +61,8 @@ func openCatalog(ctx context.Context, path string) (*catalog, error) {
 		w.Close()
 		return nil, err
 	}
-	c := &catalog{w: w}
-	if err := c.migrate(ctx); err != nil {
+	d := &DB{w: w}
+	if err := d.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -84,32 +76,36 @@ func openCatalog(ctx context.Context, path string) (*catalog, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	c.r = r
-	return c, nil
+	d.r = r
+	return d, nil
 }
 
-func (c *catalog) close() error {
+// Close closes both pools.
+func (d *DB) Close() error {
 	var errs []error
-	if c.r != nil {
-		errs = append(errs, c.r.Close())
+	if d.r != nil {
+		errs = append(errs, d.r.Close())
 	}
-	if c.w != nil {
-		errs = append(errs, c.w.Close())
+	if d.w != nil {
+		errs = append(errs, d.w.Close())
 	}
 	return errors.Join(errs...)
 }
 
+// Reader is the read-only pool, for queries outside a write transaction.
+func (d *DB) Reader() *sql.DB { return d.r }
+
 // migrate applies the embedded migrations/NNNN_name.sql files in order, each
 // in its own transaction together with its schema_version row.
-func (c *catalog) migrate(ctx context.Context) error {
-	if _, err := c.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("schema_version: %w", err)
 	}
 	var current int
-	if err := c.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+	if err := d.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return err
 	}
 	files, err := fs.Glob(migrationFS, "migrations/*.sql")
@@ -126,58 +122,53 @@ func (c *catalog) migrate(ctx context.Context) error {
 		if n <= current {
 			continue
 		}
-		body, err := migrationFS.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		tx, err := c.w.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
-			n, base, fmtTime(time.Now())); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := d.applyMigration(ctx, f, n); err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)
 		}
 	}
 	return nil
 }
 
-// schemaVersion returns the highest applied migration.
-func (c *catalog) schemaVersion(ctx context.Context) (int, error) {
+func (d *DB) applyMigration(ctx context.Context, file string, version int) error {
+	body, err := migrationFS.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	return run(ctx, d.w, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
+			version, filepath.Base(file), FormatTime(time.Now()))
+		return err
+	})
+}
+
+// SchemaVersion returns the highest applied migration.
+func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := c.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
+	err := d.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&v)
 	return v, err
 }
 
-// tx runs fn in a write transaction (BEGIN IMMEDIATE on the single writer
+// Tx runs fn in a write transaction (BEGIN IMMEDIATE on the single writer
 // connection) and commits it durably (synchronous=FULL: the WAL is synced
 // before Commit returns) if fn returns nil.
-func (c *catalog) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return c.txSync(ctx, true, fn)
+func (d *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	// The connection's default is FULL (see Open and TxLazy).
+	return run(ctx, d.w, fn)
 }
 
-// txLazy is tx without the sync at commit (synchronous=NORMAL): the commit
+// TxLazy is Tx without the sync at commit (synchronous=NORMAL): the commit
 // survives a process crash (it is in the WAL) but may be lost with power.
-// The filing sequence uses it only for steps whose loss Recover repairs;
-// the next durable commit syncs it anyway. See doc.go.
-func (c *catalog) txLazy(ctx context.Context, fn func(*sql.Tx) error) error {
-	return c.txSync(ctx, false, fn)
-}
-
-func (c *catalog) txSync(ctx context.Context, durable bool, fn func(*sql.Tx) error) error {
-	if durable {
-		// The connection's default is FULL.
-		return c.run(ctx, c.w, fn)
-	}
-	conn, err := c.w.Conn(ctx)
+// Callers use it only for steps whose loss they repair; the next durable
+// commit syncs it anyway.
+//
+// The connection goes back to FULL afterwards. If that reset fails, the
+// connection is discarded (the pool opens a fresh one, FULL from its DSN),
+// so no later Tx can run on a connection left on NORMAL.
+func (d *DB) TxLazy(ctx context.Context, fn func(*sql.Tx) error) error {
+	conn, err := d.w.Conn(ctx)
 	if err != nil {
 		return err
 	}
@@ -185,11 +176,23 @@ func (c *catalog) txSync(ctx context.Context, durable bool, fn func(*sql.Tx) err
 	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
 		return err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`)
-	return c.run(ctx, conn, fn)
+	txErr := run(ctx, conn, fn)
+	if err := resetSynchronous(context.WithoutCancel(ctx), conn); err != nil {
+		// driver.ErrBadConn from Raw makes database/sql close the
+		// connection instead of returning it to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return txErr
 }
 
-func (c *catalog) run(ctx context.Context, b interface {
+// resetSynchronous puts a writer connection back on FULL. A variable so a
+// test can make it fail.
+var resetSynchronous = func(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`)
+	return err
+}
+
+func run(ctx context.Context, b interface {
 	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 }, fn func(*sql.Tx) error) error {
 	tx, err := b.BeginTx(ctx, nil)
@@ -203,8 +206,8 @@ func (c *catalog) run(ctx context.Context, b interface {
 	return tx.Commit()
 }
 
-// isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
-func isUniqueViolation(err error) bool {
+// IsUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
+func IsUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
@@ -212,17 +215,8 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-func nullString(s string) sql.NullString {
-	return sql.NullString{String: s, Valid: s != ""}
-}
-
-func nullInt(n int64) sql.NullInt64 {
-	return sql.NullInt64{Int64: n, Valid: n != 0}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+// QueryRower is what a single-row lookup needs: a *sql.DB (Reader) or a
+// *sql.Tx.
+type QueryRower interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }

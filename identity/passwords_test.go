@@ -1,37 +1,11 @@
-package archive
+package identity
 
 import (
 	"strings"
 	"testing"
 	"time"
+	"wenshu/problem"
 )
-
-// authEnv is an archive env whose clock the test moves.
-func authEnv(t *testing.T, mod ...func(*Options)) (*env, *fakeClock) {
-	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)}
-	e := newEnv(t, append([]func(*Options){func(o *Options) { o.Now = clock.now }}, mod...)...)
-	e.clock = clock
-	return e, clock
-}
-
-func (e *env) actions(t *testing.T) []string {
-	t.Helper()
-	rows, err := e.s.cat.r.QueryContext(e.ctx, `SELECT action, detail FROM audit_events WHERE action LIKE 'auth.%' OR action LIKE 'admin.%' OR action = 'user.password' ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a, d string
-		if err := rows.Scan(&a, &d); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a+" "+d)
-	}
-	return out
-}
 
 func TestPasswordRules(t *testing.T) {
 	e, _ := authEnv(t)
@@ -42,14 +16,14 @@ func TestPasswordRules(t *testing.T) {
 		"tab\tinside-password-ok": "bad_password",
 		strings.Repeat("x", 2000): "password_too_long",
 	} {
-		wantErr(t, e.s.SetPassword(e.ctx, e.clerk.ID, pw), ErrInvalid, code)
+		wantErr(t, e.s.SetPassword(e.ctx, e.clerk.ID, pw), problem.ErrInvalid, code)
 	}
 	if err := e.s.SetPassword(e.ctx, e.clerk.ID, "一二三四五六七八九十"); err != nil {
 		t.Fatalf("10 Han characters: %v", err)
 	}
-	wantErr(t, e.s.SetPassword(e.ctx, 99999, "long enough password"), ErrNotFound, "")
+	wantErr(t, e.s.SetPassword(e.ctx, 99999, "long enough password"), problem.ErrNotFound, "")
 	var stored string
-	if err := e.s.cat.r.QueryRow(`SELECT hash FROM passwords WHERE user_id = ?`, e.clerk.ID).Scan(&stored); err != nil {
+	if err := e.db.Reader().QueryRow(`SELECT hash FROM passwords WHERE user_id = ?`, e.clerk.ID).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(stored, "$argon2id$v=19$m=19456,t=2,p=1$") || strings.Contains(stored, "一二三") {
@@ -82,10 +56,10 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		t.Fatalf("session %+v", sess)
 	}
 	var n int
-	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ? OR hash = ?`, sess.ID, tokenHash(sess.ID)).Scan(&n); err != nil || n != 1 {
+	if err := e.db.Reader().QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ? OR hash = ?`, sess.ID, tokenHash(sess.ID)).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("sessions: %d %v", n, err)
 	}
-	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ?`, sess.ID).Scan(&n); err != nil || n != 0 {
+	if err := e.db.Reader().QueryRow(`SELECT COUNT(*) FROM sessions WHERE hash = ?`, sess.ID).Scan(&n); err != nil || n != 0 {
 		t.Fatal("the session id itself is stored")
 	}
 	u, unit, csrf, err := e.s.SessionUser(e.ctx, sess.ID)
@@ -107,10 +81,10 @@ func TestLoginSessionAndTokens(t *testing.T) {
 	// … and 30 minutes without use end it, for good.
 	clock.t = clock.t.Add(30 * time.Minute)
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "session_expired")
+	wantErr(t, err, problem.ErrUnauthenticated, "session_expired")
 	clock.t = clock.t.Add(-10 * time.Minute)
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "session_expired")
+	wantErr(t, err, problem.ErrUnauthenticated, "session_expired")
 	if u, _, err := e.s.Authenticate(e.ctx, tok); err != nil || u.ID != e.clerk.ID {
 		t.Fatalf("token after session expiry: %v", err)
 	}
@@ -128,7 +102,7 @@ func TestLoginSessionAndTokens(t *testing.T) {
 	}
 	clock.t = clock.t.Add(20 * time.Minute)
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "session_expired")
+	wantErr(t, err, problem.ErrUnauthenticated, "session_expired")
 
 	// Logout ends the session; a second logout is harmless.
 	sess, _ = e.s.Login(e.ctx, e.clerk.Name, pw, "127.0.0.1")
@@ -136,12 +110,12 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "session_expired")
+	wantErr(t, err, problem.ErrUnauthenticated, "session_expired")
 	if err := e.s.Logout(e.ctx, sess.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, _, _, err = e.s.SessionUser(e.ctx, "")
-	wantErr(t, err, ErrUnauthenticated, "")
+	wantErr(t, err, problem.ErrUnauthenticated, "")
 
 	// A new password ends the sessions; disabling the user does too.
 	sess, _ = e.s.Login(e.ctx, e.clerk.Name, pw, "127.0.0.1")
@@ -149,7 +123,7 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "")
+	wantErr(t, err, problem.ErrUnauthenticated, "")
 	sess, err = e.s.Login(e.ctx, e.clerk.Name, "another long password", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +132,7 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, _, err = e.s.SessionUser(e.ctx, sess.ID)
-	wantErr(t, err, ErrUnauthenticated, "")
+	wantErr(t, err, problem.ErrUnauthenticated, "")
 
 	// Grants are loaded like Authenticate does.
 	other, err := e.s.AddUnit(e.ctx, UnitInput{Name: "驻另一部纪检监察组", Code: "驻另纪", Fonds: "Z200", Org: "LYB"})
@@ -189,7 +163,7 @@ func TestLoginLockout(t *testing.T) {
 
 	// Four failures, then success, resets the count.
 	for range 4 {
-		wantErr(t, login("wrong password"), ErrUnauthenticated, "bad_credentials")
+		wantErr(t, login("wrong password"), problem.ErrUnauthenticated, "bad_credentials")
 	}
 	if err := login(pw); err != nil {
 		t.Fatalf("4 failures locked: %v", err)
@@ -197,10 +171,10 @@ func TestLoginLockout(t *testing.T) {
 	// Five in a row lock the account: the right password fails too, with
 	// the same error.
 	for range 5 {
-		wantErr(t, login("wrong password"), ErrUnauthenticated, "bad_credentials")
+		wantErr(t, login("wrong password"), problem.ErrUnauthenticated, "bad_credentials")
 	}
 	err := login(pw)
-	wantErr(t, err, ErrUnauthenticated, "bad_credentials")
+	wantErr(t, err, problem.ErrUnauthenticated, "bad_credentials")
 	wrong := e.s.Login
 	_, unknownErr := wrong(e.ctx, "没有此人", pw, "10.0.0.9")
 	if err.Error() != unknownErr.Error() {
@@ -211,7 +185,7 @@ func TestLoginLockout(t *testing.T) {
 	}
 	// Still locked a minute before the end, open after it.
 	clock.t = clock.t.Add(9 * time.Minute)
-	wantErr(t, login(pw), ErrUnauthenticated, "bad_credentials")
+	wantErr(t, login(pw), problem.ErrUnauthenticated, "bad_credentials")
 	clock.t = clock.t.Add(time.Minute + time.Second)
 	if err := login(pw); err != nil {
 		t.Fatalf("after lockout: %v", err)
@@ -236,9 +210,9 @@ func TestLoginLockout(t *testing.T) {
 	if err := e.s.SetUserDisabled(e.ctx, e.approver.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, login(pw), ErrUnauthenticated, "bad_credentials")
+	wantErr(t, login(pw), problem.ErrUnauthenticated, "bad_credentials")
 	_, err = e.s.Login(e.ctx, e.clerk2.Name, "whatever password", "")
-	wantErr(t, err, ErrUnauthenticated, "bad_credentials")
+	wantErr(t, err, problem.ErrUnauthenticated, "bad_credentials")
 
 	acts := strings.Join(e.actions(t), "\n")
 	for _, want := range []string{"auth.login_failed wrong_password 1/5 10.0.0.9", "auth.lockout until", "auth.login_failed locked",
@@ -253,9 +227,9 @@ func TestAdminUserActions(t *testing.T) {
 	e, _ := authEnv(t)
 	admin := e.user("管理员甲", RoleAdmin, e.unit.Name, ClearanceInternal)
 	_, err := e.s.AdminAddUser(e.ctx, e.clerk, NewUser{Name: "新人", Role: RoleClerk, Unit: e.unit.Name, Clearance: ClearanceInternal}, "long enough pw")
-	wantErr(t, err, ErrForbidden, "")
+	wantErr(t, err, problem.ErrForbidden, "")
 	_, err = e.s.AdminAddUser(e.ctx, admin, NewUser{Name: "新人", Role: RoleClerk, Unit: e.unit.Name, Clearance: ClearanceInternal}, "short")
-	wantErr(t, err, ErrInvalid, "password_too_short")
+	wantErr(t, err, problem.ErrInvalid, "password_too_short")
 	if _, err := e.s.UserByName(e.ctx, "新人"); err == nil {
 		t.Fatal("user created despite a bad password")
 	}
@@ -266,7 +240,7 @@ func TestAdminUserActions(t *testing.T) {
 	if _, err := e.s.Login(e.ctx, "新人", "long enough pw", ""); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, e.s.AdminSetUserDisabled(e.ctx, admin, admin.ID, true), ErrConflict, "self_disable")
+	wantErr(t, e.s.AdminSetUserDisabled(e.ctx, admin, admin.ID, true), problem.ErrConflict, "self_disable")
 	if err := e.s.AdminSetUserDisabled(e.ctx, admin, res.User.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +251,7 @@ func TestAdminUserActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := e.s.cat.r.QueryRow(`SELECT COUNT(*) FROM audit_events WHERE actor_name = ? AND action IN ('admin.user_add', 'admin.user_disable', 'admin.user_enable', 'user.password')`, admin.Name).Scan(&n); err != nil || n != 5 {
+	if err := e.db.Reader().QueryRow(`SELECT COUNT(*) FROM audit_events WHERE actor_name = ? AND action IN ('admin.user_add', 'admin.user_disable', 'admin.user_enable', 'user.password')`, admin.Name).Scan(&n); err != nil || n != 5 {
 		t.Fatalf("admin events %d %v: %v", n, err, e.actions(t))
 	}
 }

@@ -1,4 +1,4 @@
-package archive
+package identity
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+	"wenshu/catalog"
+	"wenshu/problem"
 )
 
 // UnitInput describes a unit to add or update.
@@ -26,13 +28,13 @@ func (in *UnitInput) normalise() error {
 	in.Org = strings.ToUpper(strings.TrimSpace(in.Org))
 	switch {
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > 100:
-		return invalid("bad_unit_name", "name", "单位全称不能为空，且不超过100字")
+		return problem.Invalid("bad_unit_name", "name", "单位全称不能为空，且不超过100字")
 	case in.Code == "" || utf8.RuneCountInString(in.Code) > 20 || strings.ContainsAny(in.Code, "〔〕[]-/ "):
-		return invalid("bad_unit_code", "code", "机关代字不能为空，不超过20字，且不含〔〕、括号、连字符或空格")
+		return problem.Invalid("bad_unit_code", "code", "机关代字不能为空，不超过20字，且不含〔〕、括号、连字符或空格")
 	case !archiveCodePart.MatchString(in.Fonds):
-		return invalid("bad_fonds", "fonds", "全宗号须为1至16位字母或数字")
+		return problem.Invalid("bad_fonds", "fonds", "全宗号须为1至16位字母或数字")
 	case in.Org != "" && !archiveCodePart.MatchString(in.Org):
-		return invalid("bad_org", "org", "机构代码须为1至16位字母或数字，可为空")
+		return problem.Invalid("bad_org", "org", "机构代码须为1至16位字母或数字，可为空")
 	}
 	return nil
 }
@@ -40,21 +42,21 @@ func (in *UnitInput) normalise() error {
 // AddUnit adds a unit. It is an operator action (the CLI's `unit add`); the
 // HTTP layer must check the admin role before calling it. A duplicate name
 // is a conflict.
-func (s *Store) AddUnit(ctx context.Context, in UnitInput) (*Unit, error) {
+func (d *Directory) AddUnit(ctx context.Context, in UnitInput) (*Unit, error) {
 	if err := in.normalise(); err != nil {
 		return nil, err
 	}
 	var id int64
-	err := s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO units (name, code, fonds, org, placeholder, created_at)
-			VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, in.Name, in.Code, in.Fonds, in.Org, fmtTime(s.now())).Scan(&id)
+			VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, in.Name, in.Code, in.Fonds, in.Org, catalog.FormatTime(d.now())).Scan(&id)
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, nil, "unit.add", "", "", in.Name)
+		return d.audit(ctx, tx, nil, "unit.add", in.Name)
 	})
-	if isUniqueViolation(err) {
-		return nil, conflict("unit_exists", "单位「"+in.Name+"」已存在")
+	if catalog.IsUniqueViolation(err) {
+		return nil, problem.Conflict("unit_exists", "单位「"+in.Name+"」已存在")
 	}
 	if err != nil {
 		return nil, internal("add unit", err)
@@ -64,28 +66,28 @@ func (s *Store) AddUnit(ctx context.Context, in UnitInput) (*Unit, error) {
 
 // UpdateUnit sets a unit's name and codes (and clears Placeholder). Records
 // already filed keep the codes they were filed with.
-func (s *Store) UpdateUnit(ctx context.Context, id int64, in UnitInput) (*Unit, error) {
+func (d *Directory) UpdateUnit(ctx context.Context, id int64, in UnitInput) (*Unit, error) {
 	if err := in.normalise(); err != nil {
 		return nil, err
 	}
-	err := s.cat.tx(ctx, func(tx *sql.Tx) error {
+	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE units SET name = ?, code = ?, fonds = ?, org = ?, placeholder = 0 WHERE id = ?`,
 			in.Name, in.Code, in.Fonds, in.Org, id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("单位")
+			return problem.NotFound("单位")
 		}
-		return s.audit(ctx, tx, nil, "unit.update", "", "", in.Name)
+		return d.audit(ctx, tx, nil, "unit.update", in.Name)
 	})
-	if isUniqueViolation(err) {
-		return nil, conflict("unit_exists", "单位「"+in.Name+"」已存在")
+	if catalog.IsUniqueViolation(err) {
+		return nil, problem.Conflict("unit_exists", "单位「"+in.Name+"」已存在")
 	}
 	if err != nil {
 		return nil, internal("update unit", err)
 	}
-	return s.GetUnit(ctx, id)
+	return d.GetUnit(ctx, id)
 }
 
 const unitCols = `id, name, code, fonds, org, placeholder`
@@ -101,26 +103,26 @@ func scanUnit(row interface{ Scan(...any) error }) (*Unit, error) {
 }
 
 // GetUnit returns a unit by id.
-func (s *Store) GetUnit(ctx context.Context, id int64) (*Unit, error) {
-	u, err := scanUnit(s.cat.r.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE id = ?`, id))
+func (d *Directory) GetUnit(ctx context.Context, id int64) (*Unit, error) {
+	u, err := scanUnit(d.db.Reader().QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("单位")
+		return nil, problem.NotFound("单位")
 	}
 	return u, internal("get unit", err)
 }
 
 // UnitByName returns a unit by its full name.
-func (s *Store) UnitByName(ctx context.Context, name string) (*Unit, error) {
-	u, err := scanUnit(s.cat.r.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE name = ?`, strings.TrimSpace(name)))
+func (d *Directory) UnitByName(ctx context.Context, name string) (*Unit, error) {
+	u, err := scanUnit(d.db.Reader().QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE name = ?`, strings.TrimSpace(name)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("单位")
+		return nil, problem.NotFound("单位")
 	}
 	return u, internal("get unit", err)
 }
 
 // ListUnits returns all units by id.
-func (s *Store) ListUnits(ctx context.Context) ([]*Unit, error) {
-	rows, err := s.cat.r.QueryContext(ctx, `SELECT `+unitCols+` FROM units ORDER BY id`)
+func (d *Directory) ListUnits(ctx context.Context) ([]*Unit, error) {
+	rows, err := d.db.Reader().QueryContext(ctx, `SELECT `+unitCols+` FROM units ORDER BY id`)
 	if err != nil {
 		return nil, internal("list units", err)
 	}
