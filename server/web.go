@@ -396,6 +396,20 @@ func (s *Server) webError(c *fiber.Ctx, err error) error {
 	return s.errorPage(c, fiber.StatusInternalServerError, "服务器内部错误", "请将下方的请求编号告知管理员。")
 }
 
+var notices = map[string]string{
+	"saved":    "已保存草稿。",
+	"returned": "已退回承办人。",
+	"created":  "已添加用户。",
+	"disabled": "已停用该用户。",
+	"enabled":  "已启用该用户。",
+	"password": "已重设密码，该用户的登录会话已结束。",
+	"search":   "已保存检索。",
+	"deleted":  "已删除保存的检索。",
+	"filed":    "已签发并归档。",
+}
+
+func noticeText(k string) string { return notices[k] }
+
 // --- login and logout ---
 
 type loginData struct {

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"wenshu/archive"
+)
+
+// Admin pages (管理): users, their state and their passwords.
+
+type adminUser struct {
+	*archive.User
+	UnitName string
+	Password bool
+	Locked   bool
+}
+
+type adminData struct {
+	Users []adminUser
+	Units []*archive.Unit
+	Form  struct{ Name, Role, Unit, Clearance string }
+	Error string
+}
+
+func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
+	ctx := c.UserContext()
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	units, err := s.store.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, n := range units {
+		names[n.ID] = n.Name
+	}
+	d.Units = units
+	for _, u := range users {
+		au := adminUser{User: u, UnitName: names[u.UnitID]}
+		au.Password, au.Locked, _ = s.store.HasPassword(ctx, u.ID)
+		d.Users = append(d.Users, au)
+	}
+	v := newView(c, "管理", "admin", d)
+	v.Notice = noticeText(c.Query("notice"))
+	return s.render(c, status, "admin", v)
+}
+
+func (s *Server) adminPage(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleAdmin); err != nil {
+		return err
+	}
+	d := &adminData{}
+	d.Form.Role, d.Form.Clearance = string(archive.RoleClerk), archive.ClearanceInternal
+	return s.showAdmin(c, fiber.StatusOK, d)
+}
+
+func (s *Server) adminAddUser(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleAdmin); err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	in := archive.NewUser{Name: c.FormValue("name"), Role: archive.Role(c.FormValue("role")), Unit: c.FormValue("unit"), Clearance: c.FormValue("clearance")}
+	if _, err := s.store.AdminAddUser(c.UserContext(), u, in, c.FormValue("password")); err != nil {
+		var ae *archive.Error
+		if errors.As(err, &ae) && (errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrConflict)) {
+			d := &adminData{Error: ae.Message}
+			d.Form.Name, d.Form.Role, d.Form.Unit, d.Form.Clearance = in.Name, string(in.Role), in.Unit, in.Clearance
+			return s.showAdmin(c, fiber.StatusUnprocessableEntity, d)
+		}
+		return err
+	}
+	return c.Redirect("/admin?notice=created", fiber.StatusSeeOther)
+}
+
+func (s *Server) adminDisable(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := requireRole(c, archive.RoleAdmin); err != nil {
+			return err
+		}
+		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		if err != nil {
+			return apiErr(fiber.StatusNotFound, "not_found", "", "用户不存在")
+		}
+		u, _ := caller(c)
+		if err := s.store.AdminSetUserDisabled(c.UserContext(), u, id, disabled); err != nil {
+			return err
+		}
+		if disabled {
+			return c.Redirect("/admin?notice=disabled", fiber.StatusSeeOther)
+		}
+		return c.Redirect("/admin?notice=enabled", fiber.StatusSeeOther)
+	}
+}
+
+func (s *Server) adminPassword(c *fiber.Ctx) error {
+	if err := requireRole(c, archive.RoleAdmin); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return apiErr(fiber.StatusNotFound, "not_found", "", "用户不存在")
+	}
+	u, _ := caller(c)
+	if err := s.store.AdminSetPassword(c.UserContext(), u, id, c.FormValue("password")); err != nil {
+		var ae *archive.Error
+		if errors.As(err, &ae) && errors.Is(err, archive.ErrInvalid) {
+			return s.showAdmin(c, fiber.StatusUnprocessableEntity, &adminData{Error: ae.Message})
+		}
+		return err
+	}
+	return c.Redirect("/admin?notice=password", fiber.StatusSeeOther)
+}
