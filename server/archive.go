@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -60,20 +58,13 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 	}
 	// Re-decode the checked object strictly, so that a misspelt key or a
 	// wrong type is named instead of ignored.
-	raw, _ := json.Marshal(obj)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return archive.DraftInput{}, fmt.Errorf("server: re-encode draft: %w", err)
+	}
 	var req draftRequest
-	if err := dec.Decode(&req); err != nil {
-		field := "body"
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field = te.Field
-		} else if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "unknown_field", Message: "未知字段 " + field}}
-		}
-		return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "bad_type", Message: "字段 " + field + " 的类型不正确"}}
+	if err := decodeStrict(obj, raw, &req); err != nil {
+		return archive.DraftInput{}, err
 	}
 	// The Store sets the issuing organ from the author's unit and refuses a
 	// hand-written 发文字号 (archive.Store.CreateDraft / UpdateDraft).

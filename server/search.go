@@ -160,22 +160,13 @@ func (s *Server) doSearch(c *fiber.Ctx, req search.Request) error {
 	}
 	res, err := s.index.Search(ctx, req, v)
 	if err != nil {
-		return searchErr(err)
+		return err
 	}
 	res, err = s.present(ctx, res)
 	if err != nil {
 		return err
 	}
 	return c.JSON(res)
-}
-
-// searchErr maps query errors to 400 with their field and code.
-func searchErr(err error) error {
-	var qe *search.QueryError
-	if errors.As(err, &qe) {
-		return apiErr(fiber.StatusBadRequest, qe.Code, qe.Field, qe.Message)
-	}
-	return err
 }
 
 func (s *Server) searchRecords(c *fiber.Ctx) error {
@@ -215,7 +206,7 @@ func (s *Server) listBy(c *fiber.Ctx, f func(ctx context.Context, v search.Viewe
 	}
 	res, err := f(ctx, v, req.Page, req.Size)
 	if err != nil {
-		return searchErr(err)
+		return err
 	}
 	if res, err = s.present(ctx, res); err != nil {
 		return err
@@ -264,7 +255,7 @@ func (s *Server) createSavedSearch(c *fiber.Ctx) error {
 		q.Size = 1
 		q.Unit, _ = s.unitFilter(c.UserContext(), q.Unit)
 		if _, err := s.index.Search(c.UserContext(), q, v); err != nil {
-			return searchErr(err)
+			return err
 		}
 	}
 	u, _ := caller(c)

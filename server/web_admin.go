@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,7 +41,9 @@ func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
 	d.Units = units
 	for _, u := range users {
 		au := adminUser{User: u, UnitName: names[u.UnitID]}
-		au.Password, au.Locked, _ = s.store.HasPassword(ctx, u.ID)
+		if au.Password, au.Locked, err = s.store.HasPassword(ctx, u.ID); err != nil {
+			return err
+		}
 		d.Users = append(d.Users, au)
 	}
 	v := newView(c, "管理", "admin", d)
@@ -66,11 +67,10 @@ func (s *Server) adminAddUser(c *fiber.Ctx) error {
 	u, _ := caller(c)
 	in := archive.NewUser{Name: c.FormValue("name"), Role: archive.Role(c.FormValue("role")), Unit: c.FormValue("unit"), Clearance: c.FormValue("clearance")}
 	if _, err := s.store.AdminAddUser(c.UserContext(), u, in, c.FormValue("password")); err != nil {
-		var ae *archive.Error
-		if errors.As(err, &ae) && (errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrConflict)) {
-			d := &adminData{Error: ae.Message}
+		if class, ok := shownInline(err); ok {
+			d := &adminData{Error: class.detail()}
 			d.Form.Name, d.Form.Role, d.Form.Unit, d.Form.Clearance = in.Name, string(in.Role), in.Unit, in.Clearance
-			return s.showAdmin(c, fiber.StatusUnprocessableEntity, d)
+			return s.showAdmin(c, class.Status, d)
 		}
 		return err
 	}
@@ -107,9 +107,8 @@ func (s *Server) adminPassword(c *fiber.Ctx) error {
 	}
 	u, _ := caller(c)
 	if err := s.store.AdminSetPassword(c.UserContext(), u, id, c.FormValue("password")); err != nil {
-		var ae *archive.Error
-		if errors.As(err, &ae) && errors.Is(err, archive.ErrInvalid) {
-			return s.showAdmin(c, fiber.StatusUnprocessableEntity, &adminData{Error: ae.Message})
+		if class, ok := shownInline(err); ok {
+			return s.showAdmin(c, class.Status, &adminData{Error: class.detail()})
 		}
 		return err
 	}

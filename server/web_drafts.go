@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -197,13 +196,13 @@ func (s *Server) newDraftSubmit(c *fiber.Ctx) error {
 	u, _ := caller(c)
 	dr, err := s.store.CreateDraft(c.UserContext(), u, in)
 	if err != nil {
-		errs, list, ok := collectErrors(err)
+		errs, list, class, ok := collectErrors(err)
 		if !ok {
 			return err
 		}
 		d := formDataFrom(t, in, form)
 		d.Action = "/drafts/new?template=" + url.QueryEscape(t.ID)
-		return s.showDraftForm(c, fiber.StatusUnprocessableEntity, d, in.Fields, errs, list, false)
+		return s.showDraftForm(c, class.Status, d, in.Fields, errs, list, false)
 	}
 	return c.Redirect("/drafts/"+url.PathEscape(dr.ID)+"?notice=saved", fiber.StatusSeeOther)
 }
@@ -251,14 +250,14 @@ func (s *Server) editDraftSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.store.UpdateDraft(c.UserContext(), u, dr.ID, in); err != nil {
-		errs, list, ok := collectErrors(err)
+		errs, list, class, ok := collectErrors(err)
 		if !ok {
 			return err
 		}
 		d := formDataFrom(t, in, form)
 		d.DraftID, d.Revision, d.ReturnReason = dr.ID, in.Revision, dr.ReturnReason
 		d.Action = "/drafts/" + url.PathEscape(dr.ID) + "/edit"
-		return s.showDraftForm(c, fiber.StatusUnprocessableEntity, d, in.Fields, errs, list, false)
+		return s.showDraftForm(c, class.Status, d, in.Fields, errs, list, false)
 	}
 	return c.Redirect("/drafts/"+url.PathEscape(dr.ID)+"?notice=saved", fiber.StatusSeeOther)
 }
@@ -271,31 +270,47 @@ type draftViewData struct {
 	CanEdit      bool
 	CanDecide    bool
 	Own          bool
-	Error        string
+	Error        string           // why the last action was refused
+	Problems     []fieldErrorList // the fields that refused it, if any
 	Audit        []archive.AuditEvent
 }
 
-func (s *Server) showDraft(c *fiber.Ctx, status int, id, errMsg string) error {
+// showDraft renders the draft page; problem, if not nil, is why the
+// approver's last action on it was refused, shown above the draft.
+func (s *Server) showDraft(c *fiber.Ctx, status int, id string, problem *errorClass) error {
 	u, _ := caller(c)
-	dr, err := s.store.GetDraft(c.UserContext(), u, id)
+	ctx := c.UserContext()
+	dr, err := s.store.GetDraft(ctx, u, id)
 	if err != nil {
 		return err
 	}
-	d := draftViewData{Draft: dr, TemplateName: dr.TemplateID, Error: errMsg, Own: dr.AuthorID == u.ID}
-	if t, err := s.templates.Get(dr.TemplateID); err == nil {
+	d := draftViewData{Draft: dr, TemplateName: dr.TemplateID, Own: dr.AuthorID == u.ID}
+	t, terr := s.templates.Get(dr.TemplateID)
+	if terr == nil {
 		d.TemplateName = t.Name
 		d.Fields = readOnlyFields(t, dr.Fields)
 	}
-	if a, err := s.store.GetUser(c.UserContext(), dr.AuthorID); err == nil {
+	if problem != nil {
+		d.Error = problem.Message
+		if problem.Fields != nil {
+			d.Error = "文稿有 " + strconv.Itoa(len(problem.Fields)) + " 处内容不符合要求，须修改后才能签发。"
+			if terr == nil {
+				d.Problems = errorSummary(t, problem.fieldList())
+			}
+		}
+	}
+	if a, err := s.store.GetUser(ctx, dr.AuthorID); err == nil {
 		d.Author = a.Name
+	} else {
+		s.logPartial(c, "draft author", err)
 	}
 	open := dr.Status == archive.DraftOpen || dr.Status == archive.DraftReturned
 	d.CanEdit = u.Role == archive.RoleClerk && open
 	d.CanDecide = u.Role == archive.RoleApprover && dr.Status == archive.DraftOpen
-	if ev, err := s.store.ListDraftAudit(c.UserContext(), u, dr.ID); err == nil {
-		d.Audit = ev
+	if d.Audit, err = s.store.ListDraftAudit(ctx, u, dr.ID); err != nil {
+		s.logPartial(c, "draft audit", err)
 	}
-	if dr.Status == archive.DraftFiled && dr.RecordID != "" && errMsg == "" && c.Query("notice") == "" {
+	if dr.Status == archive.DraftFiled && dr.RecordID != "" && problem == nil && c.Query("notice") == "" {
 		// A filed draft lives on as its record.
 		return c.Redirect("/records/"+url.PathEscape(dr.RecordID), fiber.StatusSeeOther)
 	}
@@ -308,7 +323,7 @@ func (s *Server) showDraft(c *fiber.Ctx, status int, id, errMsg string) error {
 }
 
 func (s *Server) draftPage(c *fiber.Ctx) error {
-	return s.showDraft(c, fiber.StatusOK, c.Params("id"), "")
+	return s.showDraft(c, fiber.StatusOK, c.Params("id"), nil)
 }
 
 func (s *Server) webPreview(c *fiber.Ctx) error {
@@ -322,13 +337,8 @@ func (s *Server) webApprove(c *fiber.Ctx) error {
 	u, _ := caller(c)
 	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
 	if err != nil {
-		var ae *archive.Error
-		if errors.As(err, &ae) && (errors.Is(err, archive.ErrConflict) || errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrForbidden)) {
-			status := fiber.StatusConflict
-			if errors.Is(err, archive.ErrForbidden) {
-				status = fiber.StatusForbidden
-			}
-			return s.showDraft(c, status, c.Params("id"), ae.Message)
+		if class, ok := shownInline(err); ok {
+			return s.showDraft(c, class.Status, c.Params("id"), &class)
 		}
 		return err
 	}
@@ -341,9 +351,8 @@ func (s *Server) webReturn(c *fiber.Ctx) error {
 	}
 	u, _ := caller(c)
 	if _, err := s.store.ReturnDraft(c.UserContext(), u, c.Params("id"), c.FormValue("reason")); err != nil {
-		var ae *archive.Error
-		if errors.As(err, &ae) && (errors.Is(err, archive.ErrConflict) || errors.Is(err, archive.ErrInvalid)) {
-			return s.showDraft(c, fiber.StatusUnprocessableEntity, c.Params("id"), ae.Message)
+		if class, ok := shownInline(err); ok {
+			return s.showDraft(c, class.Status, c.Params("id"), &class)
 		}
 		return err
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/url"
 	"sort"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"wenshu/archive"
 	"wenshu/templates"
 )
 
@@ -418,28 +416,60 @@ type fieldErrorList struct {
 	Message string
 }
 
-// collectErrors turns a failed save into errors by path (fields of the
-// template without "fields." and the draft's own case_no, persons,
-// classification, retention, template) and reports whether err was such a
-// user error at all.
-func collectErrors(err error) (map[string][]string, []templates.FieldError, bool) {
-	var list []templates.FieldError
-	var fe templates.FieldErrors
-	var ae *archive.Error
-	switch {
-	case errors.As(err, &fe):
-		list = fe
-	case errors.As(err, &ae) && (errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrForbidden) || errors.Is(err, archive.ErrConflict)):
-		list = []templates.FieldError{{Field: ae.Field, Code: ae.Code, Message: ae.Message}}
-	default:
-		return nil, nil, false
+// shownInline reports whether err is the user's to act on, on the page
+// that caused it (bad input, a refused action, a conflict), and its class.
+// Anything else (not found, internal …) goes to the error page.
+func shownInline(err error) (errorClass, bool) {
+	class := classify(err)
+	switch class.Status {
+	case fiber.StatusBadRequest, fiber.StatusForbidden, fiber.StatusConflict, fiber.StatusUnprocessableEntity:
+		return class, true
 	}
-	m := map[string][]string{}
+	return class, false
+}
+
+// fieldList is the class's errors as a list with paths as the form uses
+// them: fields of the template without "fields.", and the draft's own
+// case_no, persons, classification, retention, template. An error of no
+// field has Field "".
+func (e errorClass) fieldList() []templates.FieldError {
+	list := []templates.FieldError{{Field: e.Field, Code: e.Code, Message: e.Message}}
+	if e.Fields != nil {
+		list = append([]templates.FieldError(nil), e.Fields...)
+	}
 	for i := range list {
 		list[i].Field = strings.TrimPrefix(list[i].Field, "fields.")
-		m[list[i].Field] = append(m[list[i].Field], list[i].Message)
 	}
-	return m, list, true
+	return list
+}
+
+// detail is the class's message for a one-line notice: the messages of
+// its field errors, or its own message.
+func (e errorClass) detail() string {
+	if e.Fields == nil {
+		return e.Message
+	}
+	msgs := make([]string, 0, len(e.Fields))
+	for _, fe := range e.Fields {
+		msgs = append(msgs, fe.Message)
+	}
+	return strings.Join(msgs, "；")
+}
+
+// collectErrors turns a failed save into errors by path and a list (see
+// fieldList), with the class that decides the page's status, and reports
+// whether err was such a user error at all.
+func collectErrors(err error) (map[string][]string, []templates.FieldError, errorClass, bool) {
+	class, ok := shownInline(err)
+	if !ok {
+		return nil, nil, class, false
+	}
+	list := class.fieldList()
+	m := map[string][]string{}
+	for _, e := range list {
+		m[e.Field] = append(m[e.Field], e.Message)
+	}
+	return m, list, class, true
 }
 
 // errorSummary labels the errors for the list above the form.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -117,19 +116,16 @@ func (s *Server) casePage(c *fiber.Ctx) error {
 	})
 }
 
+// searchFailed shows a bad search (a query error, a bad parameter) on the
+// search page with its message; any other error goes to the error page.
 func (s *Server) searchFailed(c *fiber.Ctx, d *searchData, err error) error {
-	var qe *search.QueryError
-	var own *apiError
-	switch {
-	case errors.As(err, &qe):
-		d.Error = qe.Message
-	case errors.As(err, &own) && own.Status == fiber.StatusBadRequest:
-		d.Error = own.Message
-	default:
+	class := classify(err)
+	if class.Status != fiber.StatusBadRequest {
 		return err
 	}
+	d.Error = class.Message
 	s.loadSaved(c, d)
-	return s.render(c, fiber.StatusBadRequest, "search", newView(c, d.Heading, "search", d))
+	return s.render(c, class.Status, "search", newView(c, d.Heading, "search", d))
 }
 
 func (s *Server) loadSaved(c *fiber.Ctx, d *searchData) {
@@ -331,7 +327,7 @@ func (s *Server) saveSearchSubmit(c *fiber.Ctx) error {
 		check.Size = 1
 		check.Unit, _ = s.unitFilter(c.UserContext(), check.Unit)
 		if _, err := s.index.Search(c.UserContext(), check, v); err != nil {
-			return searchErr(err)
+			return err
 		}
 	}
 	raw, _ := json.Marshal(compactRequest(r))
