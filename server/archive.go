@@ -332,20 +332,6 @@ func (s *Server) importRecord(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(rec)
 }
 
-// splitPersons splits a persons form value on 、 , ， ; ； or new lines.
-func splitPersons(s string) []string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' || r == '\n'
-	})
-	out := f[:0]
-	for _, p := range f {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func (s *Server) me(c *fiber.Ctx) error {
 	u, unit := caller(c)
 	return c.JSON(fiber.Map{"user": u, "unit": unit})

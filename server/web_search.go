@@ -1,11 +1,9 @@
 package server
 
 import (
-	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -69,11 +67,10 @@ type savedView struct {
 
 var facetLabels = map[string]string{"kind": "文种", "year": "年度", "unit": "单位", "retention": "保管期限", "classification": "密级"}
 
-var filterParams = []string{"kind", "year", "unit", "person", "case", "classification", "retention", "from", "to"}
-
 func (s *Server) searchPage(c *fiber.Ctx) error {
+	// Params echo what was asked, trimmed, for the form and the links.
 	params := url.Values{}
-	for _, k := range append([]string{"q", "sort", "page", "size"}, filterParams...) {
+	for _, k := range searchParamNames {
 		if v := strings.TrimSpace(c.Query(k)); v != "" {
 			params.Set(k, v)
 		}
@@ -83,7 +80,6 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.searchFailed(c, d, err)
 	}
-	req.Unit = c.Query("unit")
 	d.Req = req
 	run := func(v search.Viewer) (*search.Result, error) {
 		r := req
@@ -96,24 +92,32 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 	return s.showResults(c, d, run)
 }
 
+// personPageSize is the page size of the person and case views.
+const personPageSize = 20
+
 func (s *Server) personPage(c *fiber.Ctx) error {
 	name := pathParam(c, "name")
-	d := &searchData{Heading: "人员：" + name, Params: url.Values{}}
-	page, _ := strconv.Atoi(c.Query("page"))
-	d.Req.Page = page
-	return s.showResults(c, d, func(v search.Viewer) (*search.Result, error) {
-		return s.index.ByPerson(c.UserContext(), name, v, page, 20)
+	return s.listPage(c, "人员："+name, func(v search.Viewer, page int) (*search.Result, error) {
+		return s.index.ByPerson(c.UserContext(), name, v, page, personPageSize)
 	})
 }
 
 func (s *Server) casePage(c *fiber.Ctx) error {
 	cs := pathParam(c, "case")
-	d := &searchData{Heading: "案件：" + cs, Params: url.Values{}}
-	page, _ := strconv.Atoi(c.Query("page"))
-	d.Req.Page = page
-	return s.showResults(c, d, func(v search.Viewer) (*search.Result, error) {
-		return s.index.ByCase(c.UserContext(), cs, v, page, 20)
+	return s.listPage(c, "案件："+cs, func(v search.Viewer, page int) (*search.Result, error) {
+		return s.index.ByCase(c.UserContext(), cs, v, page, personPageSize)
 	})
+}
+
+// listPage shows the records of one person or case, a page at a time.
+func (s *Server) listPage(c *fiber.Ctx, heading string, list func(v search.Viewer, page int) (*search.Result, error)) error {
+	d := &searchData{Heading: heading, Params: url.Values{}}
+	req, err := searchRequest(c)
+	if err != nil {
+		return s.searchFailed(c, d, err)
+	}
+	d.Req.Page, d.Req.Size = req.Page, personPageSize
+	return s.showResults(c, d, func(v search.Viewer) (*search.Result, error) { return list(v, req.Page) })
 }
 
 // searchFailed shows a bad search (a query error, a bad parameter) on the
@@ -124,54 +128,33 @@ func (s *Server) searchFailed(c *fiber.Ctx, d *searchData, err error) error {
 		return err
 	}
 	d.Error = class.Message
-	s.loadSaved(c, d)
+	if d.Form {
+		s.loadSaved(c, d)
+	}
 	return s.render(c, class.Status, "search", newView(c, d.Heading, "search", d))
 }
 
+// loadSaved lists the caller's saved searches below the form. A failure
+// leaves the list out (and is logged); a saved search whose query does
+// not read is listed without a link, so that it can still be deleted.
 func (s *Server) loadSaved(c *fiber.Ctx, d *searchData) {
 	u, _ := caller(c)
 	list, err := s.store.ListSavedSearches(c.UserContext(), u)
 	if err != nil {
+		s.logPartial(c, "saved searches", err)
 		return
 	}
 	for _, ss := range list {
-		d.Saved = append(d.Saved, savedView{SavedSearch: ss, URL: "/search?" + savedParams(ss.Query).Encode()})
+		sv := savedView{SavedSearch: ss}
+		if r, err := searchFromJSON(ss.Query); err != nil {
+			s.logPartial(c, "saved search "+strconv.FormatInt(ss.ID, 10), err)
+		} else {
+			r.Page = 0 // a saved search opens on its first page
+			sv.URL = "/search?" + searchToQuery(r).Encode()
+		}
+		d.Saved = append(d.Saved, sv)
 	}
 	d.SaveBack = d.Params.Encode()
-}
-
-// savedParams turns a saved query (the JSON of search.Request) back into
-// the page's query parameters.
-func savedParams(raw json.RawMessage) url.Values {
-	var r search.Request
-	_ = json.Unmarshal(raw, &r)
-	p := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			p.Set(k, v)
-		}
-	}
-	set("q", r.Q)
-	set("kind", r.Kind)
-	set("unit", r.Unit)
-	set("person", r.Person)
-	set("case", r.Case)
-	set("classification", r.Classification)
-	set("retention", r.Retention)
-	set("sort", r.Sort)
-	if r.Year > 0 {
-		p.Set("year", strconv.Itoa(r.Year))
-	}
-	if r.Size > 0 {
-		p.Set("size", strconv.Itoa(r.Size))
-	}
-	if !r.From.IsZero() {
-		p.Set("from", r.From.In(chinaTime).Format("2006-01-02"))
-	}
-	if !r.To.IsZero() {
-		p.Set("to", r.To.In(chinaTime).Format("2006-01-02"))
-	}
-	return p
 }
 
 func withParam(p url.Values, k, v string) string {
@@ -290,73 +273,35 @@ func filterLabel(k string) string {
 }
 
 // saveSearchSubmit saves the search given by the posted "query" (the
-// page's query string) under "name", after checking that it parses, as
-// the API does.
+// page's query string) under "name", after checking that it runs, as the
+// API does. The page and the page size are not saved.
 func (s *Server) saveSearchSubmit(c *fiber.Ctx) error {
 	u, _ := caller(c)
 	p, err := url.ParseQuery(c.FormValue("query"))
 	if err != nil {
 		return apiErr(fiber.StatusBadRequest, "bad_query", "query", "检索条件无效")
 	}
-	r := search.Request{Q: p.Get("q"), Kind: p.Get("kind"), Unit: p.Get("unit"), Person: p.Get("person"), Case: p.Get("case"),
-		Classification: p.Get("classification"), Retention: p.Get("retention"), Sort: p.Get("sort")}
-	if y := p.Get("year"); y != "" {
-		if r.Year, err = strconv.Atoi(y); err != nil {
-			return apiErr(fiber.StatusBadRequest, "bad_year", "year", "年度应为整数")
+	saved := url.Values{}
+	for k, v := range p {
+		if k != "page" && k != "size" {
+			saved[k] = v
 		}
 	}
-	for _, k := range []string{"from", "to"} {
-		if v := p.Get(k); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
-			if err != nil {
-				return apiErr(fiber.StatusBadRequest, "bad_"+k, k, "日期应为 YYYY-MM-DD")
-			}
-			if k == "from" {
-				r.From = t
-			} else {
-				r.To = t.Add(24*time.Hour - time.Nanosecond)
-			}
-		}
+	r, err := searchFromQuery(saved)
+	if err != nil {
+		return err
 	}
-	if s.index != nil {
-		v, err := s.viewer(c.UserContext(), u)
-		if err != nil {
-			return err
-		}
-		check := r
-		check.Size = 1
-		check.Unit, _ = s.unitFilter(c.UserContext(), check.Unit)
-		if _, err := s.index.Search(c.UserContext(), check, v); err != nil {
-			return err
-		}
+	if err := s.checkSearch(c, r); err != nil {
+		return err
 	}
-	raw, _ := json.Marshal(compactRequest(r))
+	raw, err := searchToJSON(r)
+	if err != nil {
+		return err
+	}
 	if _, err := s.store.SaveSearch(c.UserContext(), u, c.FormValue("name"), raw); err != nil {
 		return err
 	}
 	return c.Redirect("/search?"+withParam(p, "notice", "search"), fiber.StatusSeeOther)
-}
-
-// compactRequest keeps only the parameters that are set, so a saved
-// search reads like one sent to the API.
-func compactRequest(r search.Request) map[string]any {
-	m := map[string]any{}
-	for k, v := range map[string]string{"q": r.Q, "kind": r.Kind, "unit": r.Unit, "person": r.Person, "case": r.Case,
-		"classification": r.Classification, "retention": r.Retention, "sort": r.Sort} {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	if r.Year > 0 {
-		m["year"] = r.Year
-	}
-	if !r.From.IsZero() {
-		m["from"] = r.From
-	}
-	if !r.To.IsZero() {
-		m["to"] = r.To
-	}
-	return m
 }
 
 func (s *Server) deleteSearchSubmit(c *fiber.Ctx) error {
