@@ -90,10 +90,12 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 	for i := range schema {
 		byName[schema[i].Name] = &schema[i]
 	}
-	scalars := map[string]string{}
-	lists := map[string]map[int]string{}
-	tables := map[string]map[int]map[string]string{}
-	persons := map[string]map[string]string{}
+	in := draftFormInputs{
+		scalars: map[string]string{},
+		lists:   map[string]map[int]string{},
+		tables:  map[string]map[int]map[string]string{},
+		persons: map[string]map[string]string{},
+	}
 	for key, vals := range form {
 		if !strings.HasPrefix(key, fieldPrefix) || len(vals) == 0 {
 			continue
@@ -102,62 +104,61 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 		if !ok {
 			continue
 		}
-		f := byName[p.name]
-		if f == nil || hiddenFields[f.Name] {
-			continue
-		}
-		v := vals[0]
-		switch f.Type {
-		case templates.TypeList:
-			if p.index < 0 || p.sub != "" {
-				continue
-			}
-			if lists[f.Name] == nil {
-				lists[f.Name] = map[int]string{}
-			}
-			lists[f.Name][p.index] = cleanValue(v, f.Type)
-		case templates.TypeTable:
-			if p.index < 0 || p.sub == "" {
-				continue
-			}
-			var col *templates.Field
-			for i := range f.Columns {
-				if f.Columns[i].Name == p.sub {
-					col = &f.Columns[i]
-				}
-			}
-			if col == nil {
-				continue
-			}
-			if tables[f.Name] == nil {
-				tables[f.Name] = map[int]map[string]string{}
-			}
-			if tables[f.Name][p.index] == nil {
-				tables[f.Name][p.index] = map[string]string{}
-			}
-			tables[f.Name][p.index][p.sub] = cleanValue(v, col.Type)
-		case templates.TypePerson:
-			if p.index >= 0 || p.sub == "" {
-				continue
-			}
-			if persons[f.Name] == nil {
-				persons[f.Name] = map[string]string{}
-			}
-			persons[f.Name][p.sub] = cleanValue(v, templates.TypeString)
-		default:
-			if p.index >= 0 || p.sub != "" {
-				continue
-			}
-			scalars[f.Name] = cleanValue(v, f.Type)
+		if f := byName[p.name]; f != nil && !hiddenFields[f.Name] {
+			in.add(f, p, vals[0])
 		}
 	}
+	return in.fields()
+}
+
+// draftFormInputs are the posted inputs of a draft form by the shape of
+// their field, cleaned but with blanks and index gaps still in.
+type draftFormInputs struct {
+	scalars map[string]string                    // field → value
+	lists   map[string]map[int]string            // field → index → item
+	tables  map[string]map[int]map[string]string // field → row index → column → cell
+	persons map[string]map[string]string         // field → particular → value
+}
+
+// add files the input at path p of field f; a path that does not fit the
+// field's shape (an index on a string, no column in a table …) is ignored.
+func (in *draftFormInputs) add(f *templates.Field, p formPath, v string) {
+	switch f.Type {
+	case templates.TypeList:
+		if p.index >= 0 && p.sub == "" {
+			inner(in.lists, f.Name)[p.index] = cleanValue(v, f.Type)
+		}
+	case templates.TypeTable:
+		col := column(f, p.sub)
+		if p.index < 0 || col == nil {
+			return
+		}
+		rows := inner(in.tables, f.Name)
+		if rows[p.index] == nil {
+			rows[p.index] = map[string]string{}
+		}
+		rows[p.index][p.sub] = cleanValue(v, col.Type)
+	case templates.TypePerson:
+		if p.index < 0 && p.sub != "" {
+			inner(in.persons, f.Name)[p.sub] = cleanValue(v, templates.TypeString)
+		}
+	default:
+		if p.index < 0 && p.sub == "" {
+			in.scalars[f.Name] = cleanValue(v, f.Type)
+		}
+	}
+}
+
+// fields drops blank values, empty rows and empty groups, and closes the
+// gaps in list and table indexes, keeping their order.
+func (in *draftFormInputs) fields() map[string]any {
 	out := map[string]any{}
-	for name, v := range scalars {
+	for name, v := range in.scalars {
 		if v != "" {
 			out[name] = v
 		}
 	}
-	for name, items := range lists {
+	for name, items := range in.lists {
 		var list []any
 		for _, i := range sortedKeys(items) {
 			if items[i] != "" {
@@ -168,16 +169,10 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 			out[name] = list
 		}
 	}
-	for name, rows := range tables {
+	for name, rows := range in.tables {
 		var list []any
 		for _, i := range sortedKeys(rows) {
-			row := map[string]any{}
-			for k, v := range rows[i] {
-				if v != "" {
-					row[k] = v
-				}
-			}
-			if len(row) > 0 {
+			if row := nonBlank(rows[i]); len(row) > 0 {
 				list = append(list, row)
 			}
 		}
@@ -185,15 +180,38 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 			out[name] = list
 		}
 	}
-	for name, subs := range persons {
-		obj := map[string]any{}
-		for k, v := range subs {
-			if v != "" {
-				obj[k] = v
-			}
-		}
-		if len(obj) > 0 {
+	for name, subs := range in.persons {
+		if obj := nonBlank(subs); len(obj) > 0 {
 			out[name] = obj
+		}
+	}
+	return out
+}
+
+// inner returns m[name], made if missing.
+func inner[K comparable, V any](m map[string]map[K]V, name string) map[K]V {
+	if m[name] == nil {
+		m[name] = map[K]V{}
+	}
+	return m[name]
+}
+
+// column returns the column of table f named name, or nil.
+func column(f *templates.Field, name string) *templates.Field {
+	for i := range f.Columns {
+		if f.Columns[i].Name == name {
+			return &f.Columns[i]
+		}
+	}
+	return nil
+}
+
+// nonBlank keeps the values that are not "".
+func nonBlank(m map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if v != "" {
+			out[k] = v
 		}
 	}
 	return out

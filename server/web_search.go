@@ -173,6 +173,9 @@ func withParam(p url.Values, k, v string) string {
 	return q.Encode()
 }
 
+// showResults runs a search for the caller and renders its page: the
+// hits, and on the search page the facets, the active filters and the
+// saved searches; then the page links.
 func (s *Server) showResults(c *fiber.Ctx, d *searchData, run func(search.Viewer) (*search.Result, error)) error {
 	if s.index == nil {
 		return apiErr(fiber.StatusServiceUnavailable, "search_unavailable", "", "检索服务未启用")
@@ -191,71 +194,107 @@ func (s *Server) showResults(c *fiber.Ctx, d *searchData, run func(search.Viewer
 		return err
 	}
 	d.Result = res
+	d.Hits = s.hitViews(c, res.Hits)
 	base := c.Path()
-	for _, h := range res.Hits {
-		hv := hitView{Hit: h, Body: h.Highlights["body"]}
-		if t := h.Highlights["title"]; len(t) > 0 {
-			hv.TitleHTML = t[0]
-		}
-		if rec, err := s.store.GetRecord(ctx, u, h.ID); err == nil {
-			hv.Persons, hv.CaseNo = rec.Persons, rec.CaseNo
-		}
-		d.Hits = append(d.Hits, hv)
-	}
 	if d.Form {
-		for _, name := range search.FacetNames {
-			g := facetGroup{Name: name, Label: facetLabels[name]}
-			current := d.Params.Get(name)
-			for _, fv := range res.Facets[name] {
-				l := facetLink{Value: fv.Value, Label: fv.Value, Count: fv.Count, Selected: current == fv.Value}
-				if name == "retention" {
-					l.Label = retentionNames[fv.Value]
-				}
-				if l.Selected {
-					l.URL = base + "?" + withParam(d.Params, name, "")
-				} else {
-					l.URL = base + "?" + withParam(d.Params, name, fv.Value)
-				}
-				g.Values = append(g.Values, l)
-			}
-			if len(g.Values) > 0 {
-				d.Facets = append(d.Facets, g)
-			}
-		}
-		for _, k := range filterParams {
-			if val := d.Params.Get(k); val != "" {
-				label := val
-				if k == "retention" {
-					label = retentionNames[val]
-				}
-				d.Filters = append(d.Filters, facetLink{Value: k, Label: filterLabel(k) + "：" + label, URL: base + "?" + withParam(d.Params, k, "")})
-			}
-		}
+		d.Facets = facetGroups(d.Params, res.Facets, base)
+		d.Filters = activeFilters(d.Params, base)
 	}
-	size := d.Req.Size
-	if size <= 0 {
-		size = search.DefaultSize
-	}
-	pages := (int(res.Total) + size - 1) / size
-	if maxPages := search.MaxWindow / size; pages > maxPages {
-		pages = maxPages
-	}
-	cur := max(d.Req.Page, 1)
-	if pages > 1 {
-		for n := max(1, cur-5); n <= min(pages, cur+5); n++ {
-			d.Pages = append(d.Pages, pageLink{N: n, URL: base + "?" + withParam(d.Params, "page", strconv.Itoa(n)), Current: n == cur})
-		}
-		if cur > 1 {
-			d.Prev = base + "?" + withParam(d.Params, "page", strconv.Itoa(cur-1))
-		}
-		if cur < pages {
-			d.Next = base + "?" + withParam(d.Params, "page", strconv.Itoa(cur+1))
-		}
-	}
+	d.Pages, d.Prev, d.Next = pageLinks(d.Params, d.Req, res.Total, base)
 	if d.Form {
 		s.loadSaved(c, d)
 	}
 	return s.render(c, fiber.StatusOK, "search", newView(c, d.Heading, "search", d))
+}
+
+// hitViews adds to each hit its highlights and, from the catalog, the
+// persons and case number it links to (a search hit does not carry them).
+// A record the catalog will not give is shown without them, and logged.
+func (s *Server) hitViews(c *fiber.Ctx, hits []search.Hit) []hitView {
+	u, _ := caller(c)
+	out := make([]hitView, 0, len(hits))
+	for _, h := range hits {
+		hv := hitView{Hit: h, Body: h.Highlights["body"]}
+		if t := h.Highlights["title"]; len(t) > 0 {
+			hv.TitleHTML = t[0]
+		}
+		if rec, err := s.store.GetRecord(c.UserContext(), u, h.ID); err == nil {
+			hv.Persons, hv.CaseNo = rec.Persons, rec.CaseNo
+		} else {
+			s.logPartial(c, "persons and case of hit "+h.ID, err)
+		}
+		out = append(out, hv)
+	}
+	return out
+}
+
+// facetGroups makes each facet a list of links that set its value, or
+// unset it when it is the current one.
+func facetGroups(params url.Values, facets map[string][]search.FacetValue, base string) []facetGroup {
+	var out []facetGroup
+	for _, name := range search.FacetNames {
+		g := facetGroup{Name: name, Label: facetLabels[name]}
+		current := params.Get(name)
+		for _, fv := range facets[name] {
+			l := facetLink{Value: fv.Value, Label: fv.Value, Count: fv.Count, Selected: current == fv.Value}
+			if name == "retention" {
+				l.Label = retentionNames[fv.Value]
+			}
+			if l.Selected {
+				l.URL = base + "?" + withParam(params, name, "")
+			} else {
+				l.URL = base + "?" + withParam(params, name, fv.Value)
+			}
+			g.Values = append(g.Values, l)
+		}
+		if len(g.Values) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// activeFilters are the filters set, each with a link that removes it.
+func activeFilters(params url.Values, base string) []facetLink {
+	var out []facetLink
+	for _, k := range filterParams {
+		if val := params.Get(k); val != "" {
+			label := val
+			if k == "retention" {
+				label = retentionNames[val]
+			}
+			out = append(out, facetLink{Value: k, Label: filterLabel(k) + "：" + label, URL: base + "?" + withParam(params, k, "")})
+		}
+	}
+	return out
+}
+
+// pageLinks are up to five pages either side of the current one, within
+// the window search.Index serves, and the previous and next pages.
+func pageLinks(params url.Values, req search.Request, total uint64, base string) (pages []pageLink, prev, next string) {
+	size := req.Size
+	if size <= 0 {
+		size = search.DefaultSize
+	}
+	n := (int(total) + size - 1) / size
+	if maxPages := search.MaxWindow / size; n > maxPages {
+		n = maxPages
+	}
+	cur := max(req.Page, 1)
+	if n <= 1 {
+		return nil, "", ""
+	}
+	link := func(p int) string { return base + "?" + withParam(params, "page", strconv.Itoa(p)) }
+	for p := max(1, cur-5); p <= min(n, cur+5); p++ {
+		pages = append(pages, pageLink{N: p, URL: link(p), Current: p == cur})
+	}
+	if cur > 1 {
+		prev = link(cur - 1)
+	}
+	if cur < n {
+		next = link(cur + 1)
+	}
+	return pages, prev, next
 }
 
 func filterLabel(k string) string {
