@@ -343,7 +343,7 @@ func (s *Server) publicKey(c *fiber.Ctx) error {
 	return c.Send(s.store.PublicKeyPEM())
 }
 
-// paging reads limit and offset (or page and size) query parameters.
+// paging reads the limit and offset query parameters.
 func paging(c *fiber.Ctx) (limit, offset int, err error) {
 	num := func(name string, min, max int) (int, error) {
 		v := c.Query(name)

@@ -241,7 +241,8 @@ func (s *Server) deleteSavedSearch(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// pathParam returns a path parameter URL-decoded (Fiber leaves %XX as is).
+// pathParam returns a path parameter URL-decoded (Fiber leaves %XX as is)
+// and trimmed.
 func pathParam(c *fiber.Ctx, name string) string {
 	v := c.Params(name)
 	if d, err := url.PathUnescape(v); err == nil {

@@ -45,7 +45,8 @@ func (s *Server) draftRows(c *fiber.Ctx, list []*archive.Draft) []draftRow {
 	return rows
 }
 
-// draftTitle names a draft in lists: its title field, else its person.
+// draftTitle names a draft in lists: its title or subject field, else its
+// person's name.
 func draftTitle(d *archive.Draft) string {
 	for _, k := range []string{"title", "subject"} {
 		if v, ok := d.Fields[k].(string); ok && v != "" {
@@ -106,7 +107,8 @@ type draftFormData struct {
 	ReturnReason   string
 }
 
-// planRecords lists the unit's filed 谈话方案 for the record-id picker.
+// planRecords lists the unit's filed 谈话方案 for the record-id picker;
+// without them the picker is left empty (and the failure logged).
 func (s *Server) planRecords(c *fiber.Ctx, t *templates.Template) []*archive.Record {
 	need := false
 	for _, f := range t.Fields {
@@ -120,6 +122,7 @@ func (s *Server) planRecords(c *fiber.Ctx, t *templates.Template) []*archive.Rec
 	u, _ := caller(c)
 	list, err := s.store.ListRecords(c.UserContext(), u, archive.RecordFilter{TemplateID: archive.PlanTemplateID, Limit: 100})
 	if err != nil {
+		s.logPartial(c, "plan records", err)
 		return nil
 	}
 	return list
