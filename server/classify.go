@@ -83,8 +83,6 @@ func classify(err error) errorClass {
 	)
 	var c errorClass
 	switch {
-	case err == nil:
-		return internalClass
 	case errors.As(err, &fe):
 		c = fieldClass(fe)
 	case errors.Is(err, templates.ErrUnknownTemplate):
@@ -217,7 +215,8 @@ func decodeStrict(obj map[string]any, raw []byte, v any) error {
 // firstUnknownKey returns the first key of obj, in sorted order (the order
 // json.Marshal writes a map, so the one encoding/json reports), that
 // matches no JSON field of the struct v points to. encoding/json matches
-// names case-insensitively, and so does this.
+// names case-insensitively, and so does this. v's struct must not embed
+// structs (their promoted fields are not looked at).
 func firstUnknownKey(obj map[string]any, v any) string {
 	t := reflect.TypeOf(v)
 	for t.Kind() == reflect.Pointer {
