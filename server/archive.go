@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -61,20 +59,13 @@ func (s *Server) decodeDraft(c *fiber.Ctx) (archive.DraftInput, error) {
 	}
 	// Re-decode the checked object strictly, so that a misspelt key or a
 	// wrong type is named instead of ignored.
-	raw, _ := json.Marshal(obj)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return archive.DraftInput{}, fmt.Errorf("server: re-encode draft: %w", err)
+	}
 	var req draftRequest
-	if err := dec.Decode(&req); err != nil {
-		field := "body"
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field = te.Field
-		} else if strings.HasPrefix(err.Error(), "json: unknown field ") {
-			field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "unknown_field", Message: "未知字段 " + field}}
-		}
-		return archive.DraftInput{}, templates.FieldErrors{{Field: field, Code: "bad_type", Message: "字段 " + field + " 的类型不正确"}}
+	if err := decodeStrict(obj, raw, &req); err != nil {
+		return archive.DraftInput{}, err
 	}
 	// The Store sets the issuing organ from the author's unit and refuses a
 	// hand-written 发文字号 (archive.Store.CreateDraft / UpdateDraft).
@@ -342,20 +333,6 @@ func (s *Server) importRecord(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(rec)
 }
 
-// splitPersons splits a persons form value on 、 , ， ; ； or new lines.
-func splitPersons(s string) []string {
-	f := strings.FieldsFunc(s, func(r rune) bool {
-		return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' || r == '\n'
-	})
-	out := f[:0]
-	for _, p := range f {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 func (s *Server) me(c *fiber.Ctx) error {
 	u, unit := caller(c)
 	return c.JSON(fiber.Map{"user": u, "unit": unit})
@@ -367,7 +344,7 @@ func (s *Server) publicKey(c *fiber.Ctx) error {
 	return c.Send(s.store.PublicKeyPEM())
 }
 
-// paging reads limit and offset (or page and size) query parameters.
+// paging reads the limit and offset query parameters.
 func paging(c *fiber.Ctx) (limit, offset int, err error) {
 	num := func(name string, min, max int) (int, error) {
 		v := c.Query(name)

@@ -3,18 +3,13 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"time"
+	"wenshu/identity"
 
 	"github.com/gofiber/fiber/v2"
-
-	"wenshu/archive"
-	"wenshu/identity"
-	"wenshu/problem"
-	"wenshu/templates"
 )
 
 // apiError is an error the server itself raises, with its status.
@@ -39,64 +34,27 @@ type errorBody struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// handleError is the one place where errors become statuses. Field errors
-// are 422 {"errors": [{field, code, message}]}; everything else is
+// handleError is the JSON face of classify. Field errors are 422
+// {"errors": [{field, code, message}]}; everything else is
 // {"error": {code, field, message, request_id}}. Internal errors are
 // logged with the request id and shown only as 服务器内部错误.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	rid, _ := c.Locals(localRequestID).(string)
-	var (
-		fe   templates.FieldErrors
-		ae   *problem.Error
-		own  *apiError
-		ferr *fiber.Error
-	)
-	switch {
-	case errors.As(err, &fe):
-		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": fe})
-	case errors.Is(err, templates.ErrUnknownTemplate):
-		return s.writeErr(c, fiber.StatusNotFound, errorBody{Code: "template_not_found", Message: "模板不存在", RequestID: rid})
-	case errors.As(err, &own):
-		return s.writeErr(c, own.Status, errorBody{Code: own.Code, Field: own.Field, Message: own.Message, RequestID: rid})
-	case errors.As(err, &ae):
-		status := fiber.StatusInternalServerError
-		switch {
-		case errors.Is(err, archive.ErrNotFound):
-			status = fiber.StatusNotFound
-		case errors.Is(err, archive.ErrForbidden):
-			status = fiber.StatusForbidden
-		case errors.Is(err, archive.ErrConflict):
-			status = fiber.StatusConflict
-		case errors.Is(err, archive.ErrInvalid):
-			if ae.Field != "" {
-				return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"errors": []templates.FieldError{
-					{Field: ae.Field, Code: ae.Code, Message: ae.Message}}})
-			}
-			status = fiber.StatusBadRequest
-		case errors.Is(err, archive.ErrUnauthenticated):
-			status = fiber.StatusUnauthorized
-		case errors.Is(err, archive.ErrTooLarge):
-			status = fiber.StatusRequestEntityTooLarge
-		}
-		if status != fiber.StatusInternalServerError {
-			return s.writeErr(c, status, errorBody{Code: ae.Code, Field: ae.Field, Message: ae.Message, RequestID: rid})
-		}
-	case errors.As(err, &ferr):
-		switch ferr.Code {
-		case fiber.StatusRequestEntityTooLarge:
-			return s.writeErr(c, ferr.Code, errorBody{Code: "body_too_large", Field: "body", Message: "请求内容过大", RequestID: rid})
-		case fiber.StatusNotFound:
-			return s.writeErr(c, ferr.Code, errorBody{Code: "not_found", Message: "请求的地址不存在", RequestID: rid})
-		case fiber.StatusMethodNotAllowed:
-			return s.writeErr(c, ferr.Code, errorBody{Code: "method_not_allowed", Message: "不支持该请求方法", RequestID: rid})
-		}
-		if ferr.Code >= 400 && ferr.Code < 500 {
-			return s.writeErr(c, ferr.Code, errorBody{Code: "bad_request", Message: "请求无效", RequestID: rid})
-		}
+	rid := requestIDOf(c)
+	class := classify(err)
+	if class.internal() {
+		s.logInternal(c, err)
 	}
-	s.log.Error("internal error", slog.String("request_id", rid), slog.String("method", c.Method()),
+	if class.Fields != nil {
+		return c.Status(class.Status).JSON(fiber.Map{"errors": class.Fields})
+	}
+	return s.writeErr(c, class.Status, errorBody{Code: class.Code, Field: class.Field, Message: class.Message, RequestID: rid})
+}
+
+// logInternal logs an error that is the server's fault, with the request
+// id that the answer shows.
+func (s *Server) logInternal(c *fiber.Ctx, err error) {
+	s.log.Error("internal error", slog.String("request_id", requestIDOf(c)), slog.String("method", c.Method()),
 		slog.String("path", c.Path()), slog.Any("err", err))
-	return s.writeErr(c, fiber.StatusInternalServerError, errorBody{Code: "internal", Message: "服务器内部错误，请将请求编号告知管理员", RequestID: rid})
 }
 
 func (s *Server) writeErr(c *fiber.Ctx, status int, body errorBody) error {

@@ -1,14 +1,13 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,58 +42,11 @@ func (s *Server) viewer(ctx context.Context, u *identity.User) (search.Viewer, e
 	return v, nil
 }
 
-// searchRequest reads the query parameters of /search.
+// searchRequest reads the query parameters of /search (see
+// searchFromQuery).
 func searchRequest(c *fiber.Ctx) (search.Request, error) {
-	req := search.Request{
-		Q: c.Query("q"), Kind: c.Query("kind"), Person: c.Query("person"), Case: c.Query("case"),
-		Classification: c.Query("classification"), Retention: c.Query("retention"), Sort: c.Query("sort"),
-	}
-	num := func(name string) (int, error) {
-		v := c.Query(name)
-		if v == "" {
-			return 0, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return 0, apiErr(fiber.StatusBadRequest, "bad_"+name, name, "参数 "+name+" 应为整数")
-		}
-		return n, nil
-	}
-	var err error
-	if req.Year, err = num("year"); err != nil {
-		return req, err
-	}
-	if req.Page, err = num("page"); err != nil {
-		return req, err
-	}
-	if req.Size, err = num("size"); err != nil {
-		return req, err
-	}
-	date := func(name string, end bool) (time.Time, error) {
-		v := c.Query(name)
-		if v == "" {
-			return time.Time{}, nil
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, chinaTime)
-		if err != nil {
-			return time.Time{}, apiErr(fiber.StatusBadRequest, "bad_"+name, name, "参数 "+name+" 应为日期 YYYY-MM-DD")
-		}
-		if end {
-			t = t.Add(24*time.Hour - time.Nanosecond)
-		}
-		return t, nil
-	}
-	if req.From, err = date("from", false); err != nil {
-		return req, err
-	}
-	if req.To, err = date("to", true); err != nil {
-		return req, err
-	}
-	return req, nil
+	return searchFromQuery(queryValues(c))
 }
-
-// chinaTime is UTC+8, the zone of 成文日期 and date filters.
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 func (s *Server) unitNames(ctx context.Context) (map[string]string, error) {
 	units, err := s.store.Identity().ListUnits(ctx)
@@ -161,7 +113,7 @@ func (s *Server) doSearch(c *fiber.Ctx, req search.Request) error {
 	}
 	res, err := s.index.Search(ctx, req, v)
 	if err != nil {
-		return searchErr(err)
+		return err
 	}
 	res, err = s.present(ctx, res)
 	if err != nil {
@@ -170,21 +122,11 @@ func (s *Server) doSearch(c *fiber.Ctx, req search.Request) error {
 	return c.JSON(res)
 }
 
-// searchErr maps query errors to 400 with their field and code.
-func searchErr(err error) error {
-	var qe *search.QueryError
-	if errors.As(err, &qe) {
-		return apiErr(fiber.StatusBadRequest, qe.Code, qe.Field, qe.Message)
-	}
-	return err
-}
-
 func (s *Server) searchRecords(c *fiber.Ctx) error {
 	req, err := searchRequest(c)
 	if err != nil {
 		return err
 	}
-	req.Unit = c.Query("unit")
 	return s.doSearch(c, req)
 }
 
@@ -216,7 +158,7 @@ func (s *Server) listBy(c *fiber.Ctx, f func(ctx context.Context, v search.Viewe
 	}
 	res, err := f(ctx, v, req.Page, req.Size)
 	if err != nil {
-		return searchErr(err)
+		return err
 	}
 	if res, err = s.present(ctx, res); err != nil {
 		return err
@@ -245,28 +187,20 @@ func (s *Server) createSavedSearch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := json.Marshal(obj)
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("server: re-encode saved search: %w", err)
+	}
 	var req savedSearchRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return templates.FieldErrors{{Field: "name", Code: "bad_type", Message: "名称应为文本"}}
 	}
-	var q search.Request
-	dec := json.NewDecoder(bytes.NewReader(req.Query))
-	dec.DisallowUnknownFields()
-	if len(req.Query) == 0 || dec.Decode(&q) != nil {
+	q, err := searchFromJSON(req.Query)
+	if err != nil {
 		return templates.FieldErrors{{Field: "query", Code: "bad_query", Message: "检索条件应为对象，如 {\"q\": \"谈话函询\", \"year\": 2026}"}}
 	}
-	if s.index != nil {
-		u, _ := caller(c)
-		v, err := s.viewer(c.UserContext(), u)
-		if err != nil {
-			return err
-		}
-		q.Size = 1
-		q.Unit, _ = s.unitFilter(c.UserContext(), q.Unit)
-		if _, err := s.index.Search(c.UserContext(), q, v); err != nil {
-			return searchErr(err)
-		}
+	if err := s.checkSearch(c, q); err != nil {
+		return err
 	}
 	u, _ := caller(c)
 	ss, err := s.store.Identity().SaveSearch(c.UserContext(), u, req.Name, req.Query)
@@ -274,6 +208,26 @@ func (s *Server) createSavedSearch(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(ss)
+}
+
+// checkSearch runs r once, for one hit, as the caller, so that a search is
+// saved only if it would run. Without an index nothing can be checked.
+func (s *Server) checkSearch(c *fiber.Ctx, r search.Request) error {
+	if s.index == nil {
+		return nil
+	}
+	ctx := c.UserContext()
+	u, _ := caller(c)
+	v, err := s.viewer(ctx, u)
+	if err != nil {
+		return err
+	}
+	r.Size = 1
+	if r.Unit, err = s.unitFilter(ctx, r.Unit); err != nil {
+		return err
+	}
+	_, err = s.index.Search(ctx, r, v)
+	return err
 }
 
 func (s *Server) deleteSavedSearch(c *fiber.Ctx) error {
@@ -288,7 +242,8 @@ func (s *Server) deleteSavedSearch(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// pathParam returns a path parameter URL-decoded (Fiber leaves %XX as is).
+// pathParam returns a path parameter URL-decoded (Fiber leaves %XX as is)
+// and trimmed.
 func pathParam(c *fiber.Ctx, name string) string {
 	v := c.Params(name)
 	if d, err := url.PathUnescape(v); err == nil {

@@ -1,9 +1,11 @@
 // Package server is wenshu's HTTP face: the JSON API under /api/v1 (Fiber
-// v2) and the server-rendered web UI (web.go). It authenticates every /api
-// request, checks the caller's role in the handler that serves the data,
-// takes the caller's unit from the server side only, and maps every error
-// to a status in one place (errors.go). It owns no data: templates, the
-// archive and the search index do.
+// v2) and the server-rendered web UI (web.go, and one web_*.go per
+// resource: drafts, records, search, audit, admin). It authenticates every
+// /api request, checks the caller's role in the handler that serves the
+// data, takes the caller's unit from the server side only, and maps every
+// error to a status, a stable code and a Chinese message in one place
+// (classify, classify.go), which the API and the pages both use. It owns
+// no data: templates, the archive and the search index do.
 package server
 
 import (

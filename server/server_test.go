@@ -35,6 +35,8 @@ type env struct {
 	store  *archive.Store
 	reg    *templates.Registry
 	tokens map[string]string // clerk, approver, clerk2, archivist, auditor, admin, other (clerk of unit B), otherApprover
+	index  *search.Index
+	opts   archive.Options // of the store, without Templates and OnFiled
 }
 
 const (
@@ -42,14 +44,13 @@ const (
 	unitB = "中共某某省纪委监委驻省教育厅纪检监察组"
 )
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, templates.Options{}) }
+
+// newEnvWith is newEnv with the given template options.
+func newEnvWith(t *testing.T, topts templates.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	mio := testenv.MinIO(t)
-	reg, err := templates.New(templates.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dataDir := t.TempDir()
 	h, err := indexer.Open(dataDir, search.Options{})
@@ -57,16 +58,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
-	idx := &indexer.Indexer{Index: h.Index, Log: log}
-	st, err := archive.New(ctx, archive.Options{
+	e := &env{index: h.Index, tokens: map[string]string{}, opts: archive.Options{
 		DataDir: dataDir, S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
-		Bucket: mio.Bucket(t), Templates: reg, Logger: log, OnFiled: idx.OnFiled,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx.Store = st
-	t.Cleanup(func() { st.Close() })
+		Bucket: mio.Bucket(t), Logger: log,
+	}}
+	e.open(t, topts)
+	st := e.store
 	for _, u := range []identity.UnitInput{
 		{Name: unitA, Code: "驻财纪", Fonds: "Z109", Org: "CZT"},
 		{Name: unitB, Code: "驻教纪", Fonds: "Z110", Org: "JYT"},
@@ -75,7 +72,6 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{store: st, reg: reg, tokens: map[string]string{}}
 	for key, u := range map[string]identity.NewUser{
 		"clerk":         {Name: "李华", Role: identity.RoleClerk, Unit: unitA, Clearance: identity.ClearanceSecret},
 		"clerk2":        {Name: "陈敏", Role: identity.RoleClerk, Unit: unitA, Clearance: identity.ClearanceSecret},
@@ -93,11 +89,37 @@ func newEnv(t *testing.T) *env {
 		}
 		e.tokens[key] = res.Token
 	}
-	e.srv, err = New(Config{Templates: reg, Store: st, Index: h.Index, Logger: log})
+	return e
+}
+
+// open builds the registry, the store (on e.opts) and the server; called
+// again it closes the store first and reopens the same data with other
+// templates, as a restart with a changed --templates-dir would.
+func (e *env) open(t *testing.T, topts templates.Options) {
+	t.Helper()
+	if e.store != nil {
+		if err := e.store.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := templates.New(topts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	idx := &indexer.Indexer{Index: e.index, Log: e.opts.Logger}
+	opts := e.opts
+	opts.Templates, opts.OnFiled = reg, idx.OnFiled
+	st, err := archive.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.Store = st
+	t.Cleanup(func() { st.Close() })
+	e.store, e.reg = st, reg
+	e.srv, err = New(Config{Templates: reg, Store: st, Index: e.index, Logger: e.opts.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 type resp struct {

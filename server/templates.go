@@ -58,7 +58,9 @@ func (s *Server) getTemplate(c *fiber.Ctx) error {
 }
 
 // jsonObject decodes a JSON object body, bounded by the server's body
-// limit, into a map. Anything else is a 400 naming the body.
+// limit, into a map. A body over the limit is 413, a Content-Type other
+// than JSON 415, and anything but one JSON object 400, each naming what
+// was wrong.
 func (s *Server) jsonObject(c *fiber.Ctx) (map[string]any, error) {
 	body := c.Body()
 	if len(body) > s.bodyLimit {

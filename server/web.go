@@ -20,9 +20,7 @@ import (
 
 	"wenshu/archive"
 	"wenshu/identity"
-	"wenshu/problem"
 	"wenshu/search"
-	"wenshu/templates"
 )
 
 // The web UI: server-rendered pages in Chinese (html/template, so every
@@ -348,54 +346,48 @@ func (s *Server) errorPage(c *fiber.Ctx, status int, heading, msg string) error 
 	return nil
 }
 
-// webError maps an error to a page the way handleError maps it to JSON:
-// not found (also for other units' data) 404, wrong role 403, conflicts
-// 409 with their message, anything unexpected 500 with a request id.
+// webError is the page face of classify: the same status as the API
+// gives for the same error, with its title and message. A 401 (the
+// session ended) goes to the login page instead; anything unexpected is
+// logged and shown as 500 with the request id.
 func (s *Server) webError(c *fiber.Ctx, err error) error {
-	var (
-		ae  *problem.Error
-		own *apiError
-		fe  templates.FieldErrors
-		qe  *search.QueryError
-	)
+	class := classify(err)
 	switch {
-	case errors.Is(err, archive.ErrNotFound), errors.Is(err, templates.ErrUnknownTemplate):
-		return s.errorPage(c, fiber.StatusNotFound, "未找到", "文书或档案不存在，或您无权查看。")
-	case errors.Is(err, archive.ErrUnauthenticated):
+	case class.Status == fiber.StatusUnauthorized:
 		s.clearCookie(c, sessionCookie, "/")
 		return c.Redirect("/login", fiber.StatusSeeOther)
-	case errors.As(err, &own):
-		title := "无法完成"
-		switch own.Status {
-		case fiber.StatusForbidden:
-			title = "无权访问"
-		case fiber.StatusNotFound:
-			title = "未找到"
-		}
-		return s.errorPage(c, own.Status, title, own.Message)
-	case errors.As(err, &ae):
-		switch {
-		case errors.Is(err, archive.ErrForbidden):
-			return s.errorPage(c, fiber.StatusForbidden, "无权访问", ae.Message)
-		case errors.Is(err, archive.ErrConflict):
-			return s.errorPage(c, fiber.StatusConflict, "无法完成", ae.Message)
-		case errors.Is(err, archive.ErrInvalid):
-			return s.errorPage(c, fiber.StatusBadRequest, "输入有误", ae.Message)
-		case errors.Is(err, archive.ErrTooLarge):
-			return s.errorPage(c, fiber.StatusRequestEntityTooLarge, "内容过大", ae.Message)
-		}
-	case errors.As(err, &fe):
-		msgs := make([]string, 0, len(fe))
-		for _, e := range fe {
+	case class.internal():
+		s.logInternal(c, err)
+		return s.errorPage(c, class.Status, class.Title, "请将下方的请求编号告知管理员。")
+	case class.Fields != nil:
+		msgs := make([]string, 0, len(class.Fields))
+		for _, e := range class.Fields {
 			msgs = append(msgs, e.Field+"："+e.Message)
 		}
-		return s.errorPage(c, fiber.StatusUnprocessableEntity, "输入有误", strings.Join(msgs, "；"))
-	case errors.As(err, &qe):
-		return s.errorPage(c, fiber.StatusBadRequest, "检索条件有误", qe.Message)
+		return s.errorPage(c, class.Status, class.Title, strings.Join(msgs, "；"))
 	}
-	s.log.Error("internal error", slog.String("request_id", requestIDOf(c)), slog.String("method", c.Method()),
-		slog.String("path", c.Path()), slog.Any("err", err))
-	return s.errorPage(c, fiber.StatusInternalServerError, "服务器内部错误", "请将下方的请求编号告知管理员。")
+	return s.errorPage(c, class.Status, class.Title, class.Message)
+}
+
+var notices = map[string]string{
+	"saved":    "已保存草稿。",
+	"returned": "已退回承办人。",
+	"created":  "已添加用户。",
+	"disabled": "已停用该用户。",
+	"enabled":  "已启用该用户。",
+	"password": "已重设密码，该用户的登录会话已结束。",
+	"search":   "已保存检索。",
+	"deleted":  "已删除保存的检索。",
+	"filed":    "已签发并归档。",
+}
+
+func noticeText(k string) string { return notices[k] }
+
+// logPartial logs an error that leaves a page without one of its parts
+// (an author's name, an audit list …) rather than failing the page.
+func (s *Server) logPartial(c *fiber.Ctx, part string, err error) {
+	s.log.Warn("page part missing", slog.String("request_id", requestIDOf(c)), slog.String("path", c.Path()),
+		slog.String("part", part), slog.Any("err", err))
 }
 
 // --- login and logout ---
@@ -444,10 +436,9 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	}
 	sess, err := s.store.Identity().Login(c.UserContext(), d.Name, c.FormValue("password"), c.IP())
 	if err != nil {
-		var ae *problem.Error
-		if errors.As(err, &ae) && errors.Is(err, archive.ErrUnauthenticated) {
-			d.Error = ae.Message
-			return s.showLogin(c, fiber.StatusUnauthorized, d)
+		if class := classify(err); class.Status == fiber.StatusUnauthorized {
+			d.Error = class.Message
+			return s.showLogin(c, class.Status, d)
 		}
 		return s.webError(c, err)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/url"
 	"sort"
 	"strconv"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"wenshu/archive"
-	"wenshu/problem"
 	"wenshu/templates"
 )
 
@@ -93,10 +90,12 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 	for i := range schema {
 		byName[schema[i].Name] = &schema[i]
 	}
-	scalars := map[string]string{}
-	lists := map[string]map[int]string{}
-	tables := map[string]map[int]map[string]string{}
-	persons := map[string]map[string]string{}
+	in := draftFormInputs{
+		scalars: map[string]string{},
+		lists:   map[string]map[int]string{},
+		tables:  map[string]map[int]map[string]string{},
+		persons: map[string]map[string]string{},
+	}
 	for key, vals := range form {
 		if !strings.HasPrefix(key, fieldPrefix) || len(vals) == 0 {
 			continue
@@ -105,62 +104,61 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 		if !ok {
 			continue
 		}
-		f := byName[p.name]
-		if f == nil || hiddenFields[f.Name] {
-			continue
-		}
-		v := vals[0]
-		switch f.Type {
-		case templates.TypeList:
-			if p.index < 0 || p.sub != "" {
-				continue
-			}
-			if lists[f.Name] == nil {
-				lists[f.Name] = map[int]string{}
-			}
-			lists[f.Name][p.index] = cleanValue(v, f.Type)
-		case templates.TypeTable:
-			if p.index < 0 || p.sub == "" {
-				continue
-			}
-			var col *templates.Field
-			for i := range f.Columns {
-				if f.Columns[i].Name == p.sub {
-					col = &f.Columns[i]
-				}
-			}
-			if col == nil {
-				continue
-			}
-			if tables[f.Name] == nil {
-				tables[f.Name] = map[int]map[string]string{}
-			}
-			if tables[f.Name][p.index] == nil {
-				tables[f.Name][p.index] = map[string]string{}
-			}
-			tables[f.Name][p.index][p.sub] = cleanValue(v, col.Type)
-		case templates.TypePerson:
-			if p.index >= 0 || p.sub == "" {
-				continue
-			}
-			if persons[f.Name] == nil {
-				persons[f.Name] = map[string]string{}
-			}
-			persons[f.Name][p.sub] = cleanValue(v, templates.TypeString)
-		default:
-			if p.index >= 0 || p.sub != "" {
-				continue
-			}
-			scalars[f.Name] = cleanValue(v, f.Type)
+		if f := byName[p.name]; f != nil && !hiddenFields[f.Name] {
+			in.add(f, p, vals[0])
 		}
 	}
+	return in.fields()
+}
+
+// draftFormInputs are the posted inputs of a draft form by the shape of
+// their field, cleaned but with blanks and index gaps still in.
+type draftFormInputs struct {
+	scalars map[string]string                    // field → value
+	lists   map[string]map[int]string            // field → index → item
+	tables  map[string]map[int]map[string]string // field → row index → column → cell
+	persons map[string]map[string]string         // field → particular → value
+}
+
+// add files the input at path p of field f; a path that does not fit the
+// field's shape (an index on a string, no column in a table …) is ignored.
+func (in *draftFormInputs) add(f *templates.Field, p formPath, v string) {
+	switch f.Type {
+	case templates.TypeList:
+		if p.index >= 0 && p.sub == "" {
+			inner(in.lists, f.Name)[p.index] = cleanValue(v, f.Type)
+		}
+	case templates.TypeTable:
+		col := column(f, p.sub)
+		if p.index < 0 || col == nil {
+			return
+		}
+		rows := inner(in.tables, f.Name)
+		if rows[p.index] == nil {
+			rows[p.index] = map[string]string{}
+		}
+		rows[p.index][p.sub] = cleanValue(v, col.Type)
+	case templates.TypePerson:
+		if p.index < 0 && p.sub != "" {
+			inner(in.persons, f.Name)[p.sub] = cleanValue(v, templates.TypeString)
+		}
+	default:
+		if p.index < 0 && p.sub == "" {
+			in.scalars[f.Name] = cleanValue(v, f.Type)
+		}
+	}
+}
+
+// fields drops blank values, empty rows and empty groups, and closes the
+// gaps in list and table indexes, keeping their order.
+func (in *draftFormInputs) fields() map[string]any {
 	out := map[string]any{}
-	for name, v := range scalars {
+	for name, v := range in.scalars {
 		if v != "" {
 			out[name] = v
 		}
 	}
-	for name, items := range lists {
+	for name, items := range in.lists {
 		var list []any
 		for _, i := range sortedKeys(items) {
 			if items[i] != "" {
@@ -171,16 +169,10 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 			out[name] = list
 		}
 	}
-	for name, rows := range tables {
+	for name, rows := range in.tables {
 		var list []any
 		for _, i := range sortedKeys(rows) {
-			row := map[string]any{}
-			for k, v := range rows[i] {
-				if v != "" {
-					row[k] = v
-				}
-			}
-			if len(row) > 0 {
+			if row := nonBlank(rows[i]); len(row) > 0 {
 				list = append(list, row)
 			}
 		}
@@ -188,18 +180,65 @@ func parseDraftForm(schema []templates.Field, form url.Values) map[string]any {
 			out[name] = list
 		}
 	}
-	for name, subs := range persons {
-		obj := map[string]any{}
-		for k, v := range subs {
-			if v != "" {
-				obj[k] = v
-			}
-		}
-		if len(obj) > 0 {
+	for name, subs := range in.persons {
+		if obj := nonBlank(subs); len(obj) > 0 {
 			out[name] = obj
 		}
 	}
 	return out
+}
+
+// inner returns m[name], made if missing.
+func inner[K comparable, V any](m map[string]map[K]V, name string) map[K]V {
+	if m[name] == nil {
+		m[name] = map[K]V{}
+	}
+	return m[name]
+}
+
+// column returns the column of table f named name, or nil.
+func column(f *templates.Field, name string) *templates.Field {
+	for i := range f.Columns {
+		if f.Columns[i].Name == name {
+			return &f.Columns[i]
+		}
+	}
+	return nil
+}
+
+// nonBlank keeps the values that are not "".
+func nonBlank(m map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// splitPersons splits a list of people (涉及人员) typed into one input —
+// the web form's persons and the import form's — on 、 , ， ; ； and line
+// breaks, trims each name, drops empty ones and keeps the first of
+// repeated ones, in order.
+func splitPersons(s string) []string {
+	out := []string{} // never nil: an empty list is stored as [], as before
+	seen := map[string]bool{}
+	for _, p := range strings.FieldsFunc(s, isPersonSeparator) {
+		if p = strings.TrimSpace(p); p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func isPersonSeparator(r rune) bool {
+	switch r {
+	case '、', ',', '，', ';', '；', '\n', '\r':
+		return true
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[int]V) []int {
@@ -419,28 +458,60 @@ type fieldErrorList struct {
 	Message string
 }
 
-// collectErrors turns a failed save into errors by path (fields of the
-// template without "fields." and the draft's own case_no, persons,
-// classification, retention, template) and reports whether err was such a
-// user error at all.
-func collectErrors(err error) (map[string][]string, []templates.FieldError, bool) {
-	var list []templates.FieldError
-	var fe templates.FieldErrors
-	var ae *problem.Error
-	switch {
-	case errors.As(err, &fe):
-		list = fe
-	case errors.As(err, &ae) && (errors.Is(err, archive.ErrInvalid) || errors.Is(err, archive.ErrForbidden) || errors.Is(err, archive.ErrConflict)):
-		list = []templates.FieldError{{Field: ae.Field, Code: ae.Code, Message: ae.Message}}
-	default:
-		return nil, nil, false
+// shownInline reports whether err is the user's to act on, on the page
+// that caused it (bad input, a refused action, a conflict), and its class.
+// Anything else (not found, internal …) goes to the error page.
+func shownInline(err error) (errorClass, bool) {
+	class := classify(err)
+	switch class.Status {
+	case fiber.StatusBadRequest, fiber.StatusForbidden, fiber.StatusConflict, fiber.StatusUnprocessableEntity:
+		return class, true
 	}
-	m := map[string][]string{}
+	return class, false
+}
+
+// fieldList is the class's errors as a list with paths as the form uses
+// them: fields of the template without "fields.", and the draft's own
+// case_no, persons, classification, retention, template. An error of no
+// field has Field "".
+func (e errorClass) fieldList() []templates.FieldError {
+	list := []templates.FieldError{{Field: e.Field, Code: e.Code, Message: e.Message}}
+	if e.Fields != nil {
+		list = append([]templates.FieldError(nil), e.Fields...)
+	}
 	for i := range list {
 		list[i].Field = strings.TrimPrefix(list[i].Field, "fields.")
-		m[list[i].Field] = append(m[list[i].Field], list[i].Message)
 	}
-	return m, list, true
+	return list
+}
+
+// detail is the class's message for a one-line notice: the messages of
+// its field errors, or its own message.
+func (e errorClass) detail() string {
+	if e.Fields == nil {
+		return e.Message
+	}
+	msgs := make([]string, 0, len(e.Fields))
+	for _, fe := range e.Fields {
+		msgs = append(msgs, fe.Message)
+	}
+	return strings.Join(msgs, "；")
+}
+
+// collectErrors turns a failed save into errors by path and a list (see
+// fieldList), with the class that decides the page's status, and reports
+// whether err was such a user error at all.
+func collectErrors(err error) (map[string][]string, []templates.FieldError, errorClass, bool) {
+	class, ok := shownInline(err)
+	if !ok {
+		return nil, nil, class, false
+	}
+	list := class.fieldList()
+	m := map[string][]string{}
+	for _, e := range list {
+		m[e.Field] = append(m[e.Field], e.Message)
+	}
+	return m, list, class, true
 }
 
 // errorSummary labels the errors for the list above the form.

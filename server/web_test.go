@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -698,4 +701,65 @@ func TestWebEscaping(t *testing.T) {
 	if s := string(r.body); strings.Contains(s, "<script>alert") || strings.Contains(s, `onmouseover="`) || !strings.Contains(s, "&lt;script&gt;alert(1)") {
 		t.Errorf("422 form escaping:\n%s", s)
 	}
+}
+
+// writeMeetingNotice writes a template "meeting-notice" whose topic (会议主题)
+// may be at most topicMax characters, into a new templates folder.
+func writeMeetingNotice(t *testing.T, topicMax int) string {
+	t.Helper()
+	dir := t.TempDir()
+	tdir := filepath.Join(dir, "meeting-notice")
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest, _ := json.Marshal(map[string]any{
+		"id": "meeting-notice", "name": "会议通知", "kind": "通知", "layout": "document",
+		"fields": []map[string]any{
+			{"name": "issuer", "label": "发文机关", "type": "string", "required": true},
+			{"name": "topic", "label": "会议主题", "type": "string", "required": true, "max_length": topicMax},
+			{"name": "items", "label": "议程", "type": "list", "required": true, "max_items": 5},
+		},
+	})
+	example, _ := json.Marshal(map[string]any{"issuer": "某纪检监察组", "topic": "警示教育", "items": []string{"观看警示教育片"}})
+	for name, b := range map[string][]byte{
+		"manifest.json": manifest,
+		"example.json":  example,
+		"body.tmpl":     []byte("@mark {{.issuer}}\n@suffix 文件\n@number {{.doc_number}}\n@title 关于召开{{.topic}}会议的通知\n@to 各处室\n# 会议议程\n{{range .items}}+ {{.}}\n{{end}}\n@sign {{.issuer}}\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(tdir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestApproveInvalidDraftAgrees: a draft that was valid when saved but not
+// under the templates of today (the folder changed, the server restarted)
+// is refused on approval with 422 by the API and by the web page alike;
+// the page shows the draft with the field that refused it.
+func TestApproveInvalidDraftAgrees(t *testing.T) {
+	e := newEnvWith(t, templates.Options{Dir: writeMeetingNotice(t, 40)})
+	body := map[string]any{"template": "meeting-notice", "classification": "内部", "retention": "D30",
+		"fields": map[string]any{"topic": "全面从严治党警示教育专题", "items": []any{"观看警示教育片"}}}
+	r := e.do(t, "clerk", "POST", "/api/v1/drafts", body)
+	if r.status != 201 {
+		t.Fatalf("draft: %d %s", r.status, r.body)
+	}
+	var d struct{ ID string }
+	r.json(t, &d)
+
+	e.open(t, templates.Options{Dir: writeMeetingNotice(t, 4)})
+	r = e.do(t, "approver", "POST", "/api/v1/drafts/"+d.ID+"/approve", nil)
+	if r.status != 422 || r.errorsByField(t)["topic"] != templates.CodeTooLong {
+		t.Fatalf("API approve: %d %s", r.status, r.body)
+	}
+	u := mustUserT(t, e, userNames["approver"])
+	if err := e.store.Identity().SetPassword(context.Background(), u.ID, webPassword); err != nil {
+		t.Fatal(err)
+	}
+	approver := e.as(t, "approver")
+	approver.get("/drafts/" + d.ID)
+	r = approver.post("/drafts/"+d.ID+"/approve", nil)
+	wantStatus(t, r, 422, "web approve")
+	wantBody(t, r, "web approve", `id="action-error"`, `id="action-problems"`, "会议主题：", "全面从严治党警示教育专题", `action="/drafts/`+d.ID+`/approve"`)
 }
