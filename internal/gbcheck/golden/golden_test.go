@@ -53,7 +53,7 @@ func TestCanonicalKeepsTextAndPrefixes(t *testing.T) {
 	base, _ := Canonical([]byte(`<a:x xmlns:a="u"><a:t>一 二</a:t></a:x>`))
 	for _, other := range []string{
 		`<a:x xmlns:a="u"><a:t>一  二</a:t></a:x>`, // text changed
-		`<b:x xmlns:b="u"><b:t>一 二</b:t></b:x>`, // prefix changed
+		`<b:x xmlns:b="u"><b:t>一 二</b:t></b:x>`,  // prefix changed
 		`<a:x xmlns:a="u" v="1"><a:t>一 二</a:t></a:x>`,
 	} {
 		c, err := Canonical([]byte(other))
