@@ -56,8 +56,8 @@ func (e *LimitError) Is(target error) bool { return target == ErrTooLarge }
 
 // Limits bound what text extraction reads from a package that came from
 // outside (an import), so that a zip bomb is refused before it is
-// inflated and extraction runs in memory bounded by the limits. A zero
-// field takes its value from DefaultLimits.
+// inflated and extraction runs in memory bounded by the limits. A field
+// that is zero (or negative) takes its value from DefaultLimits.
 type Limits struct {
 	// MaxEntries is the most zip entries a package may hold.
 	MaxEntries int
@@ -82,7 +82,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of ExtractText: far above any real 公文
-// (a 50-page document is about 10 KB zipped, 250 KB of XML and 35,000
+// (a 50-page document is about 10 KB zipped, 160 KB of XML and 28,000
 // characters) and far below what would strain the server.
 func DefaultLimits() Limits {
 	return Limits{
