@@ -15,5 +15,9 @@
 // Document gives byte-identical bytes (fixed zip times, fixed part order),
 // which signing and tests rely on.
 //
+// ExtractText reads the text back out of a .docx, also one that came from
+// outside: it refuses zip bombs from the zip directory before inflating
+// anything and streams the document part within Limits.
+//
 // docgen knows nothing of HTTP, storage, templates or search.
 package docgen

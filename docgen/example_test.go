@@ -1,6 +1,7 @@
 package docgen_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,4 +49,24 @@ func ExampleRender() {
 	// Output:
 	// 驻财纪函〔2026〕6号
 	// 函询通知书
+}
+
+// A document longer than a limit is refused, never cut; the LimitError
+// says which limit, for the caller to map to a status and a stable code.
+func ExampleExtractTextLimits() {
+	docx, err := docgen.Render(&docgen.Document{Layout: docgen.LayoutPlain,
+		Body: []docgen.Block{docgen.Paragraph{Text: "经研究，同意你单位的请示。"}}})
+	if err != nil {
+		panic(err)
+	}
+	text, err := docgen.ExtractTextLimits(docx, docgen.Limits{MaxTextChars: 100})
+	fmt.Printf("%q %v\n", text, err)
+	_, err = docgen.ExtractTextLimits(docx, docgen.Limits{MaxTextChars: 5})
+	var le *docgen.LimitError
+	if errors.As(err, &le) {
+		fmt.Println(errors.Is(err, docgen.ErrTooLarge), le.Limit, le.Max)
+	}
+	// Output:
+	// "经研究，同意你单位的请示。\n" <nil>
+	// true text_chars 5
 }

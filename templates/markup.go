@@ -121,109 +121,157 @@ func (e *markupError) Error() string { return fmt.Sprintf("markup line %d: %s", 
 
 // parseMarkup lays filled markup out into d.
 func parseMarkup(src string, d *docgen.Document) error {
-	var (
-		para    []string
-		table   *docgen.Table
-		counter [5]int
-		item    int
-	)
-	flushPara := func() {
-		if len(para) > 0 {
-			text := strings.Join(para, "")
-			if strings.TrimSpace(text) != "" {
-				d.Body = append(d.Body, docgen.Paragraph{Text: text})
-			}
-			para = nil
-		}
-	}
-	flushTable := func() {
-		if table != nil {
-			d.Body = append(d.Body, *table)
-			table = nil
-		}
-	}
+	p := &markupParser{d: d}
 	for n, raw := range strings.Split(src, "\n") {
-		line := strings.TrimSpace(raw)
-		if !strings.HasPrefix(line, "|") {
-			flushTable()
-		}
-		if line == "" {
-			flushPara()
-			continue
-		}
-		switch {
-		case line[0] == '@':
-			flushPara()
-			name, value, _ := strings.Cut(line[1:], " ")
-			value = strings.TrimSpace(unescape(value))
-			if err := directive(d, name, value); err != nil {
-				return &markupError{n + 1, err.Error()}
-			}
-		case line[0] == '#':
-			flushPara()
-			level := len(line) - len(strings.TrimLeft(line, "#"))
-			if level > 4 {
-				return &markupError{n + 1, "heading deeper than ####"}
-			}
-			text := strings.TrimSpace(unescape(line[level:]))
-			if text == "" {
-				continue
-			}
-			counter[level]++
-			for l := level + 1; l < len(counter); l++ {
-				counter[l] = 0
-			}
-			item = 0
-			d.Body = append(d.Body, docgen.Heading{Level: level, Text: docgen.HeadingNumber(level, counter[level]) + text})
-		case line[0] == '+':
-			flushPara()
-			text := strings.TrimSpace(unescape(line[1:]))
-			if text == "" {
-				continue
-			}
-			item++
-			d.Body = append(d.Body, docgen.Paragraph{Text: strconv.Itoa(item) + "." + text})
-		case line[0] == '=':
-			flushPara()
-			if text := strings.TrimSpace(unescape(line[1:])); text != "" {
-				counter = [5]int{}
-				item = 0
-				d.Body = append(d.Body, docgen.Subtitle{Text: text})
-			}
-		case line[0] == '>':
-			flushPara()
-			item = 0
-			if text := strings.TrimSpace(unescape(line[1:])); text != "" {
-				d.Body = append(d.Body, docgen.Paragraph{Text: text, NoIndent: true})
-			}
-		case line[0] == '|':
-			flushPara()
-			cells := splitCells(line)
-			if table == nil {
-				table = &docgen.Table{}
-				for _, c := range cells {
-					title, width := c, 1
-					if i := strings.LastIndex(c, ":"); i > 0 {
-						if w, err := strconv.Atoi(c[i+1:]); err == nil && w > 0 {
-							title, width = c[:i], w
-						}
-					}
-					table.Columns = append(table.Columns, docgen.Column{Title: title, Width: width})
-				}
-				continue
-			}
-			table.Rows = append(table.Rows, cells)
-		case line == "---":
-			flushPara()
-			d.Body = append(d.Body, docgen.PageBreak{})
-		default:
-			item = 0
-			para = append(para, unescape(line))
+		if err := p.line(strings.TrimSpace(raw)); err != nil {
+			return &markupError{n + 1, err.Error()}
 		}
 	}
-	flushPara()
-	flushTable()
+	p.flushParagraph()
+	p.flushTable()
 	return nil
+}
+
+// markupParser holds what a line of markup continues: the paragraph being
+// joined, the table being filled, the heading counters (标题层次序数) and
+// the number of the last numbered item.
+type markupParser struct {
+	d       *docgen.Document
+	para    []string
+	table   *docgen.Table
+	counter [5]int
+	item    int
+}
+
+// line reads one trimmed line of markup.
+func (p *markupParser) line(line string) error {
+	if !strings.HasPrefix(line, "|") {
+		p.flushTable()
+	}
+	if line == "" {
+		p.flushParagraph()
+		return nil
+	}
+	if isParagraphLine(line) {
+		p.item = 0
+		p.para = append(p.para, unescape(line))
+		return nil
+	}
+	p.flushParagraph()
+	switch {
+	case line[0] == '@':
+		name, value, _ := strings.Cut(line[1:], " ")
+		return directive(p.d, name, strings.TrimSpace(unescape(value)))
+	case line[0] == '#':
+		return p.heading(line)
+	case line[0] == '+':
+		p.numberedItem(strings.TrimSpace(unescape(line[1:])))
+	case line[0] == '=':
+		p.subtitle(strings.TrimSpace(unescape(line[1:])))
+	case line[0] == '>':
+		p.item = 0
+		if text := strings.TrimSpace(unescape(line[1:])); text != "" {
+			p.add(docgen.Paragraph{Text: text, NoIndent: true})
+		}
+	case line[0] == '|':
+		p.tableRow(splitCells(line))
+	default: // "---"
+		p.add(docgen.PageBreak{})
+	}
+	return nil
+}
+
+// isParagraphLine reports whether a non-empty line is paragraph text (it
+// starts with no markup character and is not a page break).
+func isParagraphLine(line string) bool {
+	return line != "---" && strings.IndexByte("@#+=>|", line[0]) < 0
+}
+
+func (p *markupParser) add(b docgen.Block) { p.d.Body = append(p.d.Body, b) }
+
+// flushParagraph ends the paragraph being joined, if it holds any text.
+func (p *markupParser) flushParagraph() {
+	if len(p.para) > 0 {
+		text := strings.Join(p.para, "")
+		if strings.TrimSpace(text) != "" {
+			p.add(docgen.Paragraph{Text: text})
+		}
+		p.para = nil
+	}
+}
+
+// flushTable ends the table being filled.
+func (p *markupParser) flushTable() {
+	if p.table != nil {
+		p.add(*p.table)
+		p.table = nil
+	}
+}
+
+// heading numbers a "#"…"####" line at its level and restarts the
+// counters below it and the item numbers.
+func (p *markupParser) heading(line string) error {
+	level := len(line) - len(strings.TrimLeft(line, "#"))
+	if level > 4 {
+		return fmt.Errorf("heading deeper than ####")
+	}
+	text := strings.TrimSpace(unescape(line[level:]))
+	if text == "" {
+		return nil
+	}
+	p.counter[level]++
+	for l := level + 1; l < len(p.counter); l++ {
+		p.counter[l] = 0
+	}
+	p.item = 0
+	p.add(docgen.Heading{Level: level, Text: docgen.HeadingNumber(level, p.counter[level]) + text})
+	return nil
+}
+
+// numberedItem adds a "+" line as the next numbered item (1. 2. …).
+func (p *markupParser) numberedItem(text string) {
+	if text == "" {
+		return
+	}
+	p.item++
+	p.add(docgen.Paragraph{Text: strconv.Itoa(p.item) + "." + text})
+}
+
+// subtitle adds a "=" line as a second title; heading and item numbers
+// start again under it.
+func (p *markupParser) subtitle(text string) {
+	if text == "" {
+		return
+	}
+	p.counter = [5]int{}
+	p.item = 0
+	p.add(docgen.Subtitle{Text: text})
+}
+
+// tableRow adds a row to the table being filled; the first row starts a
+// table and gives its columns.
+func (p *markupParser) tableRow(cells []string) {
+	if p.table != nil {
+		p.table.Rows = append(p.table.Rows, cells)
+		return
+	}
+	p.table = &docgen.Table{Columns: tableColumns(cells)}
+}
+
+// tableColumns reads a header row: "title:N" gives the column a relative
+// width N.
+func tableColumns(cells []string) []docgen.Column {
+	var cols []docgen.Column
+	for _, c := range cells {
+		title, width := c, 1
+		if i := strings.LastIndex(c, ":"); i > 0 {
+			if w, err := strconv.Atoi(c[i+1:]); err == nil && w > 0 {
+				title, width = c[:i], w
+			}
+		}
+		cols = append(cols, docgen.Column{Title: title, Width: width})
+	}
+	return cols
 }
 
 func directive(d *docgen.Document, name, value string) error {
