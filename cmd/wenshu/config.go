@@ -266,9 +266,10 @@ func detectFonts() (docgen.Fonts, []docgen.FontRole, error) {
 type need int
 
 const (
-	storeOnly     need = 0
 	withIndex     need = 1 << iota // the search index, fed as records are filed
 	withTemplates                  // the template registry of --templates-dir (else archive's built-ins)
+
+	storeOnly need = 0 // the archive alone
 )
 
 // app is what a command that opens the store works with.
