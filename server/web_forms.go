@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"wenshu/archive"
 	"wenshu/templates"
 )
 
@@ -218,28 +219,9 @@ func nonBlank(m map[string]string) map[string]any {
 }
 
 // splitPersons splits a list of people (涉及人员) typed into one input —
-// the web form's persons and the import form's — on 、 , ， ; ； and line
-// breaks, trims each name, drops empty ones and keeps the first of
-// repeated ones, in order.
-func splitPersons(s string) []string {
-	out := []string{} // never nil: an empty list is stored as [], as before
-	seen := map[string]bool{}
-	for _, p := range strings.FieldsFunc(s, isPersonSeparator) {
-		if p = strings.TrimSpace(p); p != "" && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func isPersonSeparator(r rune) bool {
-	switch r {
-	case '、', ',', '，', ';', '；', '\n', '\r':
-		return true
-	}
-	return false
-}
+// the web form's persons and the import form's — by archive.SplitPersons,
+// the one rule the CLI's --persons follows too.
+func splitPersons(s string) []string { return archive.SplitPersons(s) }
 
 func sortedKeys[V any](m map[int]V) []int {
 	keys := make([]int, 0, len(m))

@@ -107,6 +107,9 @@ func TestOperatorCommands(t *testing.T) {
 	if out, _, code := cli(t, "", with("unit", "add", "--name", unit, "--code", "驻财纪", "--fonds", "Z109", "--org", "CZT")...); code != 0 || !strings.Contains(out, "updated") {
 		t.Fatalf("unit add: %d %s", code, out)
 	}
+	if out, _, code := cli(t, "", with("unit", "add", "--name", "驻审计厅纪检监察组", "--code", "驻审纪", "--fonds", "Z110")...); code != 0 || !strings.HasPrefix(out, "added unit 2 驻审计厅纪检监察组") {
+		t.Fatalf("unit add of a new unit: %d %s", code, out)
+	}
 	out, errOut, code = cli(t, "", append(with("import", "--unit", unit, "--kind", "报告", "--year", "2024", "--retention", "Y", "--persons", "张三、李四"), txt)...)
 	if code != 0 {
 		t.Fatalf("import: %d %s", code, errOut)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -47,8 +46,8 @@ func cmdTemplates(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("templates", e)
 	c.templateFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
 	reg, err := c.registry(newLogger(e.stderr))
 	if err != nil {
@@ -67,8 +66,8 @@ func cmdRender(ctx context.Context, e *env, args []string) error {
 	id := fs.String("t", "", "template id")
 	in := fs.String("i", "", "field values as a JSON file (- for standard input)")
 	out := fs.String("o", "", "output .docx")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
 	if *id == "" || *in == "" || *out == "" {
 		fmt.Fprintln(e.stderr, "usage: wenshu render -t ID -i data.json -o out.docx")
@@ -113,55 +112,24 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("serve", e)
 	c.storeFlags(fs)
-	addr := fs.String("addr", envOr("WENSHU_ADDR", "127.0.0.1:8080"), "listen address")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	log := newLogger(e.stderr)
-	reg, err := c.registry(log)
-	if err != nil {
+	c.addrFlag(fs)
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	idx, closeAll, err := c.indexedStore(ctx, log, reg)
+	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	if err := catchUp(ctx, idx, log); err != nil {
+	if _, err := a.idx.Prepare(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Templates: reg, Store: idx.Store, Index: idx.Index, Logger: log})
+	srv, err := server.New(server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log})
 	if err != nil {
 		return err
 	}
-	log.Info("wenshu listening", "addr", "http://"+*addr, "data_dir", c.DataDir, "s3", c.S3Endpoint, "bucket", c.S3Bucket)
-	return srv.Listen(ctx, *addr)
-}
-
-// catchUp brings the index level with the catalog at start: everything
-// after a dictionary change, else whatever was catalogued but not indexed.
-func catchUp(ctx context.Context, idx *indexer.Indexer, log *slog.Logger) error {
-	stale, err := idx.Index.NeedsReindex()
-	if err != nil {
-		return err
-	}
-	var st indexer.Stats
-	if stale {
-		log.Warn("search dictionary changed since the index was built; reindexing every record")
-		st, err = idx.Reindex(ctx, nil)
-	} else {
-		st, err = idx.CatchUp(ctx, nil)
-	}
-	if st.Indexed > 0 || st.Failed > 0 {
-		log.Info("search index caught up", "records", st.Records, "indexed", st.Indexed, "failed", st.Failed, "took", st.Took.Round(time.Millisecond))
-	}
-	if err != nil && st.Failed > 0 {
-		// Records whose text could not be read are retried at the next start;
-		// they are filed and safe, only not yet findable.
-		log.Error("search catch-up incomplete", "err", err)
-		return nil
-	}
-	return err
+	a.log.Info("wenshu listening", "addr", "http://"+c.Addr, "data_dir", c.DataDir, "s3", c.S3Endpoint, "bucket", c.S3Bucket)
+	return srv.Listen(ctx, c.Addr)
 }
 
 func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
@@ -172,28 +140,23 @@ func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
 	code := fs.String("code", "", "机关代字 (prefix of the 文号)")
 	fonds := fs.String("fonds", "", "全宗号")
 	org := fs.String("org", "", "机构代码")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	in := identity.UnitInput{Name: *name, Code: *code, Fonds: *fonds, Org: *org}
-	if existing, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*name)); err == nil {
-		u, err := st.Identity().UpdateUnit(ctx, existing.ID, in)
-		if err != nil {
-			return describe(err)
-		}
-		fmt.Fprintf(e.stdout, "updated unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", u.ID, u.Name, u.Code, u.Fonds, u.Org)
-		return nil
-	}
-	u, err := st.Identity().AddUnit(ctx, in)
+	defer closeAll()
+	u, added, err := a.store.Identity().UpsertUnit(ctx, identity.UnitInput{Name: *name, Code: *code, Fonds: *fonds, Org: *org})
 	if err != nil {
 		return describe(err)
 	}
-	fmt.Fprintf(e.stdout, "added unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", u.ID, u.Name, u.Code, u.Fonds, u.Org)
+	verb := "updated"
+	if added {
+		verb = "added"
+	}
+	fmt.Fprintf(e.stdout, "%s unit %d %s (代字 %s, 全宗号 %s, 机构代码 %s)\n", verb, u.ID, u.Name, u.Code, u.Fonds, u.Org)
 	return nil
 }
 
@@ -206,8 +169,8 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 	unit := fs.String("unit", "", "单位全称 (created with placeholder codes if missing)")
 	clearance := fs.String("clearance", identity.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
 	pwStdin := fs.Bool("password-stdin", false, "also set a web password, read as one line from stdin")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
 	var pw string
 	if *pwStdin {
@@ -219,17 +182,17 @@ func cmdUserAdd(ctx context.Context, e *env, args []string) error {
 			return describe(err)
 		}
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	res, err := st.Identity().AddUser(ctx, identity.NewUser{Name: *name, Role: identity.Role(*role), Unit: *unit, Clearance: *clearance})
+	defer closeAll()
+	res, err := a.store.Identity().AddUser(ctx, identity.NewUser{Name: *name, Role: identity.Role(*role), Unit: *unit, Clearance: *clearance})
 	if err != nil {
 		return describe(err)
 	}
 	if *pwStdin {
-		if err := st.Identity().SetPassword(ctx, res.User.ID, pw); err != nil {
+		if err := a.store.Identity().SetPassword(ctx, res.User.ID, pw); err != nil {
 			return fmt.Errorf("user %s was added, but its password was refused (set it with `wenshu user passwd --name %s`): %w", res.User.Name, res.User.Name, describe(err))
 		}
 	}
@@ -245,16 +208,16 @@ func cmdKeysExport(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("keys export", e)
 	c.storeFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	fmt.Fprintf(e.stderr, "key id %s\n", st.KeyID())
-	_, err = e.stdout.Write(st.PublicKeyPEM())
+	defer closeAll()
+	fmt.Fprintf(e.stderr, "key id %s\n", a.store.KeyID())
+	_, err = e.stdout.Write(a.store.PublicKeyPEM())
 	return err
 }
 
@@ -268,91 +231,89 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	log := newLogger(e.stderr)
-	if *bucketOnly {
-		var pub []byte
-		var err error
-		if *pubFile != "" {
-			pub, err = os.ReadFile(*pubFile)
-		} else {
-			pub, err = os.ReadFile(filepath.Join(c.DataDir, "keys", "sm2-public.pem"))
-		}
-		if err != nil {
-			return fmt.Errorf("public key: %w (pass --pubkey FILE from `wenshu keys export`)", err)
-		}
-		bar := newProgress(e.stderr, "verify")
-		res, err := archive.VerifyBucketOnly(ctx, archive.BucketConfig{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey,
-			SecretKey: c.S3SecretKey, Secure: c.S3Secure, Bucket: c.S3Bucket}, pub, bar.update)
-		bar.done()
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			_ = json.NewEncoder(e.stdout).Encode(res)
-		} else {
-			fmt.Fprintf(e.stdout, "records %d, passed %d, voids %d, chain %v (%s)\n", res.Records, res.Passed, res.Voids, res.Chain.OK, res.Chain.Detail)
-			for _, f := range res.Failed {
-				printVerification(e, &f)
-			}
-			for _, msg := range res.Errors {
-				fmt.Fprintf(e.stdout, "error: %s\n", msg)
-			}
-		}
-		if !res.OK {
-			return errors.New("verification failed")
-		}
-		return nil
+	// --bucket-only reads at most the public key from the data directory.
+	c.dataDirReadOnly = *bucketOnly
+	c.dropOverridden(fs)
+	if err := c.Validate(); err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
+	var rep archive.VerifyReport
+	var err error
+	switch {
+	case *bucketOnly:
+		rep, err = verifyBucket(ctx, e, &c, *pubFile)
+	case fs.NArg() != 1:
 		fmt.Fprintln(e.stderr, "usage: wenshu verify RECORD-ID | wenshu verify --bucket-only")
 		return errUsage
+	default:
+		rep, err = verifyRecord(ctx, e, &c, fs.Arg(0))
 	}
-	st, err := c.store(ctx, log, nil, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	v, err := st.Verify(ctx, operator(), fs.Arg(0))
-	if err != nil {
-		return describe(err)
-	}
 	if *asJSON {
-		_ = json.NewEncoder(e.stdout).Encode(v)
+		if err := json.NewEncoder(e.stdout).Encode(rep.Result); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
 	} else {
-		printVerification(e, v)
+		for _, line := range rep.Lines {
+			fmt.Fprintln(e.stdout, line)
+		}
 	}
-	if !v.OK {
+	if !rep.OK {
 		return errors.New("verification failed")
 	}
 	return nil
 }
 
-func printVerification(e *env, v *archive.Verification) {
-	fmt.Fprintf(e.stdout, "record %s: ok=%v\n", v.RecordID, v.OK)
-	for _, ch := range v.Checks {
-		mark := "✓"
-		if !ch.OK {
-			mark = "✗"
-		}
-		fmt.Fprintf(e.stdout, "  %s %-16s %s\n", mark, ch.Name, ch.Detail)
+// verifyBucket verifies every record with the bucket and the public key
+// alone, the key from pubFile or else from the data directory.
+func verifyBucket(ctx context.Context, e *env, c *config, pubFile string) (archive.VerifyReport, error) {
+	if pubFile == "" {
+		pubFile = filepath.Join(c.DataDir, "keys", "sm2-public.pem")
 	}
+	pub, err := os.ReadFile(pubFile)
+	if err != nil {
+		return archive.VerifyReport{}, fmt.Errorf("public key: %w (pass --pubkey FILE from `wenshu keys export`)", err)
+	}
+	bar := newProgress(e.stderr, "verify")
+	res, err := archive.VerifyBucketOnly(ctx, c.bucket(), pub, bar.update)
+	bar.done()
+	if err != nil {
+		return archive.VerifyReport{}, err
+	}
+	return res.Report(), nil
+}
+
+// verifyRecord verifies one record through the catalog (audited).
+func verifyRecord(ctx context.Context, e *env, c *config, id string) (archive.VerifyReport, error) {
+	a, closeAll, err := c.open(ctx, e, storeOnly)
+	if err != nil {
+		return archive.VerifyReport{}, err
+	}
+	defer closeAll()
+	v, err := a.store.Verify(ctx, operator(), id)
+	if err != nil {
+		return archive.VerifyReport{}, describe(err)
+	}
+	return v.Report(), nil
 }
 
 func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("rebuild", e)
 	c.storeFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
-	idx, closeAll, err := c.indexedStore(ctx, newLogger(e.stderr), nil)
+	a, closeAll, err := c.open(ctx, e, withIndex)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
-	stats, err := idx.Store.Rebuild(ctx, bar.update)
+	stats, err := a.store.Rebuild(ctx, bar.update)
 	bar.done()
 	if err != nil {
 		return err
@@ -362,7 +323,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	for _, w := range stats.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
 	}
-	return reindex(ctx, e, idx)
+	return reindex(ctx, e, a.idx)
 }
 
 func cmdReindex(ctx context.Context, e *env, args []string) error {
@@ -370,16 +331,16 @@ func cmdReindex(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("reindex", e)
 	c.storeFlags(fs)
 	batch := fs.Int("batch", 500, "records indexed per batch")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
-	idx, closeAll, err := c.indexedStore(ctx, newLogger(e.stderr), nil)
+	a, closeAll, err := c.open(ctx, e, withIndex)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	idx.Batch = *batch
-	return reindex(ctx, e, idx)
+	a.idx.Batch = *batch
+	return reindex(ctx, e, a.idx)
 }
 
 func reindex(ctx context.Context, e *env, idx *indexer.Indexer) error {
@@ -398,23 +359,24 @@ func cmdUserGrant(ctx context.Context, e *env, args []string) error {
 	c.storeFlags(fs)
 	name := fs.String("name", "", "the archivist's or auditor's name")
 	unit := fs.String("unit", "", "单位全称 it may read")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	u, err := st.Identity().UserByName(ctx, strings.TrimSpace(*name))
+	defer closeAll()
+	ids := a.store.Identity()
+	u, err := ids.UserByName(ctx, strings.TrimSpace(*name))
 	if err != nil {
 		return describe(err)
 	}
-	n, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*unit))
+	n, err := ids.UnitByName(ctx, strings.TrimSpace(*unit))
 	if err != nil {
 		return describe(err)
 	}
-	if err := st.Identity().GrantUnit(ctx, u.ID, n.ID); err != nil {
+	if err := ids.GrantUnit(ctx, u.ID, n.ID); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(e.stdout, "%s may now read the records of %s\n", u.Name, n.Name)
@@ -430,12 +392,12 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	year := fs.Int("year", 0, "年度")
 	class := fs.String("classification", identity.ClearanceInternal, "公开 | 内部 | 秘密 | 机密")
 	retention := fs.String("retention", "D30", "Y | D30 | D10")
-	persons := fs.String("persons", "", "人员, separated by 、 or ,")
+	persons := fs.String("persons", "", "人员, separated by 、 , ， ; or ；")
 	caseNo := fs.String("case", "", "案件编号")
 	docNumber := fs.String("doc-number", "", "文号 (only with a single file)")
 	unitName := fs.String("unit", "", "单位全称: the unit the records belong to (required)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
 	files := fs.Args()
 	if len(files) == 0 || *kind == "" || *year == 0 || *unitName == "" {
@@ -445,11 +407,12 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if *docNumber != "" && len(files) > 1 {
 		return errors.New("--doc-number applies to a single file")
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeAll()
+	st := a.store
 	unit, err := st.Identity().UnitByName(ctx, strings.TrimSpace(*unitName))
 	if err != nil {
 		return describe(err)
@@ -467,7 +430,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			t = strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
 		}
 		rec, err := st.Import(ctx, who, archive.ImportRequest{FileName: filepath.Base(f), Data: data, Title: t, Kind: *kind,
-			Year: *year, Classification: *class, Retention: archive.Retention(*retention), Persons: splitList(*persons),
+			Year: *year, Classification: *class, Retention: archive.Retention(*retention), Persons: archive.SplitPersons(*persons),
 			CaseNo: *caseNo, DocNumber: *docNumber})
 		bar.update(i+1, len(files))
 		if err != nil {
@@ -494,14 +457,4 @@ func describe(err error) error {
 		return fmt.Errorf("%s (%s)", ae.Message, ae.Code)
 	}
 	return err
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == ',' || r == '，' }) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -1,6 +1,12 @@
 // Command wenshu is the wenshu server and its operator commands. It only
 // wires things up: it reads one typed configuration from flags and the
-// environment, builds the packages and runs a subcommand.
+// environment (config.go, which refuses a bad value with exit status 2),
+// opens what a command needs through one helper (config.open), calls the
+// package that decides, prints the answer and maps it to an exit status.
+// The decisions are not here: catch-up or reindex at start is
+// indexer.Prepare, adding or updating a unit is identity.UpsertUnit, what
+// a verification prints and whether it failed is archive.VerifyReport, and
+// a person list is split by archive.SplitPersons, as in the server.
 package main
 
 import (
@@ -13,7 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 )
 
@@ -41,7 +46,8 @@ type env struct {
 	stdin  io.Reader
 }
 
-// errUsage marks a usage error (exit status 2).
+// errUsage marks a usage error (exit status 2); the flag package or the
+// command has already said what is wrong.
 var errUsage = errors.New("usage")
 
 func main() {
@@ -72,14 +78,24 @@ func run(ctx context.Context, args []string, e *env) int {
 		usage(e.stderr)
 		return 2
 	}
-	if err := c.run(ctx, e, args[1:]); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			return 2
-		}
+	return exitCode(e, name, c.run(ctx, e, args[1:]))
+}
+
+// exitCode prints a command's error and maps it to the exit status: 0 done,
+// 1 failed, 2 a usage error or a refused configuration value.
+func exitCode(e *env, name string, err error) int {
+	var bad configError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.As(err, &bad):
 		fmt.Fprintf(e.stderr, "wenshu %s: %v\n", name, err)
-		return 1
+		return 2
 	}
-	return 0
+	fmt.Fprintf(e.stderr, "wenshu %s: %v\n", name, err)
+	return 1
 }
 
 func usage(w io.Writer) {
@@ -101,13 +117,6 @@ func newFlags(name string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("wenshu "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	return fs
-}
-
-func envOr(key, def string) string {
-	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
-		return v
-	}
-	return def
 }
 
 func newLogger(w io.Writer) *slog.Logger {

@@ -36,23 +36,24 @@ func cmdUserPasswd(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("user passwd", e)
 	c.storeFlags(fs)
 	name := fs.String("name", "", "the user's name")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := c.parse(fs, args); err != nil {
+		return err
 	}
 	pw, err := readPassword(e.stdin)
 	if err != nil {
 		return err
 	}
-	st, err := c.store(ctx, newLogger(e.stderr), nil, nil)
+	a, closeAll, err := c.open(ctx, e, storeOnly)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	u, err := st.Identity().UserByName(ctx, strings.TrimSpace(*name))
+	defer closeAll()
+	ids := a.store.Identity()
+	u, err := ids.UserByName(ctx, strings.TrimSpace(*name))
 	if err != nil {
 		return describe(err)
 	}
-	if err := st.Identity().SetPassword(ctx, u.ID, pw); err != nil {
+	if err := ids.SetPassword(ctx, u.ID, pw); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(e.stderr, "password set for %s; its browser sessions were ended\n", u.Name)

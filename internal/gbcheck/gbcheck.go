@@ -1,9 +1,12 @@
 // Package gbcheck checks a .docx against the GB/T 9704-2012 items of
 // shared/spec/formats.md §1 that can be read from the XML: page and grid,
 // body and heading styles, 版头 of both layouts, 标题, 成文日期, 版记 and page
-// numbers. It is a test helper shared by docgen, templates and server
-// tests, so that every rendered document — not only docgen's own samples —
-// is held to the same rules.
+// numbers. It is a test helper shared by docgen, templates, server and
+// cmd/wenshu tests, so that every rendered document — not only docgen's own
+// samples — is held to the same rules.
+//
+// Test-only: only _test.go files import it, never production code
+// (internal/testenv's TestInternalHelpersStayTestOnly checks this).
 package gbcheck
 
 import (

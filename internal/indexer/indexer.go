@@ -1,9 +1,3 @@
-// Package indexer keeps the search index in step with the archive: it
-// turns a filed record into a search document, indexes it on filing, finds
-// at start whatever the catalog holds that the index lacks, and rebuilds
-// the index in batches. The archive stays the system of record: an index
-// failure never loses a record, it only delays its indexing to the next
-// catch-up.
 package indexer
 
 import (

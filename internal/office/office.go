@@ -2,6 +2,10 @@
 // to open a .docx and print it to PDF, and poppler (pdftotext, pdftoppm)
 // to read the PDF back as text, word boxes and pixels. A missing tool is a
 // test failure that says how to install it (scripts/deps.sh), never a skip.
+//
+// Test-only: only _test.go files import it, never production code
+// (internal/testenv's TestInternalHelpersStayTestOnly checks this); the
+// server itself never runs LibreOffice.
 package office
 
 import (

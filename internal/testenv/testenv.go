@@ -5,6 +5,9 @@
 // when the test or the test binary ends. There is no Docker and no mock:
 // tests run against the same S3 API the server uses in production.
 //
+// Test-only: only _test.go files import it, never production code
+// (TestInternalHelpersStayTestOnly checks this, for gbcheck and office too).
+//
 // A missing binary is a test failure, never a skip: run
 // `scripts/minio.sh install` once (or point WENSHU_MINIO_BIN at a binary).
 //
