@@ -1,6 +1,7 @@
 package textract
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -21,6 +22,10 @@ type Options struct {
 	MaxTextBytes   int64 // bytes of text from one file, and from one tool run [16 MiB]
 	MaxImagePixels int64 // width × height of an image or a rasterised page [40 000 000]
 	MaxOCRPages    int   // pages of one PDF sent to OCR [50]
+	// MaxDocxXMLBytes bounds the inflated size of a .docx's
+	// word/document.xml, as its zip entry declares it (archive/zip fails a
+	// read past the declared size), before docgen parses it [20 MiB].
+	MaxDocxXMLBytes int64
 
 	PDFTextTimeout time.Duration // one pdftotext run [30 s]
 	RasterTimeout  time.Duration // one pdftoppm page [30 s]
@@ -70,6 +75,7 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxInputBytes, 50<<20)
 	def(&o.MaxTextBytes, 16<<20)
 	def(&o.MaxImagePixels, 40_000_000)
+	def(&o.MaxDocxXMLBytes, 20<<20)
 	def(&o.MemoryLimit, 1<<30)
 	def(&o.MaxFileBytes, 256<<20)
 	defInt(&o.MaxOCRPages, 50)
@@ -198,6 +204,9 @@ func (e *Extractor) extractDocx(f *os.File) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkDocumentXML(data); err != nil {
+		return nil, err
+	}
 	text, err := docgen.ExtractText(data)
 	if err != nil {
 		return nil, refuse(ErrFailed, "", "docx", err)
@@ -224,6 +233,22 @@ func (e *Extractor) extractUTF8(f *os.File) (*Result, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	return &Result{Text: string(data), Method: MethodUTF8}, nil
+}
+
+// checkDocumentXML refuses a .docx whose main part declares more than
+// MaxDocxXMLBytes inflated (a zip bomb), before anything inflates it.
+func (e *Extractor) checkDocumentXML(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return refuse(ErrFailed, "", "docx zip", err)
+	}
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" && f.UncompressedSize64 > uint64(e.opts.MaxDocxXMLBytes) {
+			return refuse(ErrTooLarge, fmt.Sprintf("正文部件解压后超过 %d 字节", e.opts.MaxDocxXMLBytes),
+				fmt.Sprintf("word/document.xml declares %d bytes, limit %d", f.UncompressedSize64, e.opts.MaxDocxXMLBytes), nil)
+		}
+	}
+	return nil
 }
 
 func (e *Extractor) checkTextSize(n int) error {

@@ -1,6 +1,7 @@
 package textract
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -214,5 +215,27 @@ func TestTempDirIsPrivateAndRemoved(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
 		t.Errorf("left behind in %s: %v", parent, entries)
+	}
+}
+
+func TestDocxBombRefusedByDeclaredSize(t *testing.T) {
+	// 24 MiB of document.xml that deflates to a few tens of KiB.
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("<w:document><w:body><w:p><w:r><w:t>"))
+	w.Write(bytes.Repeat([]byte("字"), 8<<20))
+	w.Write([]byte("</w:t></w:r></w:p></w:body></w:document>"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bomb: %d bytes, document.xml 24 MiB", b.Len())
+	_, err = extract(t, New(Options{}), "回复.docx", b.Bytes())
+	e := wantCode(t, err, ErrTooLarge)
+	if !strings.Contains(e.Message, "正文部件") {
+		t.Errorf("message %q does not name the part", e.Message)
 	}
 }
