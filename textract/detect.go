@@ -30,9 +30,8 @@ var kindByExt = map[string]Kind{
 	".jpeg": KindJPEG,
 }
 
-// sniffLen is how much of the head Detect reads: a PDF header may follow
-// up to 1024 bytes of junk (PDF 32000-1 §7.5.2 allows readers to accept it).
-const sniffLen = 1024
+// sniffLen is how much of the head Detect reads.
+const sniffLen = 512
 
 // Detect returns the kind of the content in r (size bytes long) and checks
 // it against name's extension. name may be empty: then the content alone
@@ -76,7 +75,9 @@ func sniff(head []byte, r io.ReaderAt, size int64) (Kind, string) {
 		return KindPNG, ""
 	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
 		return KindJPEG, ""
-	case bytes.Contains(head, []byte("%PDF-")):
+	case bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte("%PDF-")):
+		// Readers may accept junk before the header (PDF 32000-1 annex
+		// H.3); we do not, so a text that quotes "%PDF-" stays text.
 		return KindPDF, ""
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		if isWordPackage(r, size) {

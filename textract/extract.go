@@ -154,7 +154,7 @@ func (e *Extractor) Extract(ctx context.Context, name string, r io.Reader) (*Res
 		return nil, err
 	}
 	res.Kind = kind
-	res.Text = normalize(res.Text)
+	res.Text = normalize(res.Text, res.Method != MethodDocx && res.Method != MethodUTF8)
 	return res, nil
 }
 

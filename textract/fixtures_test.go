@@ -87,7 +87,7 @@ func makeSamples(t testing.TB, dir string, s *samples) error {
 	if err != nil {
 		return err
 	}
-	s.truth = normalize(text)
+	s.truth = normalize(text, false)
 	docxPath := filepath.Join(dir, "reply.docx")
 	if err := os.WriteFile(docxPath, s.docx, 0o600); err != nil {
 		return err

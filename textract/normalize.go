@@ -18,30 +18,37 @@ import (
 //     two Chinese characters, or a Chinese character and a digit, are
 //     removed ("函 询 回 复" → "函询回复", "15 个工作日" → "15个工作日");
 //     other runs become one space; lines are trimmed;
-//   - within a paragraph (lines not separated by a blank line), a line that
+//   - if laidOut (text from a page: pdftotext, OCR — not a .docx or .txt,
+//     whose lines are paragraphs), within a paragraph (lines not separated
+//     by a blank line), a line that
 //     nearly fills the widest line and ends, not with 。！？：；, and is
 //     followed by Chinese text is a wrap, not a break: it is joined to the
 //     next line without a space, so a phrase split by the page's line end
 //     is found (unwrap);
 //   - more than one blank line becomes one.
-func normalize(s string) string {
+func normalize(s string, laidOut bool) string {
 	s = norm.NFC.String(s)
 	s = strings.Map(unradical, s)
 	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\f", "\n\n").Replace(s)
-	paras := strings.Split(s, "\n\n")
-	out := make([]string, 0, len(paras))
-	for _, p := range paras {
-		lines := strings.Split(p, "\n")
-		kept := lines[:0]
-		for _, l := range lines {
-			if l = collapseSpaces(l); l != "" {
-				kept = append(kept, l)
-			}
+	var out, para []string
+	flush := func() {
+		switch {
+		case len(para) == 0:
+		case laidOut:
+			out = append(out, unwrap(para))
+		default:
+			out = append(out, strings.Join(para, "\n"))
 		}
-		if len(kept) > 0 {
-			out = append(out, unwrap(kept))
+		para = para[:0]
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if l = collapseSpaces(l); l == "" {
+			flush() // a blank line (or one of spaces only) ends a paragraph
+		} else {
+			para = append(para, l)
 		}
 	}
+	flush()
 	return strings.Join(out, "\n\n")
 }
 

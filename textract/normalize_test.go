@@ -21,10 +21,16 @@ func TestNormalize(t *testing.T) {
 		{"本人于2026年3月9日收到驻财纪函〔2026〕6号函询\n通知书。现按要求，在收到本函后15个工作日内，\n问题。\n以上情况属实。",
 			"本人于2026年3月9日收到驻财纪函〔2026〕6号函询通知书。现按要求，在收到本函后15个工作日内，问题。\n以上情况属实。"},
 		{"标题\n正文", "标题\n正文"},
+		{"段落一\n \u3000 \n段落二", "段落一\n\n段落二"}, // a line of spaces is blank
 		{"full english line here\nnext", "full english line here\nnext"},
 	} {
-		if got := normalize(tc.in); got != tc.want {
+		if got := normalize(tc.in, true); got != tc.want {
 			t.Errorf("normalize(%q)\n got %q\nwant %q", tc.in, got, tc.want)
 		}
+	}
+	// Lines of a .docx or .txt are paragraphs: never joined.
+	in := "本人于2026年3月9日收到驻财纪函〔2026〕6号函询\n通知书。"
+	if got := normalize(in, false); got != in {
+		t.Errorf("normalize(%q, false) = %q, want it unchanged", in, got)
 	}
 }
