@@ -21,6 +21,12 @@
 //     joined, line breaks between paragraphs kept;
 //   - Check, which reports which tools are present (for /readyz).
 //
+// Tools get the input as a path in the private directory (stdin is
+// /dev/null) and one OpenMP thread each. One Extract runs its tools one
+// after the other, so it costs at most one tool's memory limit at a time
+// plus the text in memory (≤ MaxTextBytes, a .docx or .txt ≤ MaxInputBytes);
+// how many Extracts run at once is the caller's limit to set.
+//
 // It must not know HTTP, storage, the catalog or search: it returns text and
 // errors; the server maps the errors to statuses (422 for a bad file, 503
 // for ErrToolMissing) and the indexer decides what to do with the text.
