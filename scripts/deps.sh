@@ -5,6 +5,8 @@
 #   - CJK fonts (fonts-noto-cjk) so LibreOffice lays Chinese out,
 #   - poppler-utils (pdftotext, pdftoppm, pdfinfo) to read its PDFs,
 #   - Chromium (chromium) for the browser tests,
+#   - tesseract with its Simplified Chinese data (tesseract-ocr,
+#     tesseract-ocr-chi-sim) to read scanned replies (textract),
 #   - a C/C++ toolchain for cgo (gojieba, go-sqlite3).
 # Usage: scripts/deps.sh        (as root, or with sudo available)
 set -euo pipefail
@@ -16,7 +18,12 @@ if ! command -v fc-list >/dev/null 2>&1 || ! fc-list :lang=zh family 2>/dev/null
 	need+=(fonts-noto-cjk fontconfig)
 fi
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim; then
+	need+=(tesseract-ocr-chi-sim)
+fi
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # textract bounds its tools with it
 
 if ((${#need[@]} == 0)); then
 	echo "deps: all present"
