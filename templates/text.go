@@ -9,8 +9,9 @@ import (
 )
 
 // The text rule (文字规则) for every string a user gives wenshu: template
-// fields here, and (through CheckText) a draft's case_no and persons and an
-// import's title in archive. identity keeps the same rule for user and unit
+// fields here, and a draft's case_no, persons and return reason and an
+// import's title, kind and 文号 in archive (through TextProblem and
+// TextMessage). identity keeps the same rule for user and unit
 // names in its own copy (it does not import templates); a test there holds
 // the two equal.
 //
@@ -59,8 +60,8 @@ func runeProblem(r rune, multiline bool) string {
 	return ""
 }
 
-// textMessage is the Chinese message for a TextProblem of the field label.
-func textMessage(label, code string, r rune) string {
+// TextMessage is the Chinese message for a TextProblem of the field label.
+func TextMessage(label, code string, r rune) string {
 	switch {
 	case code == CodeInvalidChar && r == utf8.RuneError:
 		return fmt.Sprintf("「%s」含有无效的字符编码（损坏的 UTF-8、不成对的代理项或替换字符 U+FFFD）", label)
@@ -70,15 +71,4 @@ func textMessage(label, code string, r rune) string {
 		return fmt.Sprintf("「%s」含有不可见的控制字符（U+%04X）", label, r)
 	}
 	return fmt.Sprintf("「%s」含有不可见的格式控制字符（U+%04X，如文字方向控制符、零宽字符）", label, r)
-}
-
-// CheckText applies the text rule to s, the value of the input field
-// (its path, e.g. case_no) with the Chinese label: nil, or FieldErrors
-// with one entry naming the field.
-func CheckText(field, label, s string, multiline bool) error {
-	code, r := TextProblem(s, multiline)
-	if code == "" {
-		return nil
-	}
-	return FieldErrors{{Field: field, Code: code, Message: textMessage(label, code, r)}}
 }

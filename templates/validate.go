@@ -278,7 +278,7 @@ func (v *validator) count(f *Field, path string, n int) bool {
 func (v *validator) scalar(f *Field, path, s string) any {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	if code, r := TextProblem(s, f.Type == TypeText); code != "" {
-		v.add(path, code, textMessage(f.Label, code, r))
+		v.add(path, code, TextMessage(f.Label, code, r))
 		return zero(f)
 	}
 	s = strings.TrimSpace(s)
