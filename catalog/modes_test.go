@@ -110,10 +110,11 @@ func TestFileModesTightened(t *testing.T) {
 	// Already private: nothing to say.
 	d.Close()
 	logged.Reset()
-	d, err = OpenLogged(ctx, path, slog.New(slog.NewTextHandler(&logged, nil)))
+	d2, err := OpenLogged(ctx, path, slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d2.Close()
 	if logged.Len() != 0 {
 		t.Errorf("logged for private files:\n%s", logged.String())
 	}
