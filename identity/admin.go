@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
 	"wenshu/catalog"
@@ -64,7 +65,15 @@ func (d *Directory) auditRefusal(ctx context.Context, admin *User, action, targe
 	if errors.As(err, &hidden) {
 		reason = hidden.reason
 	}
-	detail := strings.Join(strings.Fields(action+" "+target+" "+reason), " ")
+	if textProblem(target) != "" {
+		// A refused name may hold what the text rule refuses (a bidi
+		// control, say): the trail shows it quoted and escaped, not obeyed.
+		target = strconv.QuoteToGraphic(target)
+	}
+	detail := action + " " + reason
+	if target = strings.TrimSpace(target); target != "" {
+		detail = action + " " + target + " " + reason
+	}
 	if aerr := d.auditNow(ctx, admin, "admin.denied", detail); aerr != nil {
 		return internal("audit refused admin action", aerr)
 	}

@@ -81,6 +81,9 @@ func TestAdminAddUserScope(t *testing.T) {
 			}
 		})
 	}
+	if d := s.denied(t, s.adminA); !strings.Contains(strings.Join(d, "\n"), `user_add "张\u202e三 clerk`) {
+		t.Errorf("a refused bidi name is not escaped in the trail: %q", d)
+	}
 	var pe *problem.Error
 	if _, err := s.s.AdminAddUser(s.ctx, s.adminA, NewUser{Name: "错单位", Role: RoleClerk, Unit: "不存在的单位", Clearance: ClearanceInternal}, pw); !asProblem(err, &pe) || pe.Field != "unit" {
 		t.Errorf("unit_not_found names no field: %v", err)
