@@ -276,23 +276,10 @@ func (v *validator) count(f *Field, path string, n int) bool {
 
 // scalar validates one string of a string, text, enum or date field.
 func (v *validator) scalar(f *Field, path, s string) any {
-	if !utf8.ValidString(s) {
-		v.add(path, CodeInvalidChar, fmt.Sprintf("「%s」含有无效的字符编码", f.Label))
-		return zero(f)
-	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	for _, r := range s {
-		if r == '\n' && f.Type == TypeText {
-			continue
-		}
-		if r < 0x20 || r == 0x7F {
-			v.add(path, CodeControlChar, fmt.Sprintf("「%s」含有不可见的控制字符（U+%04X）", f.Label, r))
-			return zero(f)
-		}
-		if !docgen.ValidXMLChar(r) {
-			v.add(path, CodeInvalidChar, fmt.Sprintf("「%s」含有文档无法保存的字符（U+%04X）", f.Label, r))
-			return zero(f)
-		}
+	if code, r := TextProblem(s, f.Type == TypeText); code != "" {
+		v.add(path, code, TextMessage(f.Label, code, r))
+		return zero(f)
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
