@@ -127,6 +127,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
+	defer startAuditCheckpointer(idx.Store, log)()
 	if err := catchUp(ctx, idx, log); err != nil {
 		return err
 	}
@@ -350,6 +351,9 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
+	if err := restoreAudit(ctx, e, idx.Store); err != nil {
+		return err
+	}
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
 	stats, err := idx.Store.Rebuild(ctx, bar.update)
