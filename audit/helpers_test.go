@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"wenshu/archive"
 	"wenshu/audit"
@@ -201,12 +200,4 @@ func wantFinding(t testing.TB, r *audit.Report, seq int64, kind string) {
 	if r.OK || r.FirstBad != seq || len(r.Findings) == 0 || r.Findings[0].Kind != kind {
 		t.Fatalf("verify: ok=%v first bad %d, findings %+v; want first bad %d (%s)", r.OK, r.FirstBad, r.Findings, seq, kind)
 	}
-}
-
-func at(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
 }
