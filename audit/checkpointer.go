@@ -207,7 +207,10 @@ func (c *Checkpointer) flushOne(ctx context.Context) (bool, error) {
 	if err := c.put(ctx, cp.SegmentKey, seg, "application/x-ndjson"); err != nil {
 		return false, err
 	}
-	if err := c.put(ctx, base+".json", raw, "application/json"); err != nil {
+	if err := c.put(ctx, base+".json", raw, "application/json"); errors.Is(err, fs.ErrExist) {
+		// Another writer sealed the same range first: take its checkpoint.
+		return c.adopt(ctx, first)
+	} else if err != nil {
 		return false, err
 	}
 	return true, c.record(ctx, cp, base+".json")
@@ -227,7 +230,7 @@ func (c *Checkpointer) put(ctx context.Context, key string, data []byte, content
 		return fmt.Errorf("audit: %s exists and cannot be read: %w", key, gerr)
 	}
 	if string(have) != string(data) {
-		return fmt.Errorf("audit: %s exists in the bucket with other bytes", key)
+		return fmt.Errorf("audit: %s exists in the bucket with other bytes: %w", key, fs.ErrExist)
 	}
 	return nil
 }

@@ -80,10 +80,11 @@ func loadTrail(ctx context.Context, sink Sink, callTimeout time.Duration) (*trai
 			t.add(cp.FirstSeq, KindBadCheckpoint, fmt.Sprintf("%s：%v", k, err))
 			continue
 		}
-		cps = append(cps, cp)
-		for _, e := range evs {
-			t.events[e.Seq] = e
+		if seq, ok := t.merge(evs); !ok {
+			t.add(seq, KindBadCheckpoint, fmt.Sprintf("%s：与另一签名段在事件 %d 处不一致", k, seq))
+			continue
 		}
+		cps = append(cps, cp)
 	}
 	t.link(cps)
 	return t, nil
@@ -145,24 +146,49 @@ func checkSegment(cp Checkpoint, evs []catalog.ChainedEvent) error {
 	return nil
 }
 
+// merge adds a verified segment's events; an event another signed
+// segment holds differently is a conflict (its seq is returned).
+func (t *trail) merge(evs []catalog.ChainedEvent) (int64, bool) {
+	for _, e := range evs {
+		if have, ok := t.events[e.Seq]; ok && have.Hash != e.Hash {
+			return e.Seq, false
+		}
+	}
+	for _, e := range evs {
+		t.events[e.Seq] = e
+	}
+	return 0, true
+}
+
 // link orders the verified checkpoints and checks that they cover 1…last
-// without gaps or overlaps, each starting where the one before ended.
+// without gaps, each starting at or before the end of the one before (two
+// writers may seal overlapping ranges; merge checked they agree).
 func (t *trail) link(cps []Checkpoint) {
-	sort.Slice(cps, func(i, j int) bool { return cps[i].FirstSeq < cps[j].FirstSeq })
-	var prev Checkpoint
+	sort.Slice(cps, func(i, j int) bool {
+		if cps[i].FirstSeq != cps[j].FirstSeq {
+			return cps[i].FirstSeq < cps[j].FirstSeq
+		}
+		return cps[i].Seq < cps[j].Seq
+	})
 	for _, cp := range cps {
 		switch {
-		case cp.FirstSeq != prev.Seq+1:
-			t.add(prev.Seq+1, KindBucketGap, fmt.Sprintf("桶中检查点不连续：%d 之后是 %d–%d", prev.Seq, cp.FirstSeq, cp.Seq))
+		case cp.Seq <= t.last:
+			t.checkpoints = append(t.checkpoints, cp)
+			continue
+		case cp.FirstSeq > t.last+1:
+			t.add(t.last+1, KindBucketGap, fmt.Sprintf("桶中检查点不连续：%d 之后是 %d–%d", t.last, cp.FirstSeq, cp.Seq))
 			return
-		case cp.PrevHash != prev.HeadHash:
+		case cp.FirstSeq == t.last+1 && cp.PrevHash != t.headHash():
 			t.add(cp.FirstSeq, KindBucketGap, fmt.Sprintf("检查点 %d–%d 未接续前一检查点的链头", cp.FirstSeq, cp.Seq))
 			return
 		}
 		t.checkpoints = append(t.checkpoints, cp)
-		t.last, prev = cp.Seq, cp
+		t.last = cp.Seq
 	}
 }
+
+// headHash is the hash of the last contiguously sealed event.
+func (t *trail) headHash() string { return t.events[t.last].Hash }
 
 func (t *trail) add(seq int64, kind, detail string) {
 	t.findings = append(t.findings, Finding{Seq: seq, Kind: kind, Detail: detail})

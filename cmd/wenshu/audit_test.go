@@ -2,9 +2,11 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,6 +33,18 @@ func TestAuditCommands(t *testing.T) {
 	sealed := regexp.MustCompile(`sealing 1–(\d+)`).FindStringSubmatch(out)
 	if sealed == nil || sealed[1] == "0" {
 		t.Fatalf("audit verify output %q", out)
+	}
+	pem, _, _ := cli(t, "", with("keys", "export")...)
+	pemFile := filepath.Join(t.TempDir(), "pub.pem")
+	os.WriteFile(pemFile, []byte(pem), 0o644)
+	out, _, code = cli(t, "", with("audit", "verify", "--bucket-only", "--json", "--pubkey", pemFile)...)
+	var rep struct {
+		OK     bool  `json:"ok"`
+		Sealed int64 `json:"sealed_seq"`
+	}
+	json.Unmarshal([]byte(out), &rep)
+	if code != 0 || !rep.OK || strconv.FormatInt(rep.Sealed, 10) != sealed[1] {
+		t.Fatalf("audit verify --bucket-only: %d %s", code, out)
 	}
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(data, "catalog.db"))
 	if err != nil {

@@ -351,9 +351,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
-	if err := restoreAudit(ctx, e, idx.Store); err != nil {
-		return err
-	}
+	restoreAuditBeforeRebuild(ctx, e, idx.Store)
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
 	stats, err := idx.Store.Rebuild(ctx, bar.update)
