@@ -10,13 +10,27 @@ import (
 	"wenshu/catalog"
 )
 
-// trail is what the bucket holds of the audit chain, checked: signed
-// checkpoints in sequence order, each with the events of its segment.
-type trail struct {
-	checkpoints []Checkpoint
-	events      map[int64]catalog.ChainedEvent // by seq, from verified segments only
-	last        int64                          // highest seq covered by a verified checkpoint, contiguous from 1
-	findings    []Finding
+// bucketTrail is the audit chain as the bucket holds it: the signed
+// checkpoints, read one at a time in sequence order (memory is bounded by
+// one segment and the list of keys, not by the length of the trail).
+type bucketTrail struct {
+	sink     Sink
+	timeout  time.Duration
+	objs     map[string]*objectVersions
+	refs     []checkpointRef // from the keys, in sequence order
+	findings []Finding
+
+	// Filled by each: the checkpoints that verified and link, and the
+	// last event they cover contiguously from 1 with its hash.
+	checkpoints int
+	last        int64
+	headHash    string
+}
+
+// checkpointRef is a checkpoint key and the range its name claims.
+type checkpointRef struct {
+	key         string
+	first, last int64
 }
 
 // objectVersions is one key's versions, oldest first.
@@ -26,15 +40,18 @@ type objectVersions struct {
 	markers int    // delete markers
 }
 
-// listTrail lists every key under audit/ with its versions.
-func listTrail(ctx context.Context, b Bucket) (map[string]*objectVersions, []string, error) {
-	objs := map[string]*objectVersions{}
+// openTrail lists every key under audit/ with its versions; stacked
+// versions and delete markers are findings.
+func openTrail(ctx context.Context, sink Sink, timeout time.Duration) (*bucketTrail, error) {
+	b := &bucketTrail{sink: sink, timeout: timeout, objs: map[string]*objectVersions{}}
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	var keys []string
-	err := b.ListVersions(ctx, Prefix, func(key, versionID string, del bool, _ time.Time) error {
-		o := objs[key]
+	err := sink.ListVersions(lctx, Prefix, func(key, versionID string, del bool, _ time.Time) error {
+		o := b.objs[key]
 		if o == nil {
 			o = &objectVersions{}
-			objs[key] = o
+			b.objs[key] = o
 			keys = append(keys, key)
 		}
 		switch {
@@ -47,70 +64,100 @@ func listTrail(ctx context.Context, b Bucket) (map[string]*objectVersions, []str
 		}
 		return nil
 	})
-	sort.Strings(keys)
-	return objs, keys, err
-}
-
-// loadTrail reads and checks every checkpoint and segment in the bucket.
-// Problems are findings (an unreadable bucket is an error).
-func loadTrail(ctx context.Context, sink Sink, callTimeout time.Duration) (*trail, error) {
-	lctx, cancel := context.WithTimeout(ctx, callTimeout)
-	objs, keys, err := listTrail(lctx, sink)
-	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("audit: listing %s: %w", Prefix, err)
 	}
-	t := &trail{events: map[int64]catalog.ChainedEvent{}}
+	sort.Strings(keys)
 	for _, k := range keys {
-		o := objs[k]
+		o := b.objs[k]
 		if o.extra > 0 || o.markers > 0 || o.filed == "" {
-			t.add(0, KindBucketTampered, fmt.Sprintf("%s：锁定对象之外另有 %d 个版本、%d 个删除标记", k, o.extra, o.markers))
+			b.add(0, KindBucketTampered, fmt.Sprintf("%s：锁定对象之外另有 %d 个版本、%d 个删除标记", k, o.extra, o.markers))
 		}
+		if !strings.HasSuffix(k, ".json") || o.filed == "" {
+			continue
+		}
+		var ref checkpointRef
+		if _, err := fmt.Sscanf(k[strings.LastIndexByte(k, '/')+1:], "%d-%d.json", &ref.first, &ref.last); err != nil || !strings.HasPrefix(k, Prefix) {
+			b.add(0, KindBadCheckpoint, fmt.Sprintf("%s：不是检查点的名称", k))
+			continue
+		}
+		ref.key = k
+		b.refs = append(b.refs, ref)
 	}
-	var cps []Checkpoint
-	for _, k := range keys {
-		if !strings.HasSuffix(k, ".json") || objs[k].filed == "" {
-			continue
+	sort.SliceStable(b.refs, func(i, j int) bool {
+		if b.refs[i].first != b.refs[j].first {
+			return b.refs[i].first < b.refs[j].first
 		}
-		cp, evs, err := loadCheckpoint(ctx, sink, k, objs, callTimeout)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			t.add(cp.FirstSeq, KindBadCheckpoint, fmt.Sprintf("%s：%v", k, err))
-			continue
-		}
-		if seq, ok := t.merge(evs); !ok {
-			t.add(seq, KindBadCheckpoint, fmt.Sprintf("%s：与另一签名段在事件 %d 处不一致", k, seq))
-			continue
-		}
-		cps = append(cps, cp)
-	}
-	t.link(cps)
-	return t, nil
+		return b.refs[i].last < b.refs[j].last
+	})
+	return b, nil
 }
 
-// loadCheckpoint reads the filed version of a checkpoint and its segment
-// and checks one against the other.
-func loadCheckpoint(ctx context.Context, sink Sink, key string, objs map[string]*objectVersions, callTimeout time.Duration) (Checkpoint, []catalog.ChainedEvent, error) {
-	gctx, cancel := context.WithTimeout(ctx, callTimeout)
+// each calls fn, in sequence order, for every checkpoint that verifies and
+// continues the ones before, with the events of its segment not covered by
+// an earlier one. A checkpoint that does not verify is a finding and is
+// skipped; a gap or a fork ends the walk (fn is not called beyond it).
+func (b *bucketTrail) each(ctx context.Context, fn func(cp Checkpoint, evs []catalog.ChainedEvent) error) error {
+	for _, ref := range b.refs {
+		if ref.last <= b.last {
+			continue // covered by an earlier checkpoint (two writers sealed overlapping ranges)
+		}
+		if ref.first > b.last+1 {
+			b.add(b.last+1, KindBucketGap, fmt.Sprintf("桶中检查点不连续：%d 之后是 %s", b.last, ref.key))
+			return nil
+		}
+		cp, evs, err := b.load(ctx, ref.key)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			b.add(ref.first, KindBadCheckpoint, fmt.Sprintf("%s：%v", ref.key, err))
+			continue
+		}
+		if cp.FirstSeq != ref.first || cp.Seq != ref.last {
+			b.add(ref.first, KindBadCheckpoint, fmt.Sprintf("%s：内容的范围为 %d–%d", ref.key, cp.FirstSeq, cp.Seq))
+			continue
+		}
+		// The event before the new part must be the sealed head.
+		skip := b.last - cp.FirstSeq + 1
+		linked := cp.PrevHash == b.headHash
+		if skip > 0 {
+			linked = evs[skip-1].Hash == b.headHash
+		}
+		if !linked {
+			b.add(b.last+1, KindBucketGap, fmt.Sprintf("检查点 %s 未接续前一检查点的链头（事件 %d）", ref.key, b.last))
+			return nil
+		}
+		if err := fn(cp, evs[skip:]); err != nil {
+			return err
+		}
+		b.checkpoints++
+		b.last, b.headHash = cp.Seq, cp.HeadHash
+	}
+	return nil
+}
+
+// load reads the filed version of a checkpoint and its segment and checks
+// one against the other.
+func (b *bucketTrail) load(ctx context.Context, key string) (Checkpoint, []catalog.ChainedEvent, error) {
+	gctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
-	raw, err := sink.Get(gctx, key, objs[key].filed)
+	raw, err := b.sink.Get(gctx, key, b.objs[key].filed)
 	if err != nil {
 		return Checkpoint{}, nil, err
 	}
-	cp, err := openCheckpoint(raw, sink)
+	cp, err := openCheckpoint(raw, b.sink)
 	if err != nil {
 		return cp, nil, err
 	}
 	if cp.SegmentKey != strings.TrimSuffix(key, ".json")+".events" {
 		return cp, nil, fmt.Errorf("names segment %s", cp.SegmentKey)
 	}
-	seg := objs[cp.SegmentKey]
+	seg := b.objs[cp.SegmentKey]
 	if seg == nil || seg.filed == "" {
 		return cp, nil, fmt.Errorf("segment %s is missing", cp.SegmentKey)
 	}
-	data, err := sink.Get(gctx, cp.SegmentKey, seg.filed)
+	data, err := b.sink.Get(gctx, cp.SegmentKey, seg.filed)
 	if err != nil {
 		return cp, nil, err
 	}
@@ -146,50 +193,6 @@ func checkSegment(cp Checkpoint, evs []catalog.ChainedEvent) error {
 	return nil
 }
 
-// merge adds a verified segment's events; an event another signed
-// segment holds differently is a conflict (its seq is returned).
-func (t *trail) merge(evs []catalog.ChainedEvent) (int64, bool) {
-	for _, e := range evs {
-		if have, ok := t.events[e.Seq]; ok && have.Hash != e.Hash {
-			return e.Seq, false
-		}
-	}
-	for _, e := range evs {
-		t.events[e.Seq] = e
-	}
-	return 0, true
-}
-
-// link orders the verified checkpoints and checks that they cover 1…last
-// without gaps, each starting at or before the end of the one before (two
-// writers may seal overlapping ranges; merge checked they agree).
-func (t *trail) link(cps []Checkpoint) {
-	sort.Slice(cps, func(i, j int) bool {
-		if cps[i].FirstSeq != cps[j].FirstSeq {
-			return cps[i].FirstSeq < cps[j].FirstSeq
-		}
-		return cps[i].Seq < cps[j].Seq
-	})
-	for _, cp := range cps {
-		switch {
-		case cp.Seq <= t.last:
-			t.checkpoints = append(t.checkpoints, cp)
-			continue
-		case cp.FirstSeq > t.last+1:
-			t.add(t.last+1, KindBucketGap, fmt.Sprintf("桶中检查点不连续：%d 之后是 %d–%d", t.last, cp.FirstSeq, cp.Seq))
-			return
-		case cp.FirstSeq == t.last+1 && cp.PrevHash != t.headHash():
-			t.add(cp.FirstSeq, KindBucketGap, fmt.Sprintf("检查点 %d–%d 未接续前一检查点的链头", cp.FirstSeq, cp.Seq))
-			return
-		}
-		t.checkpoints = append(t.checkpoints, cp)
-		t.last = cp.Seq
-	}
-}
-
-// headHash is the hash of the last contiguously sealed event.
-func (t *trail) headHash() string { return t.events[t.last].Hash }
-
-func (t *trail) add(seq int64, kind, detail string) {
-	t.findings = append(t.findings, Finding{Seq: seq, Kind: kind, Detail: detail})
+func (b *bucketTrail) add(seq int64, kind, detail string) {
+	b.findings = append(b.findings, Finding{Seq: seq, Kind: kind, Detail: detail})
 }

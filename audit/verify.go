@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -56,16 +57,39 @@ type Report struct {
 // deleted, reordered or inserted event, whether or not the append-only
 // triggers are in place.
 func Verify(ctx context.Context, db *sql.DB, sink Sink) (*Report, error) {
-	t, err := loadTrail(ctx, sink, defaultCallTimeout)
+	b, err := openTrail(ctx, sink, defaultCallTimeout)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Checkpoints: len(t.checkpoints), Sealed: t.last, Findings: t.findings}
+	r := &Report{}
+	w := &chainWalk{r: r, expected: 1}
 	if db != nil {
-		if err := walkCatalog(ctx, db, t, r); err != nil {
+		if w.users, err = userNames(ctx, db); err != nil {
 			return nil, err
 		}
 	}
+	// Each checkpoint's range of the catalog is compared with its segment;
+	// then the unsealed rest with the chain alone.
+	err = b.each(ctx, func(cp Checkpoint, evs []catalog.ChainedEvent) error {
+		if db == nil {
+			return nil
+		}
+		return w.scan(ctx, db, cp.Seq, evs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.unsealed = true
+	if db != nil {
+		if err := w.scan(ctx, db, math.MaxInt64, nil); err != nil {
+			return nil, err
+		}
+		if err := w.unsequenced(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	r.Checkpoints, r.Sealed = b.checkpoints, b.last
+	r.Findings = append(b.findings, r.Findings...)
 	sort.SliceStable(r.Findings, func(i, j int) bool { return less(r.Findings[i].Seq, r.Findings[j].Seq) })
 	for _, f := range r.Findings {
 		if f.Seq > 0 {
@@ -88,31 +112,37 @@ func less(a, b int64) bool {
 	return a < b
 }
 
-// chainWalk is the state of walkCatalog.
+// chainWalk is the state of the walk over the catalog.
 type chainWalk struct {
-	t        *trail
 	r        *Report
 	users    map[int64]string
-	expected int64
-	prevHash string
+	expected int64                          // the next seq
+	prevHash string                         // hash of seq expected-1 as stored
+	signed   map[int64]catalog.ChainedEvent // the current segment's events
+	unsealed bool                           // past the last checkpoint
 }
 
-func walkCatalog(ctx context.Context, db *sql.DB, t *trail, r *Report) error {
-	users, err := userNames(ctx, db)
-	if err != nil {
-		return err
+// scan checks the catalog's events from the next expected seq up to to
+// against signed (the segment sealing that range; nil past the last
+// checkpoint). Signed events the catalog lacks are reported as deleted.
+func (w *chainWalk) scan(ctx context.Context, db *sql.DB, to int64, signed []catalog.ChainedEvent) error {
+	w.signed = make(map[int64]catalog.ChainedEvent, len(signed))
+	for _, e := range signed {
+		w.signed[e.Seq] = e
 	}
-	w := &chainWalk{t: t, r: r, expected: 1, users: users}
-	if err := catalog.ScanChain(ctx, db, 1, w.event); err != nil {
+	if err := catalog.ScanChainRange(ctx, db, w.expected, to, w.event); err != nil {
 		return fmt.Errorf("audit: reading the catalog: %w", err)
 	}
-	var maxSigned int64
-	for s := range t.events {
-		maxSigned = max(maxSigned, s)
+	if n := len(signed); n > 0 && w.expected <= signed[n-1].Seq {
+		last := signed[n-1]
+		w.add(w.expected, KindMissing, fmt.Sprintf("签名检查点中的事件 %d–%d 不在目录中（被删除或截断）", w.expected, last.Seq))
+		w.expected, w.prevHash = last.Seq+1, last.Hash
 	}
-	if w.expected <= maxSigned {
-		w.add(w.expected, KindMissing, fmt.Sprintf("签名检查点中的事件 %d–%d 不在目录中（被删除或截断）", w.expected, maxSigned))
-	}
+	return nil
+}
+
+// unsequenced reports rows inserted without a sequence number.
+func (w *chainWalk) unsequenced(ctx context.Context, db *sql.DB) error {
 	n, err := catalog.CountUnsequenced(ctx, db)
 	if err != nil {
 		return fmt.Errorf("audit: reading the catalog: %w", err)
@@ -139,7 +169,7 @@ func (w *chainWalk) event(e catalog.ChainedEvent) error {
 		w.add(w.expected, KindMissing, fmt.Sprintf("事件 %d–%d 缺失（被删除）", w.expected, e.Seq-1))
 	}
 	h := e.ComputeHash()
-	signed, isSigned := w.t.events[e.Seq]
+	signed, isSigned := w.signed[e.Seq]
 	switch {
 	case isSigned && signed.Hash != h:
 		w.add(e.Seq, KindDiffersSigned, fmt.Sprintf("事件 %d 与桶中签名段不同：目录为 %s，签名段为 %s", e.Seq, describe(e), describe(signed)))
@@ -150,7 +180,7 @@ func (w *chainWalk) event(e catalog.ChainedEvent) error {
 	}
 	// Sealed events are proven by the signature; the users of a restored
 	// catalog may be gone or new, so only unsealed ones are checked here.
-	if name, ok := w.users[e.ActorID]; e.Seq > w.t.last && e.ActorID != 0 && (!ok || name != e.ActorName) {
+	if name, ok := w.users[e.ActorID]; w.unsealed && e.ActorID != 0 && (!ok || name != e.ActorName) {
 		w.add(e.Seq, KindUnknownActor, fmt.Sprintf("事件 %d 的操作人 %d %s 不是目录中的用户", e.Seq, e.ActorID, e.ActorName))
 	}
 	if _, err := time.Parse(catalog.TimeLayout, e.Time); err != nil {

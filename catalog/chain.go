@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/emmansun/gmsm/sm3"
 )
@@ -163,7 +164,13 @@ func scanChained(rows *sql.Rows) (ChainedEvent, error) {
 // (rows without a sequence number are left out: CountUnsequenced counts
 // them).
 func ScanChain(ctx context.Context, db *sql.DB, from int64, fn func(ChainedEvent) error) error {
-	rows, err := db.QueryContext(ctx, `SELECT `+chainColumns+` FROM audit_events WHERE seq >= ? ORDER BY seq`, from)
+	return ScanChainRange(ctx, db, from, math.MaxInt64, fn)
+}
+
+// ScanChainRange is ScanChain for from ≤ seq ≤ to; rows with the same
+// seq (possible only once the unique index is dropped) come in row order.
+func ScanChainRange(ctx context.Context, db *sql.DB, from, to int64, fn func(ChainedEvent) error) error {
+	rows, err := db.QueryContext(ctx, `SELECT `+chainColumns+` FROM audit_events WHERE seq >= ? AND seq <= ? ORDER BY seq, id`, from, to)
 	if err != nil {
 		return fmt.Errorf("catalog: audit chain: %w", err)
 	}
@@ -180,10 +187,10 @@ func ScanChain(ctx context.Context, db *sql.DB, from int64, fn func(ChainedEvent
 	return rows.Err()
 }
 
-// CountUnsequenced counts events without a sequence number: rows inserted
-// behind the chain's back.
+// CountUnsequenced counts events without a valid sequence number (NULL,
+// zero or negative): rows inserted behind the chain's back.
 func CountUnsequenced(ctx context.Context, q QueryRower) (int64, error) {
 	var n int64
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE seq IS NULL`).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE seq IS NULL OR seq < 1`).Scan(&n)
 	return n, err
 }
