@@ -73,3 +73,52 @@ func TestCheckpointerSurvivesAHangingBucket(t *testing.T) {
 		t.Fatalf("after resume: %+v", r)
 	}
 }
+
+func (e *trailEnv) auditObjects() int {
+	e.t.Helper()
+	n := 0
+	err := e.st.AuditSink().ListVersions(e.ctx, audit.Prefix, func(string, string, bool, time.Time) error { n++; return nil })
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// A checkpoint stored before a crash (the catalog never recorded it) is
+// found and adopted, not written again; two writers sealing at once leave
+// a trail that verifies.
+func TestCheckpointAdoptedAfterACrashAndTwoWriters(t *testing.T) {
+	e := newTrailEnv(t)
+	e.reads(5)
+	e.checkpoint()
+	objects := e.auditObjects()
+	db := e.attacker()
+	e.exec(db, `DELETE FROM audit_checkpoints`) // as if the process died after the PUTs
+	if n := e.checkpoint(); n == 0 {
+		t.Fatal("nothing adopted")
+	}
+	if got := e.auditObjects(); got != objects {
+		t.Fatalf("%d audit objects after adopting, want %d (nothing written again)", got, objects)
+	}
+	cp, err := catalog.LastAuditCheckpoint(e.ctx, e.db().Reader())
+	if err != nil || cp.LastSeq != e.head() {
+		t.Fatalf("adopted up to %d (%v), head %d", cp.LastSeq, err, e.head())
+	}
+
+	e.reads(20)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := audit.NewCheckpointer(e.db(), e.st.AuditSink(), audit.CheckpointOptions{MaxSegment: 7, Logger: e.quiet}).Flush(e.ctx)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent flush: %v", err)
+		}
+	}
+	if r := e.verify(); !r.OK || r.Sealed != e.head() {
+		t.Fatalf("after two writers: %+v", r)
+	}
+}
