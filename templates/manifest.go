@@ -54,6 +54,10 @@ type Field struct {
 	MaxItems  int       `json:"max_items,omitempty"`
 	Columns   []Field   `json:"columns,omitempty"` // table columns
 	Help      string    `json:"help,omitempty"`
+	// Cites is, on a record_id field, the id of the template whose filed
+	// record the field must name (talk-plan for a letter's plan), so that a
+	// form can offer those records and the archive can check the kind.
+	Cites string `json:"cites,omitempty"`
 
 	re *regexp.Regexp
 }
@@ -213,6 +217,9 @@ func (f *Field) check(top bool) error {
 	case "", FormatDocNumber, FormatCopyNumber, FormatRecordID:
 	default:
 		return fmt.Errorf("field %s: unknown format %q", f.Name, f.Format)
+	}
+	if f.Cites != "" && (f.Format != FormatRecordID || !idPattern.MatchString(f.Cites)) {
+		return fmt.Errorf("field %s: cites %q: only a record_id field may cite, and it names a template id", f.Name, f.Cites)
 	}
 	if f.Pattern != "" {
 		re, err := regexp.Compile(f.Pattern)

@@ -84,7 +84,25 @@ func New(opts Options) (*Registry, error) {
 		}
 	}
 	sort.Strings(r.ids)
+	if err := r.checkCites(); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// checkCites makes sure every field's cites names a loaded template.
+func (r *Registry) checkCites() error {
+	for _, id := range r.ids {
+		for _, f := range r.byID[id].Fields {
+			if f.Cites == "" {
+				continue
+			}
+			if _, ok := r.byID[f.Cites]; !ok {
+				return fmt.Errorf("templates: %s: field %s cites unknown template %q", id, f.Name, f.Cites)
+			}
+		}
+	}
+	return nil
 }
 
 // Calendar returns the working-day calendar.

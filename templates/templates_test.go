@@ -34,13 +34,14 @@ func TestExamples(t *testing.T) {
 	want := map[string]gbcheck.Layout{
 		"talk-plan": gbcheck.Plain, "inquiry-letter": gbcheck.Letter,
 		"supervision-suggestion": gbcheck.Document, "integrity-reply": gbcheck.Letter,
+		"inquiry-report": gbcheck.Plain, "talk-record": gbcheck.Plain, "service-receipt": gbcheck.Plain,
 	}
 	var ids []string
 	for _, tp := range r.All() {
 		ids = append(ids, tp.ID)
 	}
 	if !sort.StringsAreSorted(ids) || len(ids) != len(want) {
-		t.Fatalf("templates %v, want the four built-ins sorted", ids)
+		t.Fatalf("templates %v, want the seven built-ins sorted", ids)
 	}
 	for _, tp := range r.All() {
 		t.Run(tp.ID, func(t *testing.T) {
@@ -489,8 +490,8 @@ func TestTemplateFromDirectory(t *testing.T) {
 	if !strings.Contains(out.Text, "1.观看警示教育片") || !strings.Contains(out.Text, "一、会议议程") {
 		t.Errorf("text:\n%s", out.Text)
 	}
-	if len(r.All()) != 5 {
-		t.Errorf("%d templates, want 4 built-in + 1", len(r.All()))
+	if len(r.All()) != 8 {
+		t.Errorf("%d templates, want 7 built-in + 1", len(r.All()))
 	}
 
 	// Faults in a folder template fail at start, naming it.
@@ -627,5 +628,180 @@ func TestSeriesDocNumber(t *testing.T) {
 	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example(), DocNumber: ComposeDocNumber("驻财纪", tp.DocSeries, 2026, 1)})
 	if err != nil || !strings.Contains(out.Text, "驻财纪函〔2026〕1号") {
 		t.Errorf("letter numbered 驻财纪函〔2026〕1号: %v", err)
+	}
+}
+
+// TestInquiryReport: the report cites the letter (record id and 文号) and
+// the reply, and prints the 处置建议, "其他" in the clerk's words.
+func TestInquiryReport(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("inquiry-report")
+	if f, _ := tp.Field("disposal"); strings.Join(f.Enum, "/") != "予以采信了结/进一步核实/谈话提醒/批评教育/其他" {
+		t.Errorf("处置建议 %v", f.Enum)
+	}
+	if f, _ := tp.Field("letter_record_id"); f.Cites != "inquiry-letter" || f.Format != FormatRecordID {
+		t.Errorf("letter_record_id %+v", f)
+	}
+	if r.Numbered(tp.ID) || tp.Approval != ApprovalAny {
+		t.Errorf("numbered %v approval %q: an internal report, signed by any approver", r.Numbered(tp.ID), tp.Approval)
+	}
+	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"关于张建国同志函询情况的报告", "函询通知书（驻财纪函〔2026〕6号，档案编号rec-2026-000021）",
+		"该函于2026年3月9日送达", "于2026年3月26日经所在单位党组织主要负责人签署意见后回复我组（函询回复档案编号rec-2026-000034）",
+		"一、反映的主要问题", "二、函询回复情况", "三、核实情况", "四、处置建议", "建议对张建国同志予以采信了结。", "（承办人：陈敏）"} {
+		if !strings.Contains(out.Text, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	fields := tp.Example()
+	fields["disposal"], fields["disposal_other"], fields["reply_route"] = "其他", "责令作出书面检查", "直接回复本机关"
+	delete(fields, "served_date")
+	out, err = r.Render(RenderRequest{TemplateID: tp.ID, Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.Text, "建议对张建国同志责令作出书面检查。") || !strings.Contains(out.Text, "直接回复我组") || strings.Contains(out.Text, "送达。") {
+		t.Errorf("其他 / 直接回复 / no service date:\n%s", out.Text)
+	}
+	fields = tp.Example()
+	fields["disposal"], fields["letter_number"], fields["reply_record_id"] = "了结", "驻财纪函〔2026〕06号", "x"
+	delete(fields, "letter_record_id")
+	err = r.Validate(tp.ID, fields)
+	var fe FieldErrors
+	errors.As(err, &fe)
+	got := map[string]string{}
+	for _, e := range fe {
+		got[e.Field] = e.Code
+	}
+	want := map[string]string{"disposal": CodeBadEnum, "letter_number": CodeBadDocNumber, "reply_record_id": CodeBadRecordID, "letter_record_id": CodeRequired}
+	if len(got) != len(want) {
+		t.Errorf("errors %v, want %v", got, want)
+	}
+	for f, c := range want {
+		if got[f] != c {
+			t.Errorf("%s: %q, want %q", f, got[f], c)
+		}
+	}
+}
+
+// TestTalkRecord: the record cites its plan, prints every 问/答 in order
+// and the lines the person signs.
+func TestTalkRecord(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("talk-record")
+	if f, _ := tp.Field("plan_record_id"); f.Cites != "talk-plan" || !f.Required {
+		t.Errorf("plan_record_id %+v", f)
+	}
+	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Title != "谈话记录" {
+		t.Errorf("title %q", out.Title)
+	}
+	var order []int
+	for _, want := range []string{"谈话方案档案编号：rec-2026-000017", "时间：2026年3月10日9时05分至10时40分", "地点：省财政厅纪检监察组谈话室",
+		"谈话人：刘强（纪检监察组副组长）、陈敏（纪检监察组综合室主任）", "记录人：赵磊", "谈话对象：张建国，省财政厅预算处处长",
+		"问：我们是", "答：听清楚了。", "问：2025年省级", "答：分配方案", "问：你与相关", "答：只有工作往来",
+		"被谈话人（签字）：", "谈话人（签字）：", "记录人（签字）："} {
+		i := strings.Index(out.Text, want)
+		if i < 0 {
+			t.Errorf("record lacks %q", want)
+		}
+		order = append(order, i)
+	}
+	if !sort.IntsAreSorted(order) {
+		t.Errorf("parts out of order: %v\n%s", order, out.Text)
+	}
+	fields := tp.Example()
+	fields["method"] = "委托谈话"
+	fields["interviewers"] = []any{map[string]any{"name": "王明", "position": "省财政厅党组书记"}}
+	delete(fields, "present")
+	if out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: fields}); err != nil || out.Title != "委托谈话记录" || strings.Contains(out.Text, "其他在场人员") {
+		t.Errorf("委托谈话: %v %q", err, out.Title)
+	}
+	fields = tp.Example()
+	delete(fields, "plan_record_id")
+	fields["start_time"] = "9:05"
+	fields["exchanges"] = []any{map[string]any{"speaker": "说", "text": "x"}}
+	err = r.Validate(tp.ID, fields)
+	var fe FieldErrors
+	errors.As(err, &fe)
+	got := map[string]string{}
+	for _, e := range fe {
+		got[e.Field] = e.Code
+	}
+	if got["plan_record_id"] != CodeRequired || got["start_time"] != CodeBadPattern || got["exchanges[0].speaker"] != CodeBadEnum || len(got) != 3 {
+		t.Errorf("errors %v", got)
+	}
+}
+
+// TestServiceReceipt: the receipt names the served document and leaves
+// 签收人 and 签收时间 blank to be filled by hand.
+func TestServiceReceipt(t *testing.T) {
+	r := newRegistry(t, Options{})
+	tp, _ := r.Get("service-receipt")
+	out, err := r.Render(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Build(RenderRequest{TemplateID: tp.ID, Fields: tp.Example()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table *docgen.Table
+	for _, b := range d.Body {
+		if tb, ok := b.(docgen.Table); ok {
+			table = &tb
+		}
+	}
+	if table == nil {
+		t.Fatalf("no table:\n%s", out.Text)
+	}
+	rows := map[string]string{}
+	for _, row := range table.Rows {
+		rows[row[0]] = row[1]
+	}
+	want := map[string]string{
+		"送达文书名称及文号": "函询通知书（驻财纪函〔2026〕6号）", "文书档案编号": "rec-2026-000021",
+		"受送达人": "张建国（省财政厅预算处处长）", "送达方式": "直接送达", "送达人": "陈敏、赵磊",
+		"签收人（签名）": "", "签收时间": "＿＿＿＿年＿＿月＿＿日＿＿时＿＿分", "备注": "",
+	}
+	for k, v := range want {
+		if got, ok := rows[k]; !ok || got != v {
+			t.Errorf("row %s = %q, want %q", k, got, v)
+		}
+	}
+	fields := tp.Example()
+	delete(fields, "document_record_id")
+	fields["method"] = "机要寄送"
+	d, err = r.Build(RenderRequest{TemplateID: tp.ID, Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d.PlainText(), "文书档案编号") || !strings.Contains(d.PlainText(), "机要寄送") {
+		t.Errorf("without a record id:\n%s", d.PlainText())
+	}
+}
+
+// TestCites: cites is for record_id fields and names a loaded template.
+func TestCites(t *testing.T) {
+	r := newRegistry(t, Options{})
+	if f, _ := func() (*Field, bool) { tp, _ := r.Get("inquiry-letter"); return tp.Field("plan_record_id") }(); f.Cites != "talk-plan" {
+		t.Errorf("letter's plan_record_id cites %q", f.Cites)
+	}
+	body := "@title 备忘\n正文。\n@date {{.date}}\n"
+	for _, tc := range []struct{ field, want string }{
+		{`{"name": "ref", "label": "引用", "type": "string", "cites": "talk-plan"}`, "cites"},
+		{`{"name": "ref", "label": "引用", "type": "string", "format": "record_id", "cites": "no-such-template"}`, "no-such-template"},
+	} {
+		dir := t.TempDir()
+		writeTemplate(t, dir, "memo", `{"id": "memo", "name": "备忘", "kind": "备忘", "layout": "plain", "fields": [`+tc.field+`, {"name": "date", "label": "成文日期", "type": "date"}]}`, body, `{}`)
+		if _, err := New(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want one naming %s", tc.field, err, tc.want)
+		}
 	}
 }
