@@ -805,3 +805,23 @@ func TestCites(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedCalendar: a calendar passed in Options is the registry's own,
+// so a table added through either is seen by both (deadline.Book shares
+// it with the registry).
+func TestSharedCalendar(t *testing.T) {
+	cal := NewCalendar()
+	if err := cal.AddJSON([]byte(`{"2026": {"holidays": ["2026-01-01"], "workdays": []}}`)); err != nil {
+		t.Fatal(err)
+	}
+	r := newRegistry(t, Options{Calendar: cal, HolidayDir: filepath.Join(t.TempDir(), "ignored")})
+	if r.Calendar() != cal || len(cal.Years()) != 1 {
+		t.Fatalf("registry calendar %p years %v, want the one passed", r.Calendar(), cal.Years())
+	}
+	if err := r.AddHolidayTable([]byte(`{"2027": {"holidays": ["2027-01-01"], "workdays": []}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if !cal.HasYear(2027) {
+		t.Error("a table added through the registry is not in the shared calendar")
+	}
+}
