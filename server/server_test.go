@@ -26,7 +26,12 @@ import (
 	"wenshu/templates"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+func TestMain(m *testing.M) {
+	if set := os.Getenv(childServerEnv); set != "" {
+		os.Exit(runChildServer(set)) // a server process of the memory tests (process_test.go)
+	}
+	os.Exit(testenv.RunWithMinIO(m))
+}
 
 // env is a server on a real store (MinIO + SQLite) with two units and one
 // user of every role.
