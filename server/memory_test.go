@@ -149,7 +149,7 @@ func postImport(t *testing.T, url, token, name string, file []byte) importResult
 	b, _ := io.ReadAll(res.Body)
 	out := importResult{Status: res.StatusCode, Took: time.Since(start)}
 	var e struct {
-		Error  struct{ Code string } `json:"error"`
+		Error  struct{ Code string }   `json:"error"`
 		Errors []struct{ Code string } `json:"errors"`
 	}
 	_ = json.Unmarshal(b, &e)
