@@ -252,6 +252,7 @@ func (l *lockedBuffer) String() string {
 type rawResult struct {
 	Status int
 	Code   string        // error.code of the JSON body, if any
+	Body   string        // the body (at most 1 MiB)
 	Took   time.Duration // until the status line arrived
 	Sent   int64         // body bytes the server let the client write
 	Close  bool          // the server said Connection: close
@@ -302,7 +303,7 @@ func rawPost(addr, path string, header http.Header, bodyLen int64, chunked bool)
 	}
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	_ = json.Unmarshal(b, &body)
-	out.Code = body.Error.Code
+	out.Code, out.Body = body.Error.Code, string(b)
 	conn.Close() // ends a body write the server no longer reads
 	wg.Wait()
 	out.Sent = sent
