@@ -113,6 +113,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("serve", e)
 	c.storeFlags(fs)
+	c.Limits.flags(fs)
 	addr := fs.String("addr", envOr("WENSHU_ADDR", "127.0.0.1:8080"), "listen address")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -130,7 +131,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := catchUp(ctx, idx, log); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Templates: reg, Store: idx.Store, Index: idx.Index, Logger: log})
+	cfg := server.Config{Templates: reg, Store: idx.Store, Index: idx.Index, Logger: log}
+	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}

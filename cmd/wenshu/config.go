@@ -30,6 +30,7 @@ type config struct {
 	TemplatesDir   string // --templates-dir, WENSHU_TEMPLATES_DIR
 	HolidaysDir    string // --holidays-dir, WENSHU_HOLIDAYS_DIR
 	DetectFonts    bool   // --detect-fonts: pick installed fonts from the fallback lists
+	Limits         limits // serve's bounds on hostile input (limits.go)
 }
 
 // templateFlags adds the flags that build the template registry.
@@ -102,6 +103,7 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		Logger:                  log,
 		OnFiled:                 hook,
 	}
+	c.Limits.storeOptions(&opts)
 	if reg != nil {
 		opts.Templates = reg
 	}

@@ -1,0 +1,29 @@
+package main
+
+import "testing"
+
+func TestByteSizeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		str  string
+	}{
+		{"65536", 65536, "64KiB"},
+		{"64KiB", 64 << 10, "64KiB"},
+		{" 50 MiB ", 50 << 20, "50MiB"},
+		{"1GiB", 1 << 30, "1GiB"},
+		{"1000", 1000, "1000"},
+		{"0", 0, "0"},
+	} {
+		var b byteSize
+		if err := b.Set(tc.in); err != nil || int64(b) != tc.want || b.String() != tc.str {
+			t.Errorf("Set(%q) = %d %q %v, want %d %q", tc.in, b, b.String(), err, tc.want, tc.str)
+		}
+	}
+	for _, bad := range []string{"", "-1", "10MB", "1.5MiB", "abc", "2000GiB"} {
+		var b byteSize
+		if err := b.Set(bad); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", bad, b)
+		}
+	}
+}
