@@ -63,18 +63,35 @@ func (s *Store) Ready(ctx context.Context) []ComponentState {
 	return out
 }
 
+// runCheck runs one check and returns by its deadline even if the check
+// itself does not (a catalog waiting on a lock, say); such a check ends
+// on its own once its context is cancelled.
 func (s *Store) runCheck(ctx context.Context, name string, run func(context.Context) (string, string, error)) ComponentState {
 	cctx, cancel := context.WithTimeout(ctx, ReadyCheckTimeout)
 	defer cancel()
 	start := time.Now()
-	state, msg, err := run(cctx)
-	if err != nil && (errors.Is(err, context.DeadlineExceeded) || cctx.Err() != nil) {
-		state, msg = StateTimeout, "在 "+ReadyCheckTimeout.String()+" 内未响应"
+	type result struct {
+		state, msg string
+		err        error
 	}
-	if err != nil {
-		s.log.Warn("readiness check failed", "component", name, "state", state, "err", err)
+	done := make(chan result, 1)
+	go func() {
+		state, msg, err := run(cctx)
+		done <- result{state, msg, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-cctx.Done():
+		r = result{err: cctx.Err()}
 	}
-	return ComponentState{Name: name, Ready: state == StateOK, State: state, Message: msg, TookMS: time.Since(start).Milliseconds()}
+	if r.err != nil && (errors.Is(r.err, context.DeadlineExceeded) || cctx.Err() != nil) {
+		r.state, r.msg = StateTimeout, "在 "+ReadyCheckTimeout.String()+" 内未响应"
+	}
+	if r.err != nil {
+		s.log.Warn("readiness check failed", "component", name, "state", r.state, "err", r.err)
+	}
+	return ComponentState{Name: name, Ready: r.state == StateOK, State: r.state, Message: r.msg, TookMS: time.Since(start).Milliseconds()}
 }
 
 // errReadyRollback ends the catalog check's transaction without a commit.

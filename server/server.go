@@ -4,8 +4,12 @@
 // /api request, checks the caller's role in the handler that serves the
 // data, takes the caller's unit from the server side only, and maps every
 // error to a status, a stable code and a Chinese message in one place
-// (classify, classify.go), which the API and the pages both use. It owns
-// no data: templates, the archive and the search index do.
+// (classify, classify.go), which the API and the pages both use. Hostile
+// input gets bounded memory: bodies are read only once the caller is known
+// and only up to the route's limit, uploads stream to a temporary file
+// (bodies.go, upload.go), and at most MaxHeavy imports and approvals run
+// at once (heavy.go). /healthz and /readyz (health.go) need no token. It
+// owns no data: templates, the archive and the search index do.
 package server
 
 import (
