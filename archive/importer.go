@@ -256,7 +256,7 @@ type ImportLimits struct {
 const (
 	DefaultMaxDocumentXML = 20 << 20
 	DefaultMaxZipRatio    = 100
-	DefaultMaxIndexedText = 1 << 20
+	DefaultMaxIndexedText = 512 << 10
 	// maxDocxParts bounds the entries of a .docx (a real one has tens).
 	maxDocxParts = 1000
 	// ratioFloor: smaller parts are not held to MaxZipRatio.

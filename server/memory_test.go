@@ -16,6 +16,7 @@ import (
 	"wenshu/internal/testenv"
 )
 
+
 // The memory tests of issue 9: each measures the resident set size of a
 // server process (startChildServer) around one hostile input.
 
@@ -68,6 +69,42 @@ func TestUnauthenticatedBodiesBoundedMemory(t *testing.T) {
 	}
 	t.Logf("8 × 50 MiB unauthenticated POSTs: RSS %d MB before, +%d MB at peak; slowest answer %s; at most %d MB of a body written",
 		before/mb, growth/mb, slowest.Round(time.Millisecond), sent/mb)
+	if growth >= 50*mb {
+		t.Errorf("RSS grew by %d MB, want < 50 MB", growth/mb)
+	}
+}
+
+// Eight 50 MiB JSON bodies with a valid token: each is refused (413)
+// from its Content-Length, unread.
+func TestOversizedAuthenticatedBodiesBoundedMemory(t *testing.T) {
+	srv := startChildServer(t, childConfig{})
+	const n, size = 8, 50 << 20
+	results := make([]rawResult, n)
+	errs := make([]error, n)
+	h := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + srv.Tokens["clerk"]}}
+	before, growth := rssGrowth(t, srv, func() {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = rawPost(srv.Addr, "/api/v1/drafts", h, size, i%2 == 1)
+			}()
+		}
+		wg.Wait()
+	})
+	var slowest time.Duration
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatalf("POST %d: %v", i, errs[i])
+		}
+		if r.Status != 413 || r.Code != "body_too_large" || !r.Close {
+			t.Errorf("POST %d: %d %s close=%v, want 413 body_too_large and the connection closed", i, r.Status, r.Code, r.Close)
+		}
+		slowest = max(slowest, r.Took)
+	}
+	t.Logf("8 × 50 MiB POSTs with a token (half chunked): RSS %d MB before, +%d MB at peak; slowest answer %s",
+		before/mb, growth/mb, slowest.Round(time.Millisecond))
 	if growth >= 50*mb {
 		t.Errorf("RSS grew by %d MB, want < 50 MB", growth/mb)
 	}
@@ -189,23 +226,59 @@ func largeText(n int) []byte {
 	return out[:bytes.LastIndexByte(out, '\n')+1]
 }
 
-// A 12 MiB .txt is filed whole and indexed in bounded memory.
-func TestLargeTextImportBoundedMemory(t *testing.T) {
-	srv := startChildServer(t, childConfig{})
-	text := largeText(12 << 20)
-	var r importResult
-	before, growth := rssGrowth(t, srv, func() {
-		r = postImport(t, srv.URL, srv.Tokens["archivist"], "large.txt", text)
-	})
-	t.Logf("12 MiB .txt import: %d %s in %s; RSS %d MB before, +%d MB at peak",
-		r.Status, r.Code, r.Took.Round(time.Millisecond), before/mb, growth/mb)
-	if r.Status != 201 {
-		t.Errorf("12 MiB .txt: %d %s, want 201", r.Status, r.Code)
+// largeDocx is a .docx whose word/document.xml is about xmlSize bytes of
+// varied paragraphs (it compresses like a real document, not a bomb).
+func largeDocx(t *testing.T, xmlSize int) []byte {
+	t.Helper()
+	var xml bytes.Buffer
+	xml.WriteString(`<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`)
+	for _, line := range bytes.Split(largeText(xmlSize/2), []byte("\n")) {
+		fmt.Fprintf(&xml, `<w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:t>%s</w:t></w:r></w:p>`, line)
+		if xml.Len() > xmlSize-64 {
+			break
+		}
 	}
-	if growth >= largeTextRSSBound {
-		t.Errorf("RSS grew by %d MB, want < %d MB", growth/mb, largeTextRSSBound/mb)
+	xml.WriteString(`</w:body></w:document>`)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(xml.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Large records are filed whole and indexed in bounded memory: a 12 MiB
+// .txt, and a .docx whose document.xml is just under the 20 MiB cap, each
+// on a fresh server process.
+func TestLargeRecordImportBoundedMemory(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"large.txt", largeText(12 << 20)},
+		{"large.docx", largeDocx(t, 19<<20)},
+	} {
+		srv := startChildServer(t, childConfig{})
+		var r importResult
+		before, growth := rssGrowth(t, srv, func() {
+			r = postImport(t, srv.URL, srv.Tokens["archivist"], tc.name, tc.data)
+		})
+		t.Logf("%s (%d KB): %d %s in %s; RSS %d MB before, +%d MB at peak",
+			tc.name, len(tc.data)>>10, r.Status, r.Code, r.Took.Round(time.Millisecond), before/mb, growth/mb)
+		if r.Status != 201 {
+			t.Errorf("%s: %d %s, want 201", tc.name, r.Status, r.Code)
+		}
+		if growth >= largeRecordRSSBound {
+			t.Errorf("%s: RSS grew by %d MB, want < %d MB", tc.name, growth/mb, largeRecordRSSBound/mb)
+		}
 	}
 }
 
-// largeTextRSSBound is the stated bound of TestLargeTextImportBoundedMemory.
-const largeTextRSSBound = 400 * mb
+// largeRecordRSSBound is the stated bound of
+// TestLargeRecordImportBoundedMemory (MaxIndexedText at its default).
+const largeRecordRSSBound = 200 * mb

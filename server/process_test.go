@@ -48,6 +48,7 @@ type childConfig struct {
 	ImportLimit      int
 	MaxHeavy         int
 	HeavyWait        time.Duration
+	Import           archive.ImportLimits // of the store
 }
 
 // childHello is the child's first line on standard output.
@@ -116,7 +117,7 @@ func openChildServer(set childSettings, dataDir string) (*Server, map[string]str
 	idx := &indexer.Indexer{Index: h.Index, Log: log}
 	st, err := archive.New(ctx, archive.Options{
 		DataDir: dataDir, S3Endpoint: set.Endpoint, S3AccessKey: set.AccessKey, S3SecretKey: set.SecretKey,
-		Bucket: set.Bucket, Logger: log, Templates: reg, OnFiled: idx.OnFiled,
+		Bucket: set.Bucket, Logger: log, Templates: reg, OnFiled: idx.OnFiled, ImportLimits: set.Config.Import,
 	})
 	if err != nil {
 		h.Close()

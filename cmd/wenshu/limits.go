@@ -38,7 +38,7 @@ func (l *limits) flags(fs *flag.FlagSet) {
 		{&l.PreAuthLimit, "pre-auth-body-limit", "WENSHU_PRE_AUTH_BODY_LIMIT", "64KiB", "largest body read before the token or session is checked"},
 		{&l.ImportLimit, "import-limit", "WENSHU_IMPORT_LIMIT", "50MiB", "largest imported file"},
 		{&l.MaxDocumentXML, "max-document-xml", "WENSHU_MAX_DOCUMENT_XML", "20MiB", "largest word/document.xml an imported .docx may inflate to"},
-		{&l.MaxIndexedText, "max-indexed-text", "WENSHU_MAX_INDEXED_TEXT", "1MiB", "text of a record given to the search index (the stored file is always whole)"},
+		{&l.MaxIndexedText, "max-indexed-text", "WENSHU_MAX_INDEXED_TEXT", "512KiB", "text of a record given to the search index (the stored file is always whole)"},
 	}
 	for _, s := range sizes {
 		_ = s.v.Set(envOr(s.env, s.def))
