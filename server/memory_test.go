@@ -16,7 +16,6 @@ import (
 	"wenshu/internal/testenv"
 )
 
-
 // The memory tests of issue 9: each measures the resident set size of a
 // server process (startChildServer) around one hostile input.
 
