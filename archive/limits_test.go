@@ -3,8 +3,10 @@ package archive
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 	"testing"
@@ -42,6 +44,33 @@ func bombDocx(t *testing.T, xmlSize, extraParts int) []byte {
 	return buf.Bytes()
 }
 
+// lyingDocx is a .docx whose word/document.xml declares 1 KiB but
+// inflates to inflated bytes.
+func lyingDocx(t *testing.T, inflated int) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	fw, err := flate.NewWriter(&raw, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml := `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` +
+		strings.Repeat(`<w:p><w:r><w:t>谈话函询</w:t></w:r></w:p>`, inflated/40) + `</w:body></w:document>`
+	io.WriteString(fw, xml)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "word/document.xml", Method: zip.Deflate,
+		CRC32: crc32.ChecksumIEEE([]byte(xml)), CompressedSize64: uint64(raw.Len()), UncompressedSize64: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(raw.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // variedDocx is a .docx of n distinct paragraphs: it compresses like a
 // real document, not like a bomb.
 func variedDocx(n int) []byte {
@@ -69,6 +98,9 @@ func TestImportRefusesZipBombs(t *testing.T) {
 		{"document.xml over the cap", bombDocx(t, 5<<20, 0), ErrTooLarge, "zip_too_large"},
 		{"ratio over 100", bombDocx(t, 3<<20, 0), ErrInvalid, "zip_ratio"},
 		{"too many parts", bombDocx(t, 1<<10, maxDocxParts), ErrTooLarge, "zip_too_large"},
+		// Go's zip reader stops at the declared size: the actual inflated
+		// size is bounded by the declared one.
+		{"declared size lies", lyingDocx(t, 30<<20), ErrInvalid, "invalid_docx"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
