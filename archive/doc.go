@@ -121,6 +121,16 @@
 // auditors and archivists. identity.Operator is the identity for CLI
 // commands on the server host and passes every check.
 //
+// # Hostile imports and readiness
+//
+// Import refuses a zip bomb from the zip directory, before inflating it:
+// word/document.xml declared over ImportLimits.MaxDocumentXML (Go's zip
+// reader never inflates a part beyond its declared size), compressed more
+// than MaxZipRatio, or more than 1000 parts. The text handed to the index
+// (OnFiled, RecordText) is cut to MaxIndexedText; the stored content is
+// always whole. Ready (ready.go) checks the catalog and the bucket for the
+// server's /readyz, each within ReadyCheckTimeout.
+//
 // # What is not here
 //
 // Units, users, tokens, passwords, sessions, grants and saved searches

@@ -59,6 +59,8 @@ type Options struct {
 	Location *time.Location
 	// MaxImportBytes limits imported files. Default 50 MiB.
 	MaxImportBytes int64
+	// ImportLimits bound what an import inflates and indexes (importer.go).
+	ImportLimits
 	// OnFiled is called after a record's catalog row is committed, with the
 	// record and its plain text (for the search index). An error is logged;
 	// the record stays filed. Records catalogued while no hook ran (a crash,

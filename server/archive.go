@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -286,43 +285,32 @@ func (s *Server) supersedeRecord(c *fiber.Ctx) error {
 
 // importRecord files an existing .docx or UTF-8 .txt (multipart form:
 // file, title, kind, year, classification, retention, persons, case_no,
-// doc_number).
+// doc_number). The form is streamed to a temporary file once the caller
+// is known to be an archivist (readUpload); the import itself runs among
+// the heavy requests (MaxHeavy).
 func (s *Server) importRecord(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleArchivist); err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
+	up, err := s.readUpload(c)
 	if err != nil {
+		return err
+	}
+	defer up.Close()
+	if up.file == nil {
 		return templates.FieldErrors{{Field: "file", Code: "required", Message: "请在表单字段 file 中上传 .docx 或 .txt 文件"}}
 	}
-	f, err := fh.Open()
+	req, err := importRequest(c, up)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
+		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	release, err := s.heavy.acquire(c)
 	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
-	req := archive.ImportRequest{
-		FileName:       fh.Filename,
-		Data:           data,
-		Title:          c.FormValue("title"),
-		Kind:           c.FormValue("kind"),
-		Classification: c.FormValue("classification"),
-		Retention:      archive.Retention(c.FormValue("retention")),
-		CaseNo:         c.FormValue("case_no"),
-		DocNumber:      c.FormValue("doc_number"),
-	}
-	if y := c.FormValue("year"); y != "" {
-		n, err := strconv.Atoi(y)
-		if err != nil {
-			return templates.FieldErrors{{Field: "year", Code: "bad_year", Message: "年度应为四位数字，如 2025"}}
-		}
-		req.Year = n
-	}
-	if p := c.FormValue("persons"); p != "" {
-		req.Persons = splitPersons(p)
+	defer release()
+	if req.Data, err = up.data(); err != nil {
+		return err
 	}
 	u, _ := caller(c)
 	rec, err := s.store.Import(c.UserContext(), u, req)
@@ -331,6 +319,30 @@ func (s *Server) importRecord(c *fiber.Ctx) error {
 	}
 	c.Location("/api/v1/records/" + rec.ID)
 	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+// importRequest reads the import's fields (all but the file's bytes).
+func importRequest(c *fiber.Ctx, up *upload) (archive.ImportRequest, error) {
+	req := archive.ImportRequest{
+		FileName:       up.fileName,
+		Title:          up.value(c, "title"),
+		Kind:           up.value(c, "kind"),
+		Classification: up.value(c, "classification"),
+		Retention:      archive.Retention(up.value(c, "retention")),
+		CaseNo:         up.value(c, "case_no"),
+		DocNumber:      up.value(c, "doc_number"),
+	}
+	if y := up.value(c, "year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			return req, templates.FieldErrors{{Field: "year", Code: "bad_year", Message: "年度应为四位数字，如 2025"}}
+		}
+		req.Year = n
+	}
+	if p := up.value(c, "persons"); p != "" {
+		req.Persons = splitPersons(p)
+	}
+	return req, nil
 }
 
 func (s *Server) me(c *fiber.Ctx) error {

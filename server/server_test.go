@@ -26,7 +26,12 @@ import (
 	"wenshu/templates"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+func TestMain(m *testing.M) {
+	if set := os.Getenv(childServerEnv); set != "" {
+		os.Exit(runChildServer(set)) // a server process of the memory tests (process_test.go)
+	}
+	os.Exit(testenv.RunWithMinIO(m))
+}
 
 // env is a server on a real store (MinIO + SQLite) with two units and one
 // user of every role.
@@ -49,8 +54,14 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, templates.Options{}) }
 // newEnvWith is newEnv with the given template options.
 func newEnvWith(t *testing.T, topts templates.Options) *env {
 	t.Helper()
+	return newEnvOn(t, testenv.MinIO(t), topts)
+}
+
+// newEnvOn is newEnvWith on the given MinIO (one from testenv.StartMinIO
+// for a test that stops it).
+func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	mio := testenv.MinIO(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dataDir := t.TempDir()
 	h, err := indexer.Open(dataDir, search.Options{})

@@ -39,6 +39,7 @@ type config struct {
 	HolidaysDir    string // --holidays-dir, WENSHU_HOLIDAYS_DIR
 	DetectFonts    bool   // --detect-fonts, WENSHU_DETECT_FONTS: pick installed fonts from the fallback lists
 	Addr           string // --addr, WENSHU_ADDR: listen address of serve
+	Limits         limits // serve's bounds on hostile input (limits.go)
 
 	hasStore, hasAddr bool // which flag groups the command added
 	// dataDirReadOnly: the command only reads the data directory (verify
@@ -330,6 +331,7 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		Logger:                  log,
 		OnFiled:                 hook,
 	}
+	c.Limits.storeOptions(&opts)
 	if reg != nil {
 		opts.Templates = reg
 	}
