@@ -208,3 +208,13 @@ func wantErr(t testing.TB, err error, kind error, code string) {
 		t.Fatalf("err %v has no message", err)
 	}
 }
+
+// count runs a COUNT query on the store's catalog.
+func (e *env) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.s.cat.Reader().QueryRowContext(e.ctx, q, args...).Scan(&n); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}

@@ -41,7 +41,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	defer s.recoverMu.Unlock()
 	var st RecoverStats
 	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT id, owner FROM filings
-		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq, created_at`)
+		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq IS NULL, chain_seq, created_at`)
 	if err != nil {
 		return st, internal("recover", err)
 	}
