@@ -100,8 +100,8 @@ type Store struct {
 	chainMu     sync.Mutex
 	chainMoved  chan struct{} // closed and replaced whenever a filing's manifest is stored
 	stop        chan struct{}
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	wg          sync.WaitGroup
+	closeOnce   sync.Once
 }
 
 // New opens (or creates) the catalog and the signing key, connects to the

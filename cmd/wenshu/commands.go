@@ -122,6 +122,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
 	idx, closeAll, err := c.indexedStore(ctx, log, reg)
 	if err != nil {
 		return err

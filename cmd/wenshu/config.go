@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"wenshu/archive"
 	"wenshu/docgen"
@@ -30,6 +31,8 @@ type config struct {
 	TemplatesDir   string // --templates-dir, WENSHU_TEMPLATES_DIR
 	HolidaysDir    string // --holidays-dir, WENSHU_HOLIDAYS_DIR
 	DetectFonts    bool   // --detect-fonts: pick installed fonts from the fallback lists
+	// RecoverEvery runs archive recovery in the background (serve sets it).
+	RecoverEvery time.Duration
 }
 
 // templateFlags adds the flags that build the template registry.
@@ -101,6 +104,7 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		PermanentRetentionYears: c.RetentionYears,
 		Logger:                  log,
 		OnFiled:                 hook,
+		RecoverInterval:         c.RecoverEvery,
 	}
 	if reg != nil {
 		opts.Templates = reg
