@@ -24,7 +24,8 @@ var errChainWaiting = problem.New(problem.ErrUnavailable, "chain_waiting",
 	"前序归档的清单尚未写入存储，本件待其写入后自动完成")
 
 // waitChainTurn returns once no filing with a chain position before seq
-// is signed and unstored. A filing in progress waits (kicking recovery,
+// is signed and unstored (stored: its manifest PUT succeeded in this
+// process, so the next PUT need not wait for the catalogue commit). A filing in progress waits (kicking recovery,
 // since the predecessor may have been abandoned by its request) until the
 // storage timeout or ctx ends; recovery (noWait) never waits: it stores
 // positions in order in one pass and leaves the rest for the next.
@@ -37,9 +38,7 @@ func (s *Store) waitChainTurn(ctx context.Context, seq int64, noWait bool) error
 	kicked := false
 	for {
 		moved := s.chainWatch()
-		var n int
-		err := s.cat.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM filings
-			WHERE status = 'signed' AND chain_seq < ?`, seq).Scan(&n)
+		n, err := s.unstoredBefore(ctx, seq)
 		if err != nil {
 			return internal("chain order", err)
 		}
@@ -66,6 +65,54 @@ func (s *Store) waitChainTurn(ctx context.Context, seq int64, noWait bool) error
 		}
 		poll.Stop()
 	}
+}
+
+// unstoredBefore counts the filings signed before seq whose manifests are
+// not known to be stored.
+func (s *Store) unstoredBefore(ctx context.Context, seq int64) (int, error) {
+	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT chain_seq FROM filings WHERE status = 'signed' AND chain_seq < ?`, seq)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var before []int64
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return 0, err
+		}
+		before = append(before, n)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	s.chainMu.Lock()
+	defer s.chainMu.Unlock()
+	n := 0
+	for _, b := range before {
+		if !s.chainStored[b] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// manifestStored notes that the manifest at chain position seq is in the
+// bucket (until its filing is catalogued: forget) and wakes the waiters.
+func (s *Store) manifestStored(seq int64) {
+	s.chainMu.Lock()
+	s.chainStored[seq] = true
+	s.chainMu.Unlock()
+	s.chainAdvanced()
+}
+
+// forgetStored drops the note once the filing is no longer signed (or
+// its catalogue commit failed: the journal then still says signed and a
+// recovery finds the stored manifest by its bytes).
+func (s *Store) forgetStored(seq int64) {
+	s.chainMu.Lock()
+	delete(s.chainStored, seq)
+	s.chainMu.Unlock()
 }
 
 // chainWatch returns a channel that is closed when the chain next moves.

@@ -487,6 +487,8 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	if err != nil {
 		return nil, internal("store manifest", err)
 	}
+	s.manifestStored(f.ChainSeq)
+	defer s.forgetStored(f.ChainSeq)
 	s.crashPoint("manifest_stored")
 	rec := recordFromManifest(m, ver, sm3Hex(f.Manifest))
 	actor := &identity.User{ID: m.Author.ID, Name: m.Author.Name}

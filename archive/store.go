@@ -98,7 +98,8 @@ type Store struct {
 	recoverMu   sync.Mutex
 	recoverKick chan struct{} // a storage call failed: recover soon (buffered, 1)
 	chainMu     sync.Mutex
-	chainMoved  chan struct{} // closed and replaced whenever a filing's manifest is stored
+	chainMoved  chan struct{}  // closed and replaced whenever a filing's manifest is stored
+	chainStored map[int64]bool // chain positions whose manifest this process stored, not yet catalogued
 	stop        chan struct{}
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
@@ -144,6 +145,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 
 		recoverKick: make(chan struct{}, 1),
 		chainMoved:  make(chan struct{}),
+		chainStored: map[int64]bool{},
 	}
 	var err error
 	if s.instance, s.lockFile, err = lockInstance(filepath.Join(opts.DataDir, "run")); err != nil {
