@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
 	"wenshu/internal/testenv"
 	"wenshu/problem"
 )
@@ -277,5 +279,53 @@ func TestFaultErrorClassification(t *testing.T) {
 	_, err = e.s.getObject(ctx, e.s.bucket, rec.ContentKey, "")
 	if !isUnavailable(err) || isNoSuchObject(err) {
 		t.Fatalf("refused connection: %v", err)
+	}
+}
+
+// A PUT is idempotent: the same bytes again (a retry whose first attempt
+// was stored but unanswered) return the stored version; other bytes are
+// a conflict, never a second version.
+func TestPutLockedIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	until := time.Now().Add(24 * time.Hour)
+	key := "records/2026/idempotent.json"
+	v1, err := e.s.putLocked(e.ctx, e.s.bucket, key, []byte(`{"a":1}`), "application/json", until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := e.s.putLocked(e.ctx, e.s.bucket, key, []byte(`{"a":1}`), "application/json", until)
+	if err != nil || v2 != v1 {
+		t.Fatalf("same bytes again: %q %v, want version %q", v2, err, v1)
+	}
+	_, err = e.s.putLocked(e.ctx, e.s.bucket, key, []byte(`{"a":2}`), "application/json", until)
+	wantErr(t, err, ErrConflict, "stored_object_differs")
+	if vs, err := e.s.objectVersions(e.ctx, e.s.bucket, key); err != nil || len(vs) != 1 {
+		t.Fatalf("versions: %d %v, want 1", len(vs), err)
+	}
+}
+
+// The answers S3 gives that mean "not now" are unavailable; the ones
+// that mean "no" are not.
+func TestUnavailableCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{minio.ErrorResponse{Code: "SlowDown", StatusCode: 503}, true},
+		{minio.ErrorResponse{Code: "XMinioServerNotInitialized", StatusCode: 503}, true},
+		{minio.ErrorResponse{Code: "InternalError", StatusCode: 500}, true},
+		{minio.ErrorResponse{StatusCode: 502}, true},
+		{minio.ErrorResponse{Code: "NoSuchKey", StatusCode: 404}, false},
+		{minio.ErrorResponse{Code: "AccessDenied", StatusCode: 403}, false},
+		{minio.ErrorResponse{Code: "PreconditionFailed", StatusCode: 412}, false},
+		{context.DeadlineExceeded, true},
+		{errors.New("some bug"), false},
+	} {
+		if got := isUnavailable(tc.err); got != tc.want {
+			t.Errorf("isUnavailable(%v) = %v", tc.err, got)
+		}
+		if got := errors.Is(storageErr(tc.err), problem.ErrUnavailable); got != tc.want {
+			t.Errorf("storageErr(%v) unavailable = %v", tc.err, got)
+		}
 	}
 }

@@ -81,7 +81,7 @@ func (s *Store) putLocked(ctx context.Context, bucket, key string, data []byte, 
 		return "", fmt.Errorf("put %s: %w", key, errStoredObjectDiffers)
 	}
 	if err != nil {
-		return "", storageErr(err)
+		return "", s.storageFailed(err)
 	}
 	if info.VersionID == "" {
 		return "", fmt.Errorf("put %s: no version id (is versioning on?)", key)
@@ -123,7 +123,7 @@ func (s *Store) objectVersions(ctx context.Context, bucket, key string) ([]minio
 	var out []minio.ObjectInfo
 	for oi := range s.s3.ListObjects(cctx, bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true, Recursive: true}) {
 		if oi.Err != nil {
-			return nil, storageErr(oi.Err)
+			return nil, s.storageFailed(oi.Err)
 		}
 		if oi.Key != key || oi.IsDeleteMarker {
 			continue
@@ -147,12 +147,12 @@ func (s *Store) getObject(ctx context.Context, bucket, key, versionID string) ([
 	defer cancel()
 	obj, err := s.s3.GetObject(cctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
 	if err != nil {
-		return nil, storageErr(err)
+		return nil, s.storageFailed(err)
 	}
 	defer obj.Close()
 	b, err := io.ReadAll(io.LimitReader(obj, maxObjectRead+1))
 	if err != nil {
-		return nil, storageErr(err)
+		return nil, s.storageFailed(err)
 	}
 	if len(b) > maxObjectRead {
 		return nil, fmt.Errorf("object %s is larger than %d bytes", key, maxObjectRead)

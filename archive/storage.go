@@ -88,6 +88,17 @@ func storageErr(err error) error {
 	return &unavailableError{cause: err}
 }
 
+// storageFailed is storageErr for the Store's own calls: an outage also
+// kicks the background recovery, so that filings it interrupted are
+// retried soon after storage answers again.
+func (s *Store) storageFailed(err error) error {
+	err = storageErr(err)
+	if isUnavailable(err) {
+		s.kickRecover()
+	}
+	return err
+}
+
 // unavailableCodes are S3 answers that say "not now" rather than "no".
 var unavailableCodes = map[string]bool{
 	"SlowDown": true, "SlowDownRead": true, "SlowDownWrite": true, "ServiceUnavailable": true,
