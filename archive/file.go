@@ -215,7 +215,7 @@ func (s *Store) fileDraft(ctx context.Context, ap *approval) (*Record, error) {
 	}
 	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
 	if err := s.journalRendered(ctx, f); err != nil {
-		return nil, s.filingFailed(ctx, f, internal("journal", err))
+		return s.filingFailed(ctx, f, internal("journal", err))
 	}
 	s.crashPoint("rendered")
 	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
@@ -361,12 +361,12 @@ func (s *Store) storeAndFinish(ctx context.Context, f *filingRow, content []byte
 	until := s.retainUntil(f.FiledAt, f.alloc.Retention)
 	ver, err := s.putLocked(ctx, s.bucket, f.ContentKey, content, mediaType, until)
 	if err != nil {
-		return nil, s.filingFailed(ctx, f, internal("store content", err))
+		return s.filingFailed(ctx, f, internal("store content", err))
 	}
 	s.crashPoint("content_stored")
 	rec, err := s.finish(ctx, f, ver)
 	if err != nil {
-		return nil, s.filingFailed(ctx, f, err)
+		return s.filingFailed(ctx, f, err)
 	}
 	s.afterFiled(ctx, rec, text)
 	return rec, nil
@@ -378,8 +378,9 @@ func (s *Store) storeAndFinish(ctx context.Context, f *filingRow, content []byte
 // for the deadline) the answer is a *FilingPending: the outcome is not
 // known and recovery, kicked once this filing is no longer active, drives
 // it to filed or void. Without background recovery (RecoverInterval 0)
-// one recovery attempt runs right away, as before.
-func (s *Store) filingFailed(ctx context.Context, f *filingRow, err error) error {
+// one recovery attempt runs right away, as before; if it files the
+// record, that is the answer.
+func (s *Store) filingFailed(ctx context.Context, f *filingRow, err error) (*Record, error) {
 	s.log.Warn("filing interrupted; left to recovery", "record", f.ID, "err", err)
 	s.setActive(f.ID, false)
 	if s.opts.RecoverInterval <= 0 {
@@ -391,19 +392,24 @@ func (s *Store) filingFailed(ctx context.Context, f *filingRow, err error) error
 	} else {
 		s.kickRecover()
 	}
-	now, lerr := s.loadFiling(context.WithoutCancel(ctx), s.cat.Reader(), f.ID)
+	rctx := context.WithoutCancel(ctx)
+	now, lerr := s.loadFiling(rctx, s.cat.Reader(), f.ID)
 	if lerr != nil {
-		return err
+		return nil, err
 	}
 	switch now.Status {
 	case filingAllocated, filingRendered, filingSigned:
-		return &FilingPending{FilingID: f.ID, DraftID: f.DraftID, Status: now.Status}
+		return nil, &FilingPending{FilingID: f.ID, DraftID: f.DraftID, Status: now.Status}
+	case filingFiled:
+		if rec, rerr := s.loadRecord(rctx, s.cat.Reader(), f.ID); rerr == nil {
+			return rec, nil
+		}
 	case filingVoid:
 		if isUnavailable(err) {
-			return errStorageUnavailable
+			return nil, errStorageUnavailable
 		}
 	}
-	return err
+	return nil, err
 }
 
 // finish chains and signs a filing whose content is stored (as version
