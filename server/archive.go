@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,6 +20,9 @@ import (
 // clearance, author), so that no route can serve another unit's record.
 
 func (s *Server) archiveRoutes(api fiber.Router) {
+	// Every route from here on may meet a storage outage: its 503 says
+	// when to retry.
+	api.Use(func(c *fiber.Ctx) error { return setRetryAfter(c, c.Next()) })
 	api.Post("/drafts", s.createDraft)
 	api.Get("/drafts", s.listDrafts)
 	api.Get("/drafts/:id", s.getDraft)
@@ -26,6 +31,7 @@ func (s *Server) archiveRoutes(api fiber.Router) {
 	api.Post("/drafts/:id/return", s.returnDraft)
 	api.Post("/drafts/:id/approve", s.approveDraft)
 	api.Get("/drafts/:id/audit", s.draftAudit)
+	api.Get("/filings/:id", s.getFiling)
 
 	api.Post("/records/import", s.importRecord)
 	api.Get("/records", s.listRecords)
@@ -179,12 +185,46 @@ func (s *Server) approveDraft(c *fiber.Ctx) error {
 		return err
 	}
 	u, _ := caller(c)
-	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
+	res, err := s.store.Approve(c.UserContext(), u, c.Params("id"))
+	var pending *archive.FilingPending
+	if errors.As(err, &pending) {
+		return filingAccepted(c, pending)
+	}
 	if err != nil {
 		return err
 	}
-	c.Location("/api/v1/records/" + rec.ID)
-	return c.Status(fiber.StatusCreated).JSON(rec)
+	c.Location("/api/v1/records/" + res.Record.ID)
+	if res.AlreadyFiled {
+		return c.JSON(res.Record)
+	}
+	return c.Status(fiber.StatusCreated).JSON(res.Record)
+}
+
+// filingAccepted answers 202 for a filing whose outcome storage has not
+// told yet: the status URL is where the client learns it (GET
+// /api/v1/filings/{id}).
+func filingAccepted(c *fiber.Ctx, p *archive.FilingPending) error {
+	statusURL := "/api/v1/filings/" + url.PathEscape(p.FilingID)
+	c.Location(statusURL)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
+		"filing_id": p.FilingID, "draft_id": p.DraftID, "status": p.Status, "status_url": statusURL,
+		"message": "存储服务暂未确认，归档正在进行；请稍后查看归档状态",
+	})
+}
+
+// getFiling reports where a filing stands (allocated, rendered, signed,
+// filed with its record, or void), with the draft's visibility.
+func (s *Server) getFiling(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	f, err := s.store.Filing(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if f.Open() {
+		c.Set(fiber.HeaderRetryAfter, "2")
+	}
+	return c.JSON(f)
 }
 
 func (s *Server) draftAudit(c *fiber.Ctx) error {
@@ -248,6 +288,14 @@ func (s *Server) verifyRecord(c *fiber.Ctx) error {
 	v, err := s.store.Verify(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
+	}
+	if v.Unavailable() {
+		// Neither passed nor failed: the store did not answer.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+			"error":        errorBody{Code: "storage_unavailable", Message: "存储服务暂不可用，无法完成校验，请稍后重试", RequestID: requestIDOf(c)},
+			"verification": v,
+		})
 	}
 	return c.JSON(v)
 }

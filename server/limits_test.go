@@ -200,7 +200,7 @@ func TestImportBurst(t *testing.T) {
 // it is back; /healthz stays 200; neither names the endpoint or bucket.
 func TestReadyz(t *testing.T) {
 	mio := testenv.StartMinIO(t)
-	e := newEnvOn(t, mio, templates.Options{})
+	e := newEnvOn(t, mio, templates.Options{}, nil)
 	ready := func(what string, want int) *resp {
 		t.Helper()
 		start := time.Now()

@@ -54,12 +54,12 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, templates.Options{}) }
 // newEnvWith is newEnv with the given template options.
 func newEnvWith(t *testing.T, topts templates.Options) *env {
 	t.Helper()
-	return newEnvOn(t, testenv.MinIO(t), topts)
+	return newEnvOn(t, testenv.MinIO(t), topts, nil)
 }
 
-// newEnvOn is newEnvWith on the given MinIO (one from testenv.StartMinIO
-// for a test that stops it).
-func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options) *env {
+// newEnvOn is newEnvWith on a given MinIO (a fault test's own), with mod
+// (if not nil) applied to the store's options.
+func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, mod func(*archive.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -73,6 +73,9 @@ func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options) *
 		DataDir: dataDir, S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
 		Bucket: mio.Bucket(t), Logger: log,
 	}}
+	if mod != nil {
+		mod(&e.opts)
+	}
 	e.open(t, topts)
 	st := e.store
 	for _, u := range []identity.UnitInput{

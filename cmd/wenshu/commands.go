@@ -117,6 +117,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
 	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err
