@@ -252,6 +252,10 @@ func TestVerifyRefusesUnsafeZip(t *testing.T) {
 	if rep.OK || !rep.Refused || !rep.Has(ManifestPath, KindUnsafe) {
 		t.Errorf("entry over the size limit: %s", strings.Join(rep.Lines(), "\n"))
 	}
+	rep = verifyBytes(pkg, VerifyOptions{Limits: Limits{MaxKeptTotal: 1000}})
+	if rep.OK || rep.Refused || !rep.Has(ManifestPath, KindInvalid) {
+		t.Errorf("over the memory budget: %s", strings.Join(rep.Lines(), "\n"))
+	}
 	rep = verifyBytes([]byte("not a zip at all"), VerifyOptions{})
 	if rep.OK || !rep.Refused {
 		t.Errorf("not a zip: %s", strings.Join(rep.Lines(), "\n"))

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"wenshu/archive"
@@ -47,7 +49,7 @@ func Verify(r io.ReaderAt, size int64, opts VerifyOptions) *Report {
 		rep.Refused = true
 		return rep.finish()
 	}
-	v := &verifier{rep: rep, entries: entries, keys: map[string]*archive.PublicKey{}}
+	v := &verifier{rep: rep, entries: entries, names: slices.Sorted(maps.Keys(entries)), keys: map[string]*archive.PublicKey{}}
 	v.loadKeys(opts.PublicKeyPEM)
 	v.packageManifest()
 	v.files()
@@ -64,6 +66,7 @@ func Verify(r io.ReaderAt, size int64, opts VerifyOptions) *Report {
 type verifier struct {
 	rep     *Report
 	entries map[string]*entry
+	names   []string                      // of entries, sorted, so findings come in a stable order
 	keys    map[string]*archive.PublicKey // from keys/, by key id
 	given   *archive.PublicKey            // VerifyOptions.PublicKeyPEM
 	pm      *Manifest                     // nil when manifest.json is missing or does not parse
@@ -73,7 +76,6 @@ type verifier struct {
 // recordEntry is a record manifest in the package.
 type recordEntry struct {
 	path string
-	raw  []byte
 	m    *archive.Manifest
 }
 
@@ -96,7 +98,8 @@ func (v *verifier) data(p, what string) ([]byte, bool) {
 
 // loadKeys parses keys/*.pem (each named by its key id) and the given key.
 func (v *verifier) loadKeys(given []byte) {
-	for name, e := range v.entries {
+	for _, name := range v.names {
+		e := v.entries[name]
 		if !strings.HasPrefix(name, keysDir) || !strings.HasSuffix(name, ".pem") {
 			continue
 		}
@@ -190,14 +193,19 @@ func (v *verifier) files() {
 		}
 		v.fileIntact(f)
 	}
-	for name := range v.entries {
+	var total int64
+	for _, f := range v.pm.Files {
+		total += f.Size
+	}
+	for _, name := range v.names {
 		if !listed[name] && name != ManifestPath {
 			v.rep.find(name, KindExtra, "包清单没有列出此文件")
 		}
 	}
 	v.rep.Files = len(v.pm.Files)
-	if v.pm.Counts.Files != len(v.pm.Files) {
-		v.rep.find(ManifestPath, KindInvalid, fmt.Sprintf("包清单记载 %d 个文件，实际列出 %d 个", v.pm.Counts.Files, len(v.pm.Files)))
+	if v.pm.Counts.Files != len(v.pm.Files) || v.pm.Counts.Bytes != total {
+		v.rep.find(ManifestPath, KindInvalid, fmt.Sprintf("包清单记载 %d 个文件 %d 字节，实际列出 %d 个 %d 字节",
+			v.pm.Counts.Files, v.pm.Counts.Bytes, len(v.pm.Files), total))
 	}
 	v.rep.check(CheckFiles, mark, fmt.Sprintf("%d 个文件齐全，大小、SM3、SHA-256 一致，无多余文件", len(v.pm.Files)))
 }
@@ -229,7 +237,7 @@ func (v *verifier) records() {
 	mark := len(v.rep.Findings)
 	var ms []*archive.Manifest
 	byManifest := map[*archive.Manifest]recordEntry{}
-	for name := range v.entries {
+	for _, name := range v.names {
 		if !isRecordManifest(name) {
 			continue
 		}
@@ -247,11 +255,10 @@ func (v *verifier) records() {
 		} else if _, err := archive.VerifyManifest(b, key); err != nil {
 			v.rep.find(name, KindSignature, err.Error())
 		}
-		if want := recordDir(m) + recordManifest; want != name {
-			v.rep.find(name, KindInvalid, "清单记载的档号 "+m.ArchiveCode+" 应位于 "+want)
-		}
+		v.recordPlace(name, m)
+		v.entries[name].data = nil // parsed; the digest stays
 		ms = append(ms, m)
-		byManifest[m] = recordEntry{path: name, raw: b, m: m}
+		byManifest[m] = recordEntry{path: name, m: m}
 	}
 	sortManifests(ms)
 	for _, m := range ms {
@@ -262,6 +269,23 @@ func (v *verifier) records() {
 		v.rep.find(ManifestPath, KindMissing, fmt.Sprintf("包清单记载 %d 件档案，包内有 %d 份有效清单", v.pm.Counts.Records, len(ms)))
 	}
 	v.rep.check(CheckRecords, mark, fmt.Sprintf("%d 份档案清单 SM2 签名有效", len(ms)))
+}
+
+// recordPlace checks that a record manifest sits where its 档号 says and
+// belongs to the package's 年度 and 保管期限.
+func (v *verifier) recordPlace(name string, m *archive.Manifest) {
+	if want := recordDir(m) + recordManifest; want != name {
+		v.rep.find(name, KindInvalid, "清单记载的档号 "+m.ArchiveCode+" 应位于 "+want)
+	}
+	if v.pm == nil {
+		return
+	}
+	if m.Year != v.pm.Year {
+		v.rep.find(name, KindInvalid, fmt.Sprintf("档案年度 %d 不是移交包的年度 %d", m.Year, v.pm.Year))
+	}
+	if v.pm.Retention != "" && string(m.Retention) != v.pm.Retention {
+		v.rep.find(name, KindInvalid, fmt.Sprintf("档案保管期限 %s 不是移交包的保管期限 %s", m.Retention, v.pm.Retention))
+	}
 }
 
 // contents checks each content file against its record manifest.

@@ -71,7 +71,7 @@ func (v *verifier) chainRecords(c *Chain) {
 			v.rep.find(r.path, KindChain, fmt.Sprintf("档案 %s（第%d件）不在链段中", r.m.ArchiveCode, r.m.ChainSeq))
 		case l.Seq != r.m.ChainSeq:
 			v.rep.find(r.path, KindChain, fmt.Sprintf("清单为第%d件，链段记载第%d件", r.m.ChainSeq, l.Seq))
-		case l.ManifestSM3 != archive.SM3Hex(r.raw):
+		case l.ManifestSM3 != v.entries[r.path].file.SM3:
 			v.rep.find(r.path, KindChain, "清单的 SM3 与链段记载不符")
 		case l.PrevManifestSM3 != r.m.PrevManifestSM3:
 			v.rep.find(r.path, KindChain, "清单的前序摘要与链段记载不符")
@@ -166,16 +166,17 @@ func (v *verifier) compareRows(p string, got [][]string) {
 }
 
 // metadata checks each record's metadata.xml: it must be exactly what
-// its manifest gives.
+// its manifest gives (compared by SM3, so it is never held in memory).
 func (v *verifier) metadata() {
 	mark := len(v.rep.Findings)
 	for _, r := range v.recs {
 		p := recordDir(r.m) + recordMetadata
-		b, ok := v.data(p, "档案 "+r.m.ArchiveCode+" 的元数据")
-		if !ok {
+		e := v.entries[p]
+		if e == nil {
+			v.rep.find(p, KindMissing, "档案 "+r.m.ArchiveCode+" 的元数据不在包内")
 			continue
 		}
-		if want, err := recordMetadataXML(r.m); err != nil || !bytes.Equal(b, want) {
+		if want, err := recordMetadataXML(r.m); err != nil || e.err != nil || archive.SM3Hex(want) != e.file.SM3 {
 			v.rep.find(p, KindMetadata, "DA/T 46 元数据与档案清单不一致")
 		}
 	}

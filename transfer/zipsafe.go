@@ -17,6 +17,7 @@ type Limits struct {
 	MaxEntryBytes int64 // uncompressed size of one entry; default 1 GiB
 	MaxTotalBytes int64 // uncompressed size of all entries; default 64 GiB
 	MaxKeptBytes  int64 // a manifest, catalogue, chain or key read into memory; default 64 MiB
+	MaxKeptTotal  int64 // all of those together; default 1 GiB
 }
 
 func (l Limits) withDefaults() Limits {
@@ -31,6 +32,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxKeptBytes <= 0 {
 		l.MaxKeptBytes = 64 << 20
+	}
+	if l.MaxKeptTotal <= 0 {
+		l.MaxKeptTotal = 1 << 30
 	}
 	return l
 }
@@ -69,10 +73,10 @@ type entry struct {
 }
 
 // keep says whether an entry's bytes are needed after hashing: everything
-// but record content and attached reports.
+// but record content, metadata (compared by digest) and attached reports.
 func keep(name string) bool {
 	base := path.Base(name)
-	return !strings.HasPrefix(name, ReportsDir) && !strings.HasPrefix(base, contentBase+".")
+	return !strings.HasPrefix(name, ReportsDir) && !strings.HasPrefix(base, contentBase+".") && base != recordMetadata
 }
 
 // scanZip checks the zip's safety (entry count, sizes, names, duplicates,
@@ -116,15 +120,21 @@ func scanZip(zr *zip.Reader, lim Limits, rep *Report) (map[string]*entry, bool) 
 		return nil, false
 	}
 	entries := make(map[string]*entry, len(zr.File))
+	budget := lim.MaxKeptTotal
 	for _, f := range zr.File {
-		entries[f.Name] = readEntry(f, lim)
+		kept := keep(f.Name) && f.UncompressedSize64 <= uint64(min(lim.MaxKeptBytes, budget))
+		if kept {
+			budget -= int64(f.UncompressedSize64)
+		}
+		entries[f.Name] = readEntry(f, kept)
 	}
 	return entries, true
 }
 
-// readEntry hashes one entry, never reading more than its declared size
-// (archive/zip checks the size and CRC-32 at the end) or the entry limit.
-func readEntry(f *zip.File, lim Limits) *entry {
+// readEntry hashes one entry (keeping its bytes if kept), never reading
+// more than its declared size, which scanZip has bounded (archive/zip
+// checks the size and CRC-32 at the end).
+func readEntry(f *zip.File, kept bool) *entry {
 	e := &entry{name: f.Name}
 	if f.FileInfo().IsDir() {
 		e.file = File{Path: f.Name}
@@ -139,7 +149,6 @@ func readEntry(f *zip.File, lim Limits) *entry {
 	d := newDigester()
 	var w io.Writer = d
 	var buf strings.Builder
-	kept := keep(f.Name) && f.UncompressedSize64 <= uint64(lim.MaxKeptBytes)
 	if kept {
 		w = io.MultiWriter(d, &buf)
 	}
