@@ -296,3 +296,96 @@ func CanonicalJSON(v any) ([]byte, error) { return canonicalJSON(v) }
 
 // SM3Hex is the hex SM3 digest of b.
 func SM3Hex(b []byte) string { return sm3Hex(b) }
+
+// VoidMarkers returns the stored bytes of the void markers (作废标记) that
+// belong with the export: filings voided in its 年度 (and 保管期限) under
+// the 全宗号 and 机构代码 of its records and of the unit, in 档号 order.
+// They explain the gaps in the 件号 sequence. Each is the oldest stored
+// version that the archive's key verifies; a void filing without one is
+// ErrConflict export_damaged.
+func (x *Export) VoidMarkers(ctx context.Context) ([][]byte, error) {
+	s := x.s
+	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
+	if err != nil {
+		return nil, internal("export voids", err)
+	}
+	pairs := map[[2]string]bool{{x.Unit.Fonds, x.Unit.Org}: true}
+	for _, r := range x.Records {
+		pairs[[2]string{r.Fonds, r.Org}] = true
+	}
+	keys := make([][2]string, 0, len(pairs))
+	for p := range pairs {
+		keys = append(keys, p)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"\x00"+keys[i][1] < keys[j][0]+"\x00"+keys[j][1] })
+	var out [][]byte
+	for _, pair := range keys {
+		ids, err := s.voidFilings(ctx, pair[0], pair[1], x.Selection)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			raw, err := s.oldestValidVoid(ctx, voidKey(x.Selection.Year, id), pub)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, raw)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) voidFilings(ctx context.Context, fonds, org string, sel ExportSelection) ([]string, error) {
+	q := `SELECT id FROM filings WHERE status = 'void' AND fonds = ? AND org = ? AND year = ?`
+	args := []any{fonds, org, sel.Year}
+	if sel.Retention != "" {
+		q += ` AND retention = ?`
+		args = append(args, string(sel.Retention))
+	}
+	rows, err := s.cat.Reader().QueryContext(ctx, q+` ORDER BY retention, item_no`, args...)
+	if err != nil {
+		return nil, internal("export voids", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, internal("export voids", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, internal("export voids", rows.Err())
+}
+
+func (s *Store) oldestValidVoid(ctx context.Context, key string, pub *PublicKey) ([]byte, error) {
+	vs, err := s.objectVersions(ctx, s.bucket, key)
+	if err != nil {
+		return nil, internal("export voids", err)
+	}
+	for _, v := range vs {
+		raw, err := s.getObject(ctx, s.bucket, key, v.VersionID)
+		if err != nil {
+			return nil, internal("export voids", err)
+		}
+		if _, err := verifyVoidMarker(raw, pub); err == nil {
+			return raw, nil
+		}
+	}
+	return nil, problem.Conflict("export_damaged", "作废标记 "+key+" 缺失或签名无效，已停止导出，请先运行校验")
+}
+
+// ParseVoidMarker decodes stored void marker bytes strictly, without
+// checking the signature.
+func ParseVoidMarker(b []byte) (*VoidMarker, error) {
+	vm, err := parseVoidMarker(b)
+	if err != nil {
+		return nil, fmt.Errorf("archive: void marker: %w", err)
+	}
+	return vm, nil
+}
+
+// VerifyVoidMarker checks that b is a canonical void marker signed by pub,
+// as VerifyManifest does for manifests; it returns the parsed marker when
+// the bytes parse, even if the signature fails.
+func VerifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) { return verifyVoidMarker(b, pub) }

@@ -13,6 +13,7 @@
 //	records/<档号>/metadata.xml      DA/T 46-2009 metadata (文件实体) from the manifest
 //	catalogue.csv                    归档文件目录 (DA/T 22-2015), UTF-8 with BOM, CRLF
 //	catalogue.xml                    the same as XML
+//	voids/<档号>.json                void markers (作废标记) of numbers handed out and never filed, as stored
 //	chain.json                       the chain segment (Chain)
 //	audit.json                       the audit extract of the records (Audit)
 //	reports/…                        optional: the 四性检测 report and other attachments
@@ -31,6 +32,11 @@
 // chain order. Records of other units in between appear by their manifest
 // SM3 and predecessor SM3 alone, so the hash chain is unbroken without
 // handing over their content; the first's predecessor hash is stated.
+//
+// The void markers explain gaps: within each 全宗号 × 保管期限 × 机构 the
+// 件号 of the records and the void markers run 1…N, which Verify checks
+// (DA/T 70 完整性). Units that share a 全宗号 and 机构代码 share one 件号
+// sequence, so their packages would show gaps; give each unit its own.
 //
 // # Writing and verifying
 //

@@ -28,6 +28,7 @@ const (
 	keysDir          = "keys/"                  // keys/<key-id>.pem
 	recordsDir       = "records/"               // records/<档号>/{manifest.json, content.*, metadata.xml}
 	ReportsDir       = "reports/"               // optional extra files (四性检测 report)
+	voidsDir         = "voids/"                 // voids/<档号>.json: void markers (作废标记), as stored
 	recordManifest   = "manifest.json"          // inside a record's directory
 	recordMetadata   = "metadata.xml"           // inside a record's directory
 	contentBase      = "content"                // content.docx or content.txt
@@ -50,6 +51,7 @@ const (
 	RoleChain     = "chain"
 	RoleAudit     = "audit"
 	RoleKey       = "public_key"
+	RoleVoid      = "void_marker"
 	// RoleFourProperties is the 四性检测 report, produced by another step
 	// and passed to Write as an ExtraFile.
 	RoleFourProperties = "four_properties_report"
@@ -129,6 +131,14 @@ func contentPath(m *archive.Manifest) string {
 }
 
 func keyPath(id string) string { return keysDir + id + ".pem" }
+
+// voidPath is where a void marker sits: its 档号, or its filing id.
+func voidPath(vm *archive.VoidMarker) string {
+	if safeCode.MatchString(vm.ArchiveCode) {
+		return voidsDir + vm.ArchiveCode + ".json"
+	}
+	return voidsDir + vm.FilingID + ".json"
+}
 
 // sortManifests puts manifests in 档号 order, the order of the catalogue:
 // 全宗号, 保管期限, 机构, 件号 (as archive.OpenExport selects them).

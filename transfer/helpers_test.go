@@ -8,10 +8,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"testing"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -42,10 +44,12 @@ type fixture struct {
 	titleB    string // the title of unit B's record, which A's package must not hold
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, testenv.MinIO(t)) }
+
+// newFixtureOn is newFixture on the given MinIO.
+func newFixtureOn(t *testing.T, mio *testenv.MinIOServer) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	mio := testenv.MinIO(t)
 	reg, err := templates.New(templates.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -219,4 +223,47 @@ func (k *otherKey) sign(t *testing.T, msg []byte) string {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// resign lets edit change a package's entries (nil drops one), then lists
+// the resulting files afresh and signs the package manifest with another
+// key, added under keys/: what a forger without the archive's key can do.
+func resign(t *testing.T, pkg []byte, edit func(name string, data []byte) []byte) ([]byte, *otherKey) {
+	t.Helper()
+	k := newOtherKey(t)
+	files := entries(t, rezip(t, pkg, edit, [2]string{keyPath(k.id), string(k.pem)}))
+	var pm Manifest
+	if err := json.Unmarshal(files[ManifestPath], &pm); err != nil {
+		t.Fatal(err)
+	}
+	roles := map[string]string{keyPath(k.id): RoleKey}
+	for _, f := range pm.Files {
+		roles[f.Path] = f.Role
+	}
+	pm.Files, pm.Counts.Files, pm.Counts.Bytes = nil, 0, 0
+	for name, data := range files {
+		if name == ManifestPath {
+			continue
+		}
+		pm.Files = append(pm.Files, File{Path: name, Role: roles[name], Size: int64(len(data)), SM3: archive.SM3Hex(data), SHA256: sha256Hex(data)})
+		pm.Counts.Files++
+		pm.Counts.Bytes += int64(len(data))
+	}
+	sort.Slice(pm.Files, func(i, j int) bool { return pm.Files[i].Path < pm.Files[j].Path })
+	pm.SignerKeyID = k.id
+	msg, err := pm.signingBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm.Signature = k.sign(t, msg)
+	out, err := archive.CanonicalJSON(&pm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rezip(t, rezip(t, pkg, edit, [2]string{keyPath(k.id), string(k.pem)}), func(name string, data []byte) []byte {
+		if name == ManifestPath {
+			return out
+		}
+		return data
+	}), k
 }

@@ -16,6 +16,7 @@ const (
 	KindContent   = "content"   // content differs from its record manifest
 	KindChain     = "chain"     // the chain segment is broken
 	KindCatalogue = "catalogue" // a catalogue row differs from the manifests
+	KindSequence  = "sequence"  // a 件号 missing without a void marker, or used twice
 	KindMetadata  = "metadata"  // metadata.xml differs from its manifest
 	KindInvalid   = "invalid"   // a file that does not parse
 )
@@ -27,6 +28,8 @@ const (
 	CheckFiles      = "files"             // every listed file present and intact, nothing extra
 	CheckRecords    = "record_signatures" // each record manifest SM2-signed by a key in the package
 	CheckContent    = "content_digests"   // each content's size, SM3, SHA-256 equal its manifest's
+	CheckVoids      = "void_markers"      // each void marker SM2-signed, of the package's 年度
+	CheckSequence   = "item_sequence"     // 件号 run 1…N per 保管期限 and 机构, gaps explained by void markers
 	CheckChain      = "chain"             // the chain segment is continuous and matches the manifests
 	CheckCatalogue  = "catalogue"         // catalogue.csv and catalogue.xml rows equal the manifests
 	CheckMetadata   = "metadata"          // each metadata.xml equals its manifest's

@@ -2,12 +2,16 @@ package transfer
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"wenshu/archive"
+	"wenshu/identity"
+	"wenshu/internal/testenv"
 )
 
 // TestExportVerifies: a unit-year with generated and imported records,
@@ -18,7 +22,7 @@ func TestExportVerifies(t *testing.T) {
 	f := newFixture(t)
 	pkg := f.export(t, "", WriteOptions{Extra: []ExtraFile{{Path: "reports/four-properties.json", Role: RoleFourProperties, Data: []byte(`{"ok":true}`)}}})
 	rep := verifyBytes(pkg, VerifyOptions{})
-	if !rep.OK || rep.Records != 4 || rep.KeySource != KeyPackage || len(rep.Checks) != 9 {
+	if !rep.OK || rep.Records != 4 || rep.KeySource != KeyPackage || len(rep.Checks) != 11 {
 		t.Fatalf("verify: %s", strings.Join(rep.Lines(), "\n"))
 	}
 	if !slices.Equal(rep.Reports, []string{"reports/four-properties.json"}) {
@@ -189,31 +193,12 @@ func resignRecord(t *testing.T, pkg []byte, p string) []byte {
 }
 
 // TestVerifyPackageKey: a package re-signed wholesale by another key (its
-// own key added) passes only on its own word; with the archive's key given
-// it fails, naming manifest.json.
+// own key added, an extra file listed) passes only on its own word; with
+// the archive's key given it fails, naming manifest.json.
 func TestVerifyPackageKey(t *testing.T) {
 	f := newFixture(t)
 	pkg := f.export(t, "", WriteOptions{})
-	k := newOtherKey(t)
-	forged := rezip(t, pkg, func(n string, d []byte) []byte {
-		if n != ManifestPath {
-			return d
-		}
-		var pm Manifest
-		if err := json.Unmarshal(d, &pm); err != nil {
-			t.Fatal(err)
-		}
-		pm.Files = append(pm.Files, File{Path: keyPath(k.id), Role: RoleKey, Size: int64(len(k.pem)),
-			SM3: archive.SM3Hex(k.pem), SHA256: sha256Hex(k.pem)})
-		slices.SortFunc(pm.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-		pm.Counts.Files++
-		pm.Counts.Bytes += int64(len(k.pem))
-		pm.SignerKeyID = k.id
-		msg, _ := pm.signingBytes()
-		pm.Signature = k.sign(t, msg)
-		out, _ := archive.CanonicalJSON(&pm)
-		return out
-	}, [2]string{keyPath(k.id), string(k.pem)})
+	forged, k := resign(t, rezip(t, pkg, nil, [2]string{"reports/说明.txt", "forged"}), nil)
 	rep := verifyBytes(forged, VerifyOptions{})
 	if !rep.OK || rep.KeySource != KeyPackage || rep.KeyID != k.id {
 		t.Fatalf("forged package on its own key: %s", strings.Join(rep.Lines(), "\n"))
@@ -224,6 +209,48 @@ func TestVerifyPackageKey(t *testing.T) {
 	rep = verifyBytes(forged, VerifyOptions{PublicKeyPEM: f.st.PublicKeyPEM()})
 	if rep.OK || !rep.Has(ManifestPath, KindSignature) {
 		t.Fatalf("forged package with the archive's key: %s", strings.Join(rep.Lines(), "\n"))
+	}
+}
+
+// TestVoidsExplainGaps: a filing voided while MinIO was down leaves a gap
+// in the 件号 sequence; its void marker travels in the package and
+// explains it. Without the marker (package re-listed and re-signed) the
+// gap is named.
+func TestVoidsExplainGaps(t *testing.T) {
+	mio := testenv.StartMinIO(t)
+	f := newFixtureOn(t, mio)
+	if err := mio.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, 2*time.Second)
+	_, err := f.st.Import(ctx, f.archivist, archive.ImportRequest{FileName: "存储中断.txt", Data: []byte("存储中断时导入。"),
+		Title: "存储中断", Kind: "报告", Year: f.year, Classification: identity.ClearanceInternal, Retention: archive.Retention30})
+	cancel()
+	if err == nil {
+		t.Fatal("import with MinIO down succeeded")
+	}
+	if err := mio.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.st.Recover(f.ctx); err != nil || st.Voided != 1 {
+		t.Fatalf("recover: %+v %v", st, err)
+	}
+	f.importText(t, "存储恢复后导入的报告", archive.Retention30)
+	pkg := f.export(t, archive.Retention30, WriteOptions{})
+	rep := verifyBytes(pkg, VerifyOptions{PublicKeyPEM: f.st.PublicKeyPEM()})
+	voidFile := "voids/Z109-WS·" + itoa(f.year) + "-D30-CZT-0003.json"
+	if !rep.OK || rep.Records != 3 || entries(t, pkg)[voidFile] == nil {
+		t.Fatalf("package with a void: %s", strings.Join(rep.Lines(), "\n"))
+	}
+	gap, _ := resign(t, pkg, func(name string, data []byte) []byte {
+		if name == voidFile {
+			return nil
+		}
+		return data
+	})
+	rep = verifyBytes(gap, VerifyOptions{})
+	if rep.OK || !rep.Has(CatalogueCSVPath, KindSequence) || !slices.Equal(rep.Paths(), []string{CatalogueCSVPath}) {
+		t.Fatalf("package without the void marker: %s", strings.Join(rep.Lines(), "\n"))
 	}
 }
 

@@ -55,8 +55,10 @@ func Verify(r io.ReaderAt, size int64, opts VerifyOptions) *Report {
 	v.files()
 	v.records()
 	v.contents()
+	v.voids()
 	v.chain()
 	v.catalogue()
+	v.sequence()
 	v.metadata()
 	v.audit()
 	return rep.finish()
@@ -71,6 +73,7 @@ type verifier struct {
 	given   *archive.PublicKey            // VerifyOptions.PublicKeyPEM
 	pm      *Manifest                     // nil when manifest.json is missing or does not parse
 	recs    []recordEntry                 // record manifests that parse, in 档号 order
+	voidMs  []*archive.VoidMarker         // void markers that parse
 }
 
 // recordEntry is a record manifest in the package.

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"wenshu/archive"
 )
@@ -214,4 +216,76 @@ func (v *verifier) audit() {
 		}
 	}
 	v.rep.check(CheckAudit, mark, fmt.Sprintf("审计摘录 %d 条事件，均属包内档案", len(a.Events)))
+}
+
+// voids verifies each void marker (voids/*.json): SM2-signed by a key in
+// the package, where its 档号 says, of the package's 年度 and 保管期限.
+func (v *verifier) voids() {
+	mark := len(v.rep.Findings)
+	for _, name := range v.names {
+		if !strings.HasPrefix(name, voidsDir) {
+			continue
+		}
+		b, ok := v.data(name, "作废标记")
+		if !ok {
+			continue
+		}
+		vm, err := archive.ParseVoidMarker(b)
+		if err != nil {
+			v.rep.find(name, KindInvalid, "不是有效的作废标记")
+			continue
+		}
+		if key := v.keyFor(vm.SignerKeyID); key == nil {
+			v.rep.find(name, KindSignature, "签名密钥 "+vm.SignerKeyID+" 不在包内 keys/")
+		} else if _, err := archive.VerifyVoidMarker(b, key); err != nil {
+			v.rep.find(name, KindSignature, err.Error())
+		}
+		switch {
+		case voidPath(vm) != name:
+			v.rep.find(name, KindInvalid, "作废标记记载的档号 "+vm.ArchiveCode+" 应位于 "+voidPath(vm))
+		case v.pm != nil && vm.Year != v.pm.Year:
+			v.rep.find(name, KindInvalid, fmt.Sprintf("作废标记的年度 %d 不是移交包的年度 %d", vm.Year, v.pm.Year))
+		case v.pm != nil && v.pm.Retention != "" && string(vm.Retention) != v.pm.Retention:
+			v.rep.find(name, KindInvalid, "作废标记的保管期限 "+string(vm.Retention)+" 不是移交包的保管期限 "+v.pm.Retention)
+		}
+		v.voidMs = append(v.voidMs, vm)
+	}
+	v.rep.check(CheckVoids, mark, fmt.Sprintf("%d 份作废标记 SM2 签名有效", len(v.voidMs)))
+}
+
+// sequence checks that within each 全宗号 × 保管期限 × 机构 the 件号 of
+// the records and the void markers run 1…N, each used once (DA/T 70
+// 完整性: no unexplained gaps). A gap is named against catalogue.csv.
+func (v *verifier) sequence() {
+	mark := len(v.rep.Findings)
+	type class struct{ fonds, retention, org string }
+	used := map[class]map[int]string{} // 件号 → what holds it
+	add := func(c class, n int, what string) {
+		if used[c] == nil {
+			used[c] = map[int]string{}
+		}
+		if prev, dup := used[c][n]; dup {
+			v.rep.find(CatalogueCSVPath, KindSequence, fmt.Sprintf("%s-%s-%s 的件号 %d 同时属于 %s 和 %s", c.fonds, c.retention, c.org, n, prev, what))
+			return
+		}
+		used[c][n] = what
+	}
+	for _, r := range v.recs {
+		add(class{r.m.Fonds, string(r.m.Retention), r.m.Org}, r.m.ItemNo, "档案 "+r.m.ArchiveCode)
+	}
+	for _, vm := range v.voidMs {
+		add(class{vm.Fonds, string(vm.Retention), vm.Org}, vm.ItemNo, "作废标记 "+vm.ArchiveCode)
+	}
+	classes := slices.SortedFunc(maps.Keys(used), func(a, b class) int {
+		return strings.Compare(a.fonds+"\x00"+a.retention+"\x00"+a.org, b.fonds+"\x00"+b.retention+"\x00"+b.org)
+	})
+	for _, c := range classes {
+		top := slices.Max(slices.Collect(maps.Keys(used[c])))
+		for n := 1; n <= top; n++ {
+			if _, ok := used[c][n]; !ok {
+				v.rep.find(CatalogueCSVPath, KindSequence, fmt.Sprintf("%s-%s-%s 缺件号 %d，且没有作废标记说明", c.fonds, c.retention, c.org, n))
+			}
+		}
+	}
+	v.rep.check(CheckSequence, mark, fmt.Sprintf("%d 个分类的件号连续（作废 %d 个，均有标记）", len(classes), len(v.voidMs)))
 }

@@ -181,6 +181,9 @@ func (pw *packageWriter) derived(ctx context.Context, x *archive.Export, pm *Man
 	if err != nil {
 		return err
 	}
+	if err := pw.voids(ctx, x); err != nil {
+		return err
+	}
 	for _, f := range []struct {
 		name, role string
 		data       []byte
@@ -191,6 +194,24 @@ func (pw *packageWriter) derived(ctx context.Context, x *archive.Export, pm *Man
 		}
 	}
 	pm.Counts.Records = len(ms)
+	return nil
+}
+
+// voids writes the void markers that explain gaps in the 件号 sequence.
+func (pw *packageWriter) voids(ctx context.Context, x *archive.Export) error {
+	raws, err := x.VoidMarkers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, raw := range raws {
+		vm, err := archive.ParseVoidMarker(raw)
+		if err != nil {
+			return fmt.Errorf("transfer: %w", err)
+		}
+		if err := pw.add(voidPath(vm), RoleVoid, raw); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
