@@ -44,10 +44,10 @@ type fixture struct {
 	titleB    string // the title of unit B's record, which A's package must not hold
 }
 
-func newFixture(t *testing.T) *fixture { return newFixtureOn(t, testenv.MinIO(t)) }
+func newFixture(t testing.TB) *fixture { return newFixtureOn(t, testenv.MinIO(t)) }
 
 // newFixtureOn is newFixture on the given MinIO.
-func newFixtureOn(t *testing.T, mio *testenv.MinIOServer) *fixture {
+func newFixtureOn(t testing.TB, mio *testenv.MinIOServer) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	reg, err := templates.New(templates.Options{})
@@ -90,7 +90,7 @@ func newFixtureOn(t *testing.T, mio *testenv.MinIOServer) *fixture {
 	return f
 }
 
-func (f *fixture) file(t *testing.T, reg *templates.Registry, clerk, approver *identity.User, tpl string, ret archive.Retention) *archive.Record {
+func (f *fixture) file(t testing.TB, reg *templates.Registry, clerk, approver *identity.User, tpl string, ret archive.Retention) *archive.Record {
 	t.Helper()
 	tp, err := reg.Get(tpl)
 	if err != nil {
@@ -110,7 +110,7 @@ func (f *fixture) file(t *testing.T, reg *templates.Registry, clerk, approver *i
 	return rec
 }
 
-func (f *fixture) importText(t *testing.T, title string, ret archive.Retention) *archive.Record {
+func (f *fixture) importText(t testing.TB, title string, ret archive.Retention) *archive.Record {
 	t.Helper()
 	rec, err := f.st.Import(f.ctx, f.archivist, archive.ImportRequest{FileName: title + ".txt",
 		Data: []byte(title + "：全年开展谈话函询，督促落实三重一大决策制度。"), Title: title, Kind: "报告", Year: f.year,
