@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"wenshu/catalog"
@@ -92,19 +91,25 @@ func (in *DraftInput) normalise() error {
 		return problem.Invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
 	case !in.Retention.Valid():
 		return problem.Invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
-	case utf8.RuneCountInString(in.CaseNo) > 100 || hasControl(in.CaseNo):
-		return problem.Invalid("bad_case_no", "case_no", "案号不超过100字，且不含控制字符")
+	case utf8.RuneCountInString(in.CaseNo) > 100:
+		return problem.Invalid("bad_case_no", "case_no", "案号不超过100字")
 	case len(in.Persons) > 200:
 		return problem.Invalid("too_many", "persons", "涉及人员不超过200人")
 	}
+	if err := checkText("case_no", "案件编号", in.CaseNo, false); err != nil {
+		return err
+	}
 	clean := make([]string, 0, len(in.Persons))
 	for _, p := range in.Persons {
+		if err := checkText("persons", "涉及人员", p, false); err != nil {
+			return err
+		}
 		p = strings.TrimSpace(p)
 		if p == "" {
 			continue
 		}
-		if utf8.RuneCountInString(p) > 50 || hasControl(p) {
-			return problem.Invalid("bad_person", "persons", "人名不超过50字，且不含控制字符")
+		if utf8.RuneCountInString(p) > 50 {
+			return problem.Invalid("bad_person", "persons", "人名不超过50字")
 		}
 		clean = append(clean, p)
 	}
@@ -112,8 +117,34 @@ func (in *DraftInput) normalise() error {
 	return nil
 }
 
+// checkText applies the text rule (templates.TextProblem) to the value of
+// an input field: nil, or an ErrInvalid naming the field.
+func checkText(field, label, s string, multiline bool) error {
+	code, r := templates.TextProblem(s, multiline)
+	if code == "" {
+		return nil
+	}
+	return problem.Invalid(code, field, templates.TextMessage(label, code, r))
+}
+
+// hasControl reports a character the text rule refuses in a one-line
+// value (templates.TextProblem): invalid UTF-8, U+FFFD, controls, bidi
+// and other format characters.
 func hasControl(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) >= 0
+	code, _ := templates.TextProblem(s, false)
+	return code != ""
+}
+
+// checkFieldClassification holds the 密级 printed in the document (the
+// template field classification, when the client sends one) to the
+// draft's classification, so that the paper and the metadata agree.
+func checkFieldClassification(in *DraftInput) error {
+	s, ok := in.Fields[templates.FieldClassification].(string)
+	if !ok || strings.TrimSpace(s) == "" || strings.TrimSpace(s) == in.Classification {
+		return nil // absent (the render prints the draft's), or a type error for Validate
+	}
+	return problem.Invalid("classification_mismatch", "fields."+templates.FieldClassification,
+		"文书中印制的密级（"+strings.TrimSpace(s)+"）须与档案密级（"+in.Classification+"）一致")
 }
 
 // validateFields runs the template's validation. templates.FieldErrors is
@@ -141,6 +172,9 @@ func (s *Store) CreateDraft(ctx context.Context, u *identity.User, in DraftInput
 	}
 	if identity.ClearanceRank(in.Classification) > identity.ClearanceRank(u.Clearance) {
 		return nil, problem.Forbidden("above_clearance", "不能起草高于本人密级的文书")
+	}
+	if err := checkFieldClassification(&in); err != nil {
+		return nil, err
 	}
 	if err := s.setIssuer(ctx, u, &in); err != nil {
 		return nil, err
@@ -324,6 +358,9 @@ func (s *Store) UpdateDraft(ctx context.Context, u *identity.User, id string, in
 	if identity.ClearanceRank(in.Classification) > identity.ClearanceRank(u.Clearance) {
 		return nil, problem.Forbidden("above_clearance", "不能起草高于本人密级的文书")
 	}
+	if err := checkFieldClassification(&in); err != nil {
+		return nil, err
+	}
 	// The issuer stays the draft's unit, whoever edits it.
 	if err := s.setIssuer(ctx, &identity.User{UnitID: d.UnitID}, &in); err != nil {
 		return nil, err
@@ -367,8 +404,11 @@ func (s *Store) ReturnDraft(ctx context.Context, u *identity.User, id, reason st
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 1000 || hasControl(strings.ReplaceAll(reason, "\n", "")) {
+	if reason == "" || utf8.RuneCountInString(reason) > 1000 {
 		return nil, problem.Invalid("bad_reason", "reason", "请填写退回理由（不超过1000字）")
+	}
+	if err := checkText("reason", "退回理由", reason, true); err != nil {
+		return nil, err
 	}
 	d, err := s.GetDraft(ctx, u, id)
 	if err != nil {

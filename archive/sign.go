@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -21,8 +22,10 @@ import (
 // canonical bytes (see manifest.go), with the default user id
 // "1234567812345678" of GB/T 35276. The signature is ASN.1 DER, base64 in the
 // manifest. The key pair is made on first start in <DataDir>/keys/
-// (sm2-private.pem, PKCS#8, mode 0600; sm2-public.pem, PKIX). The key id is
-// the hex of the first 16 bytes of SM3 over the public key's PKIX DER.
+// (sm2-private.pem, PKCS#8; sm2-public.pem, PKIX), both files 0600 in a
+// 0700 directory; a key file or directory found open to group or others
+// is tightened at start, with a warning. The key id is the hex of the
+// first 16 bytes of SM3 over the public key's PKIX DER.
 
 const (
 	privateKeyFile = "sm2-private.pem"
@@ -38,9 +41,31 @@ type keyPair struct {
 	id     string
 }
 
+// Modes of the key directory and files.
+const (
+	keyDirMode  os.FileMode = 0o700
+	keyFileMode os.FileMode = 0o600
+)
+
+// loadOrCreateKeys is loadOrCreateKeysLogged logging to slog.Default().
 func loadOrCreateKeys(dir string) (*keyPair, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	return loadOrCreateKeysLogged(dir, slog.Default())
+}
+
+// loadOrCreateKeysLogged loads the key pair in dir, or makes one, after
+// tightening the modes of dir and its key files (logged to log).
+func loadOrCreateKeysLogged(dir string, log *slog.Logger) (*keyPair, error) {
+	if err := os.MkdirAll(dir, keyDirMode); err != nil {
 		return nil, err
+	}
+	for _, p := range []string{dir, filepath.Join(dir, privateKeyFile), filepath.Join(dir, publicKeyFile)} {
+		mode := keyFileMode
+		if p == dir {
+			mode = keyDirMode
+		}
+		if err := tightenMode(p, mode, log); err != nil {
+			return nil, err
+		}
 	}
 	privPath := filepath.Join(dir, privateKeyFile)
 	b, err := os.ReadFile(privPath)
@@ -65,6 +90,26 @@ func loadOrCreateKeys(dir string) (*keyPair, error) {
 	return newKeyPair(priv)
 }
 
+// tightenMode chmods path to mode if it grants group or others anything
+// (a missing path is fine), and logs it.
+func tightenMode(path string, mode os.FileMode, log *slog.Logger) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return err
+	}
+	log.Warn("archive: tightened key file mode", "path", path, "was", st.Mode().Perm().String(), "now", mode.String())
+	return nil
+}
+
 func createKeys(dir string) (*keyPair, error) {
 	priv, err := sm2.GenerateKey(rand.Reader)
 	if err != nil {
@@ -80,10 +125,10 @@ func createKeys(dir string) (*keyPair, error) {
 	}
 	// Write the public key first; the private key last and exclusively,
 	// so a concurrent first start cannot leave two different keys.
-	if err := os.WriteFile(filepath.Join(dir, publicKeyFile+".tmp"), kp.pubPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, publicKeyFile+".tmp"), kp.pubPEM, keyFileMode); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, privateKeyFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, privateKeyFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, keyFileMode)
 	if errors.Is(err, os.ErrExist) {
 		return loadOrCreateKeys(dir)
 	}

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -36,11 +38,24 @@ type DB struct {
 }
 
 // Open opens (or creates) the catalog file at path and applies the
-// embedded migrations.
+// embedded migrations. File modes are OpenLogged's, logged to
+// slog.Default().
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenLogged(ctx, path, slog.Default())
+}
+
+// OpenLogged is Open logging to log. The catalog holds every field of
+// every record and the password hashes, so only the server's own account
+// may read it: the file is created 0600 (SQLite gives its -wal and -shm
+// the same mode) in a directory kept 0700, and an existing file or
+// directory open to group or others is tightened, with a warning.
+func OpenLogged(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
+	}
+	if err := secureFiles(abs, log); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -78,6 +93,67 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(4)
 	d.r = r
 	return d, nil
+}
+
+// Modes of the catalog's directory and files.
+const (
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
+)
+
+// secureFiles makes the catalog's directory and files private before
+// SQLite opens them: the directory is created 0700 or tightened to it, the
+// database file is created empty at 0600 (SQLite creates its -wal, -shm
+// and -journal with the database file's mode), and any of them open to
+// group or others is chmod-ed back, with a warning that names it.
+func secureFiles(abs string, log *slog.Logger) error {
+	dir := filepath.Dir(abs)
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return err
+	}
+	if st, err := os.Stat(dir); err != nil {
+		return err
+	} else if st.Mode()&fs.ModeSticky != 0 {
+		// A shared directory such as /tmp is not ours to close.
+		log.Warn("catalog: the catalog's directory is shared (sticky); keep the catalog in a directory of its own", "dir", dir)
+	} else if err := tighten(dir, dirMode, log); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return err
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return err
+	}
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm", abs + "-journal"} {
+		if err := tighten(p, fileMode, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten chmods path to mode if it grants group or others anything; a
+// missing path is fine.
+func tighten(path string, mode fs.FileMode, log *slog.Logger) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return err
+	}
+	log.Warn("catalog: tightened file mode", "path", path, "was", st.Mode().Perm().String(), "now", mode.String())
+	return nil
 }
 
 // Close closes both pools.
@@ -137,6 +213,11 @@ func (d *DB) applyMigration(ctx context.Context, file string, version int) error
 	return run(ctx, d.w, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return err
+		}
+		if step := goMigrations[version]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
 			version, filepath.Base(file), FormatTime(time.Now()))

@@ -24,9 +24,30 @@
 // grants never extend to drafts. Disabled users read nothing; Operator
 // (an identity only the CLI on the host can make) reads everything.
 //
-// Units, users, tokens and grants are operator actions (the CLI); the web
-// UI's admin pages use the Admin* methods, which check the admin role and
-// name the admin in the audit trail.
+// # Admins are scoped; cross-unit work is the operator's
+//
+// The web UI's admin pages use the Admin* methods (admin.go): an admin
+// manages the users of its own unit only, never at a clearance above its
+// own, and never an admin (it cannot create one, give the admin role, or
+// disable, enable or reset an admin, itself included). A unit name that
+// does not exist is an error (unit_not_found on field unit), never a new
+// unit. Everything that crosses units — units, grants (授权查阅), admins,
+// users of any unit — is an operator action on the host (the CLI, whose
+// caller is Operator); we chose this over a second person's approval: the
+// host is already the trust boundary (it holds the keys and the catalog),
+// and an approval flow would add a web path to cross-unit power. Every
+// admin action is audited under the admin's name, allowed or refused
+// (admin.denied with the action, the target and the refusal code).
+//
+// The operator's `wenshu user add` still creates a unit it does not know
+// with placeholder codes (and says so): nothing can be filed for such a
+// unit until `wenshu unit add` with the same name sets its codes.
+//
+// # The text rule
+//
+// User, unit and saved-search names follow the text rule of package
+// templates (textProblem): no invalid UTF-8, U+FFFD, controls or bidi and
+// other format characters.
 //
 // # Passwords, sessions and tokens
 //

@@ -128,26 +128,32 @@ func (d *Directory) setPassword(ctx context.Context, actor *User, userID int64, 
 		return err
 	}
 	hash := hashPassword(pw)
+	return internal("set password", d.db.Tx(ctx, func(tx *sql.Tx) error {
+		return d.storePassword(ctx, tx, actor, userID, hash)
+	}))
+}
+
+// storePassword stores the PHC string hash as userID's password inside
+// tx, clears any lockout, ends the user's sessions and audits
+// user.password under actor (nil: the operator).
+func (d *Directory) storePassword(ctx context.Context, tx *sql.Tx, actor *User, userID int64, hash string) error {
 	now := catalog.FormatTime(d.now())
-	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
-		var name string
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, userID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
-			return problem.NotFound("用户")
-		} else if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO passwords (user_id, hash, failures, locked_until, updated_at)
-			VALUES (?, ?, 0, NULL, ?)
-			ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL, updated_at = excluded.updated_at`,
-			userID, hash, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
-			return err
-		}
-		return d.audit(ctx, tx, actor, "user.password", name)
-	})
-	return internal("set password", err)
+	var name string
+	if err := tx.QueryRowContext(ctx, `SELECT name FROM users WHERE id = ?`, userID).Scan(&name); errors.Is(err, sql.ErrNoRows) {
+		return problem.NotFound("用户")
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO passwords (user_id, hash, failures, locked_until, updated_at)
+		VALUES (?, ?, 0, NULL, ?)
+		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL, updated_at = excluded.updated_at`,
+		userID, hash, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	return d.audit(ctx, tx, actor, "user.password", name)
 }
 
 // HasPassword reports whether a user can log in with a password, and

@@ -36,7 +36,10 @@ func (in *UnitInput) normalise() error {
 	case in.Org != "" && !archiveCodePart.MatchString(in.Org):
 		return problem.Invalid("bad_org", "org", "机构代码须为1至16位字母或数字，可为空")
 	}
-	return nil
+	if err := checkText("name", "单位全称", in.Name); err != nil {
+		return err
+	}
+	return checkText("code", "机关代字", in.Code)
 }
 
 // AddUnit adds a unit. It is an operator action (the CLI's `unit add`); the

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 	"wenshu/catalog"
@@ -16,7 +17,7 @@ import (
 type NewUser struct {
 	Name      string
 	Role      Role
-	Unit      string // the unit's full name; created with placeholder codes if missing
+	Unit      string // the unit's full name; see AddUser and AdminAddUser for a unit that does not exist
 	Clearance string // 公开, 内部, 秘密 or 机密
 }
 
@@ -24,30 +25,48 @@ type NewUser struct {
 type AddUserResult struct {
 	User        *User
 	Unit        *Unit
-	UnitCreated bool   // the unit did not exist and was created with placeholder codes
+	UnitCreated bool   // the unit did not exist and was created with placeholder codes (AddUser only)
 	Token       string // the bearer token, shown once; only its SHA-256 is stored
 }
 
-// AddUser adds a user and issues its first token. It is an operator action
-// (the CLI's `user add`); the HTTP layer must check the admin role before
-// calling it. A unit named but not yet known is created with placeholder
-// codes and UnitCreated is set: nothing can be filed for it until
-// UpdateUnit sets its 机关代字, 全宗号 and 机构代码.
-func (d *Directory) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error) {
+// normalise trims a NewUser and checks every field, naming the first bad
+// one.
+func (in *NewUser) normalise() error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Unit = strings.TrimSpace(in.Unit)
 	switch {
 	case in.Name == "" || utf8.RuneCountInString(in.Name) > 50:
-		return nil, problem.Invalid("bad_user_name", "name", "用户名不能为空，且不超过50字")
+		return problem.Invalid("bad_user_name", "name", "用户名不能为空，且不超过50字")
 	case !in.Role.Valid():
-		return nil, problem.Invalid("bad_role", "role", "角色须为 clerk、approver、archivist、auditor 或 admin")
+		return problem.Invalid("bad_role", "role", "角色须为 clerk、approver、archivist、auditor 或 admin")
 	case ClearanceRank(in.Clearance) < 0:
-		return nil, problem.Invalid("bad_clearance", "clearance", "密级须为 公开、内部、秘密 或 机密")
+		return problem.Invalid("bad_clearance", "clearance", "密级须为 公开、内部、秘密 或 机密")
 	case in.Unit == "" || utf8.RuneCountInString(in.Unit) > 100:
-		return nil, problem.Invalid("bad_unit_name", "unit", "单位全称不能为空，且不超过100字")
+		return problem.Invalid("bad_unit_name", "unit", "单位全称不能为空，且不超过100字")
 	}
-	token, hash := newToken()
-	res := &AddUserResult{Token: token}
+	if err := checkText("name", "用户名", in.Name); err != nil {
+		return err
+	}
+	return checkText("unit", "单位全称", in.Unit)
+}
+
+// errUnitNotFound is the answer to a unit name that does not exist: an
+// error naming the field, never a new unit.
+func errUnitNotFound(name string) error {
+	return problem.Invalid("unit_not_found", "unit", "单位「"+name+"」不存在。请核对单位全称；新单位由运维人员在服务器上用 wenshu unit add 建立")
+}
+
+// AddUser adds a user and issues its first token. It is an operator action
+// (the CLI's `user add`): the web UI uses AdminAddUser, which refuses a
+// unit that does not exist. Here, on the host, a unit named but not yet
+// known is created with placeholder codes and UnitCreated is set (the CLI
+// says so): nothing can be filed for it until UpdateUnit (`wenshu unit
+// add` with the same name) sets its 机关代字, 全宗号 and 机构代码.
+func (d *Directory) AddUser(ctx context.Context, in NewUser) (*AddUserResult, error) {
+	if err := in.normalise(); err != nil {
+		return nil, err
+	}
+	res := &AddUserResult{}
 	now := catalog.FormatTime(d.now())
 	err := d.db.Tx(ctx, func(tx *sql.Tx) error {
 		unit, err := scanUnit(tx.QueryRowContext(ctx, `SELECT `+unitCols+` FROM units WHERE name = ?`, in.Unit))
@@ -65,16 +84,8 @@ func (d *Directory) AddUser(ctx context.Context, in NewUser) (*AddUserResult, er
 			return err
 		}
 		res.Unit = unit
-		u := &User{Name: in.Name, Role: in.Role, UnitID: unit.ID, Clearance: in.Clearance}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO users (name, role, unit_id, clearance, disabled, created_at)
-			VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, u.Name, string(u.Role), u.UnitID, u.Clearance, now).Scan(&u.ID); err != nil {
-			return err
-		}
-		res.User = u
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)`, hash, u.ID, now); err != nil {
-			return err
-		}
-		return d.audit(ctx, tx, nil, "user.add", u.Name+" "+string(u.Role)+" "+unit.Name+" "+u.Clearance)
+		res.User, res.Token, err = d.insertUser(ctx, tx, nil, in, unit)
+		return err
 	})
 	if catalog.IsUniqueViolation(err) {
 		return nil, problem.Conflict("user_exists", "用户「"+in.Name+"」已存在")
@@ -83,6 +94,27 @@ func (d *Directory) AddUser(ctx context.Context, in NewUser) (*AddUserResult, er
 		return nil, internal("add user", err)
 	}
 	return res, nil
+}
+
+// insertUser inserts a checked NewUser of unit and its first token inside
+// tx, audited (user.add) under actor (nil: the operator).
+func (d *Directory) insertUser(ctx context.Context, tx *sql.Tx, actor *User, in NewUser, unit *Unit) (*User, string, error) {
+	token, hash := newToken()
+	now := catalog.FormatTime(d.now())
+	u := &User{Name: in.Name, Role: in.Role, UnitID: unit.ID, Clearance: in.Clearance}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO users (name, role, unit_id, clearance, disabled, created_at)
+		VALUES (?, ?, ?, ?, 0, ?) RETURNING id`, u.Name, string(u.Role), u.UnitID, u.Clearance, now).Scan(&u.ID); err != nil {
+		return nil, "", err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)`, hash, u.ID, now); err != nil {
+		return nil, "", err
+	}
+	return u, token, d.audit(ctx, tx, actor, "user.add", userDetail(u, unit))
+}
+
+// userDetail names a user in an audit event: name, role, unit, clearance.
+func userDetail(u *User, unit *Unit) string {
+	return u.Name + " " + string(u.Role) + " " + unit.Name + " " + u.Clearance
 }
 
 // newToken returns a bearer token (32 random bytes, base64url, prefixed
@@ -203,9 +235,14 @@ func (d *Directory) GetUser(ctx context.Context, id int64) (*User, error) {
 	return u, internal("get user", err)
 }
 
-// ListUsers returns all users by id.
+// ListUsers returns all users by id (for the operator; an admin's page
+// uses AdminListUsers).
 func (d *Directory) ListUsers(ctx context.Context) ([]*User, error) {
-	rows, err := d.db.Reader().QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+	return d.listUsers(ctx, `SELECT `+userCols+` FROM users ORDER BY id`)
+}
+
+func (d *Directory) listUsers(ctx context.Context, query string, args ...any) ([]*User, error) {
+	rows, err := d.db.Reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, internal("list users", err)
 	}
@@ -232,3 +269,5 @@ func (d *Directory) UserByName(ctx context.Context, name string) (*User, error) 
 	}
 	return u, nil
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -237,7 +237,7 @@ func TestTemplatesAPI(t *testing.T) {
 		Fields           []templates.Field
 	}
 	r.json(t, &list)
-	if r.status != 200 || len(list) != 4 {
+	if r.status != 200 || len(list) != 7 {
 		t.Fatalf("%d, %d templates", r.status, len(list))
 	}
 	for _, tp := range list {
@@ -315,7 +315,7 @@ func TestRenderAPIErrors(t *testing.T) {
 	fields := withoutNumber(example(t, e.reg, "inquiry-letter"))
 	fields["person"] = map[string]any{}
 	fields["reported_issues"] = []any{}
-	fields["served_date"] = "2026-13-01"
+	fields["date"] = "2026-13-01"
 	fields["classification"] = "顶级"
 	fields["phone"] = strings.Repeat("1", 31)
 	fields["contact"] = "a\x01b"
@@ -324,7 +324,7 @@ func TestRenderAPIErrors(t *testing.T) {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
 	got := r.errorsByField(t)
-	for f, code := range map[string]string{"person.name": "required", "reported_issues": "too_few_items", "served_date": "bad_date",
+	for f, code := range map[string]string{"person.name": "required", "reported_issues": "too_few_items", "date": "bad_date",
 		"classification": "bad_enum", "phone": "too_long", "contact": "control_char"} {
 		if got[f] != code {
 			t.Errorf("%s: %q, want %q (all: %v)", f, got[f], code, got)

@@ -15,6 +15,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -283,7 +284,7 @@ func (s *Server) webSession(c *fiber.Ctx) error {
 	c.Locals(localUnit, unit)
 	c.Locals(localCSRF, csrf)
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
-		if !sameToken(c.FormValue(csrfField), csrf) {
+		if !sameToken(postedCSRF(c), csrf) {
 			s.log.Warn("csrf mismatch", slog.String("request_id", requestIDOf(c)), slog.String("path", c.Path()), slog.Int64("user", u.ID))
 			return s.errorPage(c, fiber.StatusForbidden, "请求已被拒绝", "表单已过期或来源不明（CSRF 校验失败）。请返回上一页刷新后重试。")
 		}
@@ -399,13 +400,41 @@ type loginData struct {
 	Error string
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: next (already
+// decoded from the query or form) must be a path that starts with exactly
+// one "/" followed by a character that is not "/", "\\" or a control
+// character, and holds no control character anywhere (browsers drop tabs
+// and newlines, so "/\t/evil.example" would become "//evil.example").
+// Anything else — "//evil", "/\\evil", "https://evil", "%2F%2Fevil" once
+// decoded, empty, the login page itself — gives "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || strings.HasPrefix(next, "/login") {
+	if len(next) < 2 || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+		!utf8.ValidString(next) || strings.IndexFunc(next, isControl) >= 0 || strings.HasPrefix(next, "/login") {
 		return "/"
 	}
 	return next
+}
+
+// isControl reports a C0 or C1 control character or DEL.
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7F && r <= 0x9F) }
+
+// csrfHeader carries the CSRF token of a script's POST.
+const csrfHeader = "X-CSRF-Token"
+
+// postedCSRF is the CSRF token a POST carries: the X-CSRF-Token header,
+// else the csrf field of a urlencoded or multipart body. Never the query
+// string: a token in a URL leaks through logs, history and Referer.
+func postedCSRF(c *fiber.Ctx) string {
+	if v := c.Get(csrfHeader); v != "" {
+		return v
+	}
+	if v := c.Request().PostArgs().Peek(csrfField); len(v) > 0 {
+		return string(v)
+	}
+	if mf, err := c.MultipartForm(); err == nil && len(mf.Value[csrfField]) > 0 {
+		return mf.Value[csrfField][0]
+	}
+	return ""
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
@@ -432,7 +461,7 @@ func newCSRFToken() string {
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	d := loginData{Name: strings.TrimSpace(c.FormValue("name")), Next: safeNext(c.FormValue("next"))}
-	if !sameToken(c.FormValue(csrfField), c.Cookies(loginCSRFCookie)) {
+	if !sameToken(postedCSRF(c), c.Cookies(loginCSRFCookie)) {
 		return s.errorPage(c, fiber.StatusForbidden, "请求已被拒绝", "登录表单已过期或来源不明（CSRF 校验失败）。请刷新登录页后重试。")
 	}
 	sess, err := s.store.Identity().Login(c.UserContext(), d.Name, c.FormValue("password"), c.IP())

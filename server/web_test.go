@@ -357,7 +357,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	r = clerk.get("/drafts/new?template=inquiry-letter")
 	wantStatus(t, r, 200, "new form")
 	wantBody(t, r, "new form", `name="f.person.name"`, `name="f.reported_issues[0]"`, `data-add-row="f-reported-issues"`,
-		`<select id="f-urgency" name="f.urgency">`, `type="date" id="f-served-date"`, "被函询人", `class="req"`,
+		`<select id="f-urgency" name="f.urgency">`, `type="date" id="f-date"`, "被函询人", `class="req"`,
 		"每项一个具体、可核实的问题", `list="plan-records"`, `<option value="`+plan+`">`)
 	if strings.Contains(string(r.body), `name="f.issuer"`) || strings.Contains(string(r.body), `name="f.doc_number"`) {
 		t.Error("the form offers the issuer or the 文号")

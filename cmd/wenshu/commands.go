@@ -121,6 +121,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
+	defer startAuditCheckpointer(a.store, a.log)()
 	if _, err := a.idx.Prepare(ctx); err != nil {
 		return err
 	}
@@ -311,6 +312,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
+	restoreAuditBeforeRebuild(ctx, e, a.store)
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
 	stats, err := a.store.Rebuild(ctx, bar.update)
