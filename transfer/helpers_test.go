@@ -98,8 +98,12 @@ func (f *fixture) file(t testing.TB, reg *templates.Registry, clerk, approver *i
 	}
 	fields := tp.Example()
 	delete(fields, "doc_number")
+	class, _ := fields["classification"].(string) // the 密级 printed must be the record's
+	if class == "" {
+		class = identity.ClearanceInternal
+	}
 	d, err := f.st.CreateDraft(f.ctx, clerk, archive.DraftInput{TemplateID: tpl, Fields: fields, CaseNo: "AJ-2026-007",
-		Persons: []string{"张建国"}, Classification: identity.ClearanceSecret, Retention: ret})
+		Persons: []string{"张建国"}, Classification: class, Retention: ret})
 	if err != nil {
 		t.Fatal(err)
 	}
