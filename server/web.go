@@ -178,6 +178,7 @@ func (s *Server) webRoutes() {
 	get("/queue", s.queuePage)
 
 	get("/records", s.recordsPage)
+	s.exportRoutes(get, post) // before /records/:id
 	get("/records/:id", s.recordPage)
 	get("/records/:id/content", s.webContent)
 	get("/records/:id/audit", s.recordAuditPage)
