@@ -5,9 +5,11 @@
 // language, highlights, facets and the permission filter that every search
 // carries inside its query.
 //
-// The package knows nothing of HTTP, MinIO or SQLite. The server maps
-// *QueryError to a 400 response; the archive decides what to index and when;
-// search only turns Docs into an index and Requests into Results.
+// The package knows nothing of HTTP, MinIO, SQLite or the archive. The
+// server maps *QueryError to a 400 response; internal/indexer decides what
+// to index and when (a record on filing, the catch-up at start, a
+// reindex) and turns archive records into Docs; search only turns Docs into
+// an index and Requests into Results.
 //
 // Layout of an index directory given to Open:
 //

@@ -213,3 +213,6 @@ func (h *highlighter) fragments(s string) []string {
 	}
 	return out
 }
+
+// active reports whether there is anything to mark.
+func (h *highlighter) active() bool { return len(h.needles) > 0 }
