@@ -79,6 +79,8 @@ type Index struct {
 	extra  map[string][]string // ids found in more than one shard at Open: the other units
 	meta   indexMeta
 
+	synonyms *synonymSet // query-time expansion (synonyms.go)
+
 	searched atomic.Int64 // shards searched so far (tests)
 }
 

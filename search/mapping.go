@@ -61,9 +61,9 @@ const (
 	fTitle          = "title"
 	fBody           = "body"
 	fMeta           = "meta" // 文号, 档号, persons, case, author … as text
-	fTitleCJK       = "title_cjk"
-	fBodyCJK        = "body_cjk"
-	fMetaCJK        = "meta_cjk"
+	fTitleExact     = "title_x" // AnalyzerExact: every substring (exact.go)
+	fBodyExact      = "body_x"
+	fMetaExact      = "meta_x"
 	fDocNumber      = "doc_number"     // stored, as filed
 	fDocNumberKey   = "doc_number_key" // indexed, normalised
 	fArchiveCode    = "archive_code"
@@ -101,12 +101,14 @@ func filedKey(t time.Time) string {
 // sorted by a keyword key (see newMapping).
 // Version 3: one index per unit (shard.go) with meta.json; an index of
 // version ≤ 2 is one Bleve index at <dir>/index and is recreated.
-const schemaVersion = "3"
+// Version 4: the cjk-bigram shadow fields (title_cjk …) are replaced by the
+// exact fields (title_x …, AnalyzerExact), which find every substring.
+const schemaVersion = "4"
 
 type analysisMode int
 
 const (
-	modeJieba   analysisMode = iota // jieba fields + cjk shadow fields
+	modeJieba   analysisMode = iota // jieba fields + exact fields
 	modeCJKOnly                     // baseline for benchmarks: only Bleve's cjk analyzer
 )
 
@@ -151,9 +153,9 @@ func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
 		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerBigram, true)))
 		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerBigram, false)))
 	default:
-		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerIndex, true), text(fTitleCJK, AnalyzerBigram, false)))
-		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerIndex, true), text(fBodyCJK, AnalyzerBigram, false)))
-		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerIndex, false), text(fMetaCJK, AnalyzerBigram, false)))
+		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerIndex, true), text(fTitleExact, AnalyzerExact, false)))
+		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerIndex, true), text(fBodyExact, AnalyzerExact, false)))
+		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerIndex, false), text(fMetaExact, AnalyzerExact, false)))
 	}
 	dm.AddSubDocumentMapping(fDocNumber, prop(kw(fDocNumber, true, false, false)))
 	dm.AddSubDocumentMapping(fDocNumberKey, prop(kw(fDocNumberKey, false, true, false)))
