@@ -61,12 +61,22 @@ func BenchmarkQuality(b *testing.B) {
 			ix := openTest(b, c.opts, docs...)
 			b.ResetTimer()
 			var q quality
+			var sr, sp substringRecall
 			for i := 0; i < b.N; i++ {
 				q = measure(b, ix, qs)
+				sr = measureSubstrings(b, ix, docs, everyone, drawSubstrings(rand.New(rand.NewSource(3)), docs, 200))
 			}
+			b.StopTimer()
+			pdocs := genSubstringCorpus(600)
+			pix := openTest(b, c.opts, pdocs...)
+			sp = measureSubstrings(b, pix, pdocs, Viewer{Units: cUnits[:4], Clearance: "秘密"}, drawSubstrings(rand.New(rand.NewSource(5)), pdocs, 400))
 			b.ReportMetric(q.recall, "recall@10")
 			b.ReportMetric(q.precision, "precision@10")
 			b.ReportMetric(float64(q.queries), "queries")
+			b.ReportMetric(sr.bare, "substr_bare")
+			b.ReportMetric(sr.quoted, "substr_quoted")
+			b.ReportMetric(sp.bare, "property_bare")
+			b.ReportMetric(sp.quoted, "property_quoted")
 		})
 	}
 }
