@@ -60,7 +60,7 @@ func validRetention(r string) bool {
 const (
 	fTitle          = "title"
 	fBody           = "body"
-	fMeta           = "meta" // 文号, 档号, persons, case, author … as text
+	fMeta           = "meta"    // 文号, 档号, persons, case, author … as text
 	fTitleExact     = "title_x" // AnalyzerExact: every substring (exact.go)
 	fBodyExact      = "body_x"
 	fMetaExact      = "meta_x"
