@@ -160,7 +160,7 @@ func (c *compiler) leaf(l *leaf, neg bool) query.Query {
 		return c.literal(l.text, false)
 	}
 	// a bare term: itself, or one of its synonyms
-	syns := c.ix.synonyms.expand(l.text)
+	syns := c.ix.synonyms.Load().expand(l.text)
 	lit := c.literal(l.text, true)
 	exact := append([]string{l.text}, syns...)
 	c.mark(neg, exact, c.lastWords)
@@ -191,7 +191,7 @@ func (c *compiler) literal(text string, bare bool) query.Query {
 	}
 	if w, ok := c.oneWord(text); ok {
 		// every record that has the jieba word also has the substring
-		return query.NewBooleanQuery([]query.Query{exact}, []query.Query{bonusQuery{wordQuery(w), wordBonus}}, nil)
+		return exactWordQuery{text: text, word: w}
 	}
 	if !bare {
 		return exact

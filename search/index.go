@@ -32,6 +32,10 @@ type Options struct {
 	// BulkBatchSize is the number of records per shard batch between
 	// BeginBulk and EndBulk (default 2000).
 	BulkBatchSize int
+	// SynonymDir holds an admin's synonym groups (*.txt, the format of
+	// dict/synonyms.txt), added to the shipped ones (default
+	// <dir>/synonyms.d; missing is fine). See synonyms.go.
+	SynonymDir string
 
 	mode   analysisMode // benchmarks only: the cjk-only baseline
 	baseOp string       // baseline bare-term operator: "or" (Bleve's default) or "and"
@@ -79,7 +83,7 @@ type Index struct {
 	extra  map[string][]string // ids found in more than one shard at Open: the other units
 	meta   indexMeta
 
-	synonyms *synonymSet // query-time expansion (synonyms.go)
+	synonyms atomic.Pointer[synonymSet] // query-time expansion (synonyms.go)
 
 	searched atomic.Int64 // shards searched so far (tests)
 }
@@ -96,6 +100,13 @@ func Open(dir string, opts Options) (*Index, error) {
 		return nil, errors.New("search: empty index dir")
 	}
 	opts.defaults()
+	if opts.SynonymDir == "" {
+		opts.SynonymDir = filepath.Join(dir, "synonyms.d")
+	}
+	syns, err := loadSynonyms(opts.SynonymDir)
+	if err != nil {
+		return nil, err
+	}
 	paths, hash, err := writeDictionaries(filepath.Join(dir, "dict"))
 	if err != nil {
 		return nil, err
@@ -108,6 +119,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		dir: dir, root: filepath.Join(dir, "index"), opts: opts, seg: s,
 		m: newMapping(opts.mode), shards: map[string]*shard{}, units: map[string]string{}, extra: map[string][]string{},
 	}
+	ix.synonyms.Store(syns)
 	if err := os.MkdirAll(ix.root, 0o750); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
