@@ -54,11 +54,29 @@ type Indexer struct {
 	Workers int
 	// Batch is the number of records indexed at once; default 500.
 	Batch int
+	// MaxWriters bounds the OnFiled calls writing to the index at once
+	// (default 1); the records of the calls waiting meanwhile are written
+	// together, up to Batch, in one batch and one sync (queue.go).
+	MaxWriters int
+
+	queueOnce sync.Once
+	queue     *writeQueue
 }
 
 // OnFiled indexes one record right after filing (archive.Options.OnFiled).
+// It returns once the record is on disk; concurrent calls share batches.
 func (x *Indexer) OnFiled(ctx context.Context, rec *archive.Record, text string) error {
-	return x.Index.Index(ctx, Doc(rec, text))
+	x.queueOnce.Do(func() {
+		x.queue = newWriteQueue(x.Index.Index, max(1, x.MaxWriters), max(1, x.batchSize()))
+	})
+	return x.queue.index(ctx, []search.Doc{Doc(rec, text)})
+}
+
+func (x *Indexer) batchSize() int {
+	if x.Batch <= 0 {
+		return 500
+	}
+	return x.Batch
 }
 
 // Stats counts what a catch-up or reindex did.
@@ -117,10 +135,7 @@ func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress f
 
 func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
 	st := Stats{started: time.Now()}
-	batch := x.Batch
-	if batch <= 0 {
-		batch = 500
-	}
+	batch := x.batchSize()
 	// Collect what to index first, so that progress knows the total.
 	todo, err := x.wanted(ctx, want, &st)
 	if err != nil {
