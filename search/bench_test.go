@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,9 +361,13 @@ func BenchmarkSearchLatency(b *testing.B) {
 	var lat, wlat []time.Duration
 	var slow, wslow string
 	var kinds, wkinds map[string][]time.Duration
+	var cpu, wcpu time.Duration
 	for i := 0; i < b.N; i++ {
+		c0 := processCPU()
 		lat, slow, kinds = latencies(b, ix, mix, 10)
+		c1 := processCPU()
 		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, 10)
+		cpu, wcpu = c1-c0, processCPU()-c1
 	}
 	b.StopTimer()
 	b.Logf("mix: %d searches, slowest %s", len(lat), slow)
@@ -374,9 +379,22 @@ func BenchmarkSearchLatency(b *testing.B) {
 	b.ReportMetric(pctMS(lat, 0.99), "p99_ms")
 	b.ReportMetric(pctMS(wlat, 0.50), "all-units_p50_ms")
 	b.ReportMetric(pctMS(wlat, 0.99), "all-units_p99_ms")
+	// CPU time per search (warm-up round included: 11 rounds) is less
+	// sensitive than latency to other processes on a shared machine
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)*11/10), "cpu_ms/search")
+	b.ReportMetric(float64(wcpu.Microseconds())/1000/float64(len(wlat)*11/10), "all-units_cpu_ms/search")
 	rss, hwm := procMemMB()
 	b.ReportMetric(rss, "rss_MB")
 	b.ReportMetric(hwm, "peak_rss_MB")
+}
+
+// processCPU is the user + system CPU time of the process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procMemMB reads VmRSS and VmHWM from /proc/self/status (Linux).
@@ -399,4 +417,21 @@ func procMemMB() (rss, hwm float64) {
 		}
 	}
 	return rss, hwm
+}
+
+// BenchmarkBroadAllUnits repeats the broad requests of the archivist
+// granted every unit (list all, a term in every record by date, a frequent
+// term by relevance) on the index BenchmarkSearchLatency builds; for
+// profiles (-cpuprofile).
+func BenchmarkBroadAllUnits(b *testing.B) {
+	corpus := genCorpusShape(benchDocs(), benchShape)
+	ix := benchIndex(b, corpus)
+	_, worst := benchViewers(corpus, benchShape)
+	reqs := []Request{{}, {Q: "纪检监察", Sort: "-filed_at"}, {Q: "谈话函询"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ix.Search(context.Background(), reqs[i%len(reqs)], worst.v); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -289,15 +289,16 @@ func requestFilters(req Request) []query.Query {
 func newSearchRequest(top query.Query, req Request, noQuery, facets bool) *bleve.SearchRequest {
 	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
 	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt}
-	byDate := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Desc: true, Missing: bsearch.SortFieldMissingLast}
+	// unique keys: no tie-break by id (see sortKeys)
+	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
+	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	switch {
 	case req.Sort == "filed_at":
-		byDate.Desc = false
-		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
+		sr.SortByCustom(bsearch.SortOrder{oldest})
 	case req.Sort == "-filed_at" || noQuery:
-		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
+		sr.SortByCustom(bsearch.SortOrder{newest})
 	default:
-		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, byDate, &bsearch.SortDocID{}})
+		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, newest})
 	}
 	if noQuery || req.Sort == "filed_at" || req.Sort == "-filed_at" {
 		// the order ignores scores: do not compute them
