@@ -79,7 +79,7 @@ const (
 	fFiledAt        = "filed_at"
 	fAuthor         = "author"
 	fApprover       = "approver"
-	fFacets         = "facets"    // doc values: facet letter + value, one per facet
+	fFacets         = "facets"         // doc values: facet letter + value, one per facet
 	fFiledKey       = "filed_key"      // doc values: filedKey(filed_at) + id, the oldest-first sort key
 	fFiledKeyDesc   = "filed_key_desc" // doc values: the newest-first sort key (sortKeys)
 )
