@@ -19,6 +19,10 @@ import (
 type Options struct {
 	// FacetSize is the number of values returned per facet (default 20).
 	FacetSize int
+	// FacetLimit is the most matches facets are counted over (default
+	// 10000; negative: no limit). A search with more matches returns
+	// empty facets and Result.FacetsCapped; its total stays exact.
+	FacetLimit int
 	// FragmentRunes is the length of a body highlight fragment (default 100).
 	FragmentRunes int
 	// MaxFragments is the number of body fragments per hit (default 3).
@@ -44,6 +48,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.FacetSize <= 0 {
 		o.FacetSize = 20
+	}
+	if o.FacetLimit == 0 {
+		o.FacetLimit = 10000
 	}
 	if o.FragmentRunes <= 0 {
 		o.FragmentRunes = 100

@@ -49,12 +49,15 @@ type Viewer struct {
 }
 
 // Result is one page of hits with the total and facets over every visible
-// match.
+// match. Total is always exact. Facets are counted when there are at most
+// Options.FacetLimit matches (default 10 000); above, FacetsCapped is set
+// and every facet is empty (counting them would visit every match).
 type Result struct {
-	Total  uint64                  `json:"total"`
-	TookMS int64                   `json:"took_ms"`
-	Hits   []Hit                   `json:"hits"`
-	Facets map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
+	Total        uint64                  `json:"total"`
+	TookMS       int64                   `json:"took_ms"`
+	Hits         []Hit                   `json:"hits"`
+	Facets       map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
+	FacetsCapped bool                    `json:"facets_capped,omitempty"`
 }
 
 // Hit is one matching record. Highlights["title"] and ["body"] are HTML:
@@ -200,7 +203,10 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	if userQ != nil {
 		top = query.NewConjunctionQuery([]query.Query{userQ, top})
 	}
-	sr := newSearchRequest(top, req, userQ == nil, facets)
+	// Facets in the same pass when the shards hold at most FacetLimit
+	// records; else in a second pass, if the matches are that few.
+	onePass := facets && (ix.opts.FacetLimit < 0 || shardDocs(shards) <= uint64(ix.opts.FacetLimit))
+	sr := newSearchRequest(top, req, userQ == nil, onePass)
 	res, err := searchShards(ctx, shards, sr)
 	if err != nil {
 		return nil, err
@@ -211,9 +217,37 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	for _, dm := range res.Hits {
 		out.Hits = append(out.Hits, hitOf(dm, hl))
 	}
-	ix.splitFacets(out, res)
+	switch {
+	case onePass:
+		ix.splitFacets(out, res)
+	case facets && res.Total <= uint64(ix.opts.FacetLimit):
+		if res, err = searchShards(ctx, shards, facetRequest(top)); err != nil {
+			return nil, err
+		}
+		ix.splitFacets(out, res)
+	case facets:
+		out.FacetsCapped = true
+	}
 	out.TookMS = time.Since(start).Milliseconds()
 	return out, nil
+}
+
+// shardDocs is the number of records in shards.
+func shardDocs(shards []*shard) uint64 {
+	var n uint64
+	for _, sh := range shards {
+		c, _ := sh.idx.DocCount()
+		n += c
+	}
+	return n
+}
+
+// facetRequest counts the facets of top's matches, with no hits or scores.
+func facetRequest(top query.Query) *bleve.SearchRequest {
+	sr := bleve.NewSearchRequestOptions(top, 0, 0, false)
+	sr.Score = bleve.ScoreNone
+	sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
+	return sr
 }
 
 // clearanceRank is the rank of the viewer's clearance ("" = 公开).
