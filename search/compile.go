@@ -169,7 +169,8 @@ func (c *compiler) leaf(l *leaf, neg bool) query.Query {
 	}
 	alts := []query.Query{bonusQuery{lit, literalBonus}}
 	for _, s := range syns {
-		if q := exactQuery(s, synonymBoost); q != nil {
+		// title and body: meta holds numbers and names, no synonyms
+		if q := exactQueryOn(exactFields[:2], s, synonymBoost); q != nil {
 			alts = append(alts, q)
 		}
 	}

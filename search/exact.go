@@ -143,12 +143,17 @@ func exactTerms(s string) (terms []string, single string) {
 // of the exact fields, with the fields' boosts times boost; nil when s has
 // no letter or digit.
 func exactQuery(s string, boost float64) query.Query {
+	return exactQueryOn(exactFields, s, boost)
+}
+
+// exactQueryOn is exactQuery on some of the exact fields.
+func exactQueryOn(fields []boostedField, s string, boost float64) query.Query {
 	terms, single := exactTerms(s)
 	if len(terms) == 0 && single == "" {
 		return nil
 	}
 	var alts []query.Query
-	for _, f := range exactFields {
+	for _, f := range fields {
 		var q interface {
 			query.Query
 			SetBoost(float64)

@@ -134,12 +134,32 @@ func (s *synonymSet) expand(term string) []string {
 			continue
 		}
 		for _, alt := range s.alts[string(t[i:i+l])] {
-			if len(out) == maxSynonymVariants {
-				return out
-			}
 			out = append(out, runesText(t[:i])+alt+runesText(t[i+l:]))
 		}
 		i += l
+	}
+	return pruneVariants(term, out)
+}
+
+// pruneVariants drops the variants that can match nothing the term or
+// another variant does not (those that hold one of them: 八项规定精神 →
+// 中央八项规定精神精神 beside 中央八项规定精神), and keeps at most
+// maxSynonymVariants.
+func pruneVariants(term string, vs []string) []string {
+	folded := func(s string) string { return runesText(needles([]string{s})[0]) }
+	lit := folded(term)
+	var out []string
+	for i, v := range vs {
+		fv := folded(v)
+		redundant := strings.Contains(fv, lit)
+		for j, w := range vs {
+			if fw := folded(w); j != i && fw != fv && strings.Contains(fv, fw) {
+				redundant = true
+			}
+		}
+		if !redundant && !contains(out, v) && len(out) < maxSynonymVariants {
+			out = append(out, v)
+		}
 	}
 	return out
 }
