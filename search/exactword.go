@@ -50,13 +50,12 @@ func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m map
 		cand.Close()
 		return nil, err
 	}
-	ps, err := exactQuery(q.text, 1).Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
-	if err != nil {
-		cand.Close()
-		ws.Close()
-		return nil, err
+	// the phrase searcher is built when a candidate without the word
+	// comes up: for most words, never
+	phrase := func() (bsearch.Searcher, error) {
+		return exactQuery(q.text, 1).Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
 	}
-	return &exactWordSearcher{cand: cand, word: follower{s: ws}, phrase: follower{s: ps}}, nil
+	return &exactWordSearcher{cand: cand, word: follower{s: ws}, phrase: follower{build: phrase}}, nil
 }
 
 // exactWordSearcher walks the candidates (records with every term of the
@@ -105,6 +104,9 @@ func (s *exactWordSearcher) keep(ctx *bsearch.SearchContext, dm *bsearch.Documen
 func (s *exactWordSearcher) Close() error {
 	err := s.cand.Close()
 	for _, f := range []bsearch.Searcher{s.word.s, s.phrase.s} {
+		if f == nil {
+			continue
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -121,19 +123,22 @@ func (s *exactWordSearcher) SetQueryNorm(n float64) {
 
 func (s *exactWordSearcher) Count() uint64 { return s.cand.Count() }
 func (s *exactWordSearcher) Min() int      { return 0 }
-func (s *exactWordSearcher) Size() int {
-	return s.cand.Size() + s.word.s.Size() + s.phrase.s.Size()
-}
+func (s *exactWordSearcher) Size() int { return s.cand.Size() + s.word.s.Size() }
+
+// phrasePoolSize is what a phrase searcher of the exact fields may take
+// from the pool: the phrase searcher is built after the pool is sized.
+const phrasePoolSize = 16
 
 func (s *exactWordSearcher) DocumentMatchPoolSize() int {
-	return s.cand.DocumentMatchPoolSize() + s.word.s.DocumentMatchPoolSize() + s.phrase.s.DocumentMatchPoolSize() + 2
+	return s.cand.DocumentMatchPoolSize() + s.word.s.DocumentMatchPoolSize() + phrasePoolSize + 2
 }
 
 // follower is a searcher asked, for increasing ids, whether it matches one.
 type follower struct {
-	s    bsearch.Searcher
-	curr *bsearch.DocumentMatch // its match at or after the last id asked
-	done bool
+	s     bsearch.Searcher
+	build func() (bsearch.Searcher, error) // makes s on the first question, when s is nil
+	curr  *bsearch.DocumentMatch           // its match at or after the last id asked
+	done  bool
 }
 
 // at returns the follower's match of id, or nil; the match stays the
@@ -141,6 +146,13 @@ type follower struct {
 func (f *follower) at(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
 	if f.done {
 		return nil, nil
+	}
+	if f.s == nil {
+		s, err := f.build()
+		if err != nil {
+			return nil, err
+		}
+		f.s = s
 	}
 	if f.curr == nil || f.curr.IndexInternalID.Compare(id) < 0 {
 		if f.curr != nil {
