@@ -67,7 +67,7 @@ func BenchmarkQuality(b *testing.B) {
 			var sr, sp substringRecall
 			for i := 0; i < b.N; i++ {
 				q = measure(b, ix, qs)
-				sr = measureSubstrings(b, ix, docs, everyone, drawSubstrings(rand.New(rand.NewSource(3)), docs, 200))
+				sr = measureSubstrings(b, ix, docs, everyone, drawSubstrings(rand.New(rand.NewSource(3)), docs, 100))
 			}
 			b.StopTimer()
 			pdocs := genSubstringCorpus(600)

@@ -60,7 +60,7 @@ const qualityDocs = 800
 
 // TestQuality asserts the search quality over a generated corpus of 800
 // records and 40 labelled queries (thresholds: the measured figures minus
-// a margin, see BENCH.md), and that 200 strings drawn from the records find
+// a margin, see BENCH.md), and that 100 strings drawn from the records find
 // every record that holds them, bare and quoted (TestSubstringProperty does
 // the same on a corpus with more digits, Latin letters and quotation marks).
 func TestQuality(t *testing.T) {
@@ -75,7 +75,7 @@ func TestQuality(t *testing.T) {
 	}
 	ix := openTest(t, Options{}, docs...)
 	q := measure(t, ix, qs)
-	subs := drawSubstrings(rand.New(rand.NewSource(3)), docs, 200)
+	subs := drawSubstrings(rand.New(rand.NewSource(3)), docs, 100)
 	sr := measureSubstrings(t, ix, docs, everyone, subs)
 	t.Logf("jieba: %d queries, recall@10 %.3f, precision@10 %.3f; imperfect: %q", q.queries, q.recall, q.precision, q.worst)
 	t.Logf("substrings: %d strings, %d pairs, recall bare %.3f, quoted %.3f", sr.strings, sr.pairs, sr.bare, sr.quoted)

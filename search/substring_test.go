@@ -186,7 +186,7 @@ func measureSubstrings(tb testing.TB, ix *Index, docs []Doc, v Viewer, subs []st
 func allHits(tb testing.TB, ix *Index, q string, v Viewer) map[string]bool {
 	out := map[string]bool{}
 	for page := 1; ; page++ {
-		r, err := ix.Search(context.Background(), Request{Q: q, Size: MaxSize, Page: page}, v)
+		r, err := ix.search(context.Background(), Request{Q: q, Size: MaxSize, Page: page}, v, false) // no facets
 		if err != nil {
 			tb.Fatalf("q=%s: %v", q, err)
 		}
