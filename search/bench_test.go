@@ -368,11 +368,15 @@ func BenchmarkSearchLatency(b *testing.B) {
 	var slow, wslow string
 	var kinds, wkinds map[string][]time.Duration
 	var cpu, wcpu time.Duration
+	rounds := 10 // after one warm-up round; WENSHU_BENCH_ROUNDS overrides
+	if n, err := strconv.Atoi(os.Getenv("WENSHU_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
 	for i := 0; i < b.N; i++ {
 		c0 := processCPU()
-		lat, slow, kinds = latencies(b, ix, mix, 10)
+		lat, slow, kinds = latencies(b, ix, mix, rounds)
 		c1 := processCPU()
-		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, 10)
+		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, rounds)
 		cpu, wcpu = c1-c0, processCPU()-c1
 	}
 	b.StopTimer()
@@ -385,10 +389,10 @@ func BenchmarkSearchLatency(b *testing.B) {
 	b.ReportMetric(pctMS(lat, 0.99), "p99_ms")
 	b.ReportMetric(pctMS(wlat, 0.50), "all-units_p50_ms")
 	b.ReportMetric(pctMS(wlat, 0.99), "all-units_p99_ms")
-	// CPU time per search (warm-up round included: 11 rounds) is less
+	// CPU time per search (the warm-up round included) is less
 	// sensitive than latency to other processes on a shared machine
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)*11/10), "cpu_ms/search")
-	b.ReportMetric(float64(wcpu.Microseconds())/1000/float64(len(wlat)*11/10), "all-units_cpu_ms/search")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)*(rounds+1)/rounds), "cpu_ms/search")
+	b.ReportMetric(float64(wcpu.Microseconds())/1000/float64(len(wlat)*(rounds+1)/rounds), "all-units_cpu_ms/search")
 	rss, hwm := procMemMB()
 	b.ReportMetric(rss, "rss_MB")
 	b.ReportMetric(hwm, "peak_rss_MB")
