@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/audit"
 	"wenshu/search"
 	"wenshu/templates"
 )
@@ -40,6 +41,9 @@ type Config struct {
 	// HTTP, for a server behind a TLS-terminating proxy (under TLS it is
 	// always Secure).
 	SecureCookies bool
+	// Audit records the audited reads (auditreads.go); nil: the server
+	// makes one on the store's catalog and closes it when it shuts down.
+	Audit *audit.Recorder
 }
 
 // Server is the HTTP server.
@@ -50,6 +54,7 @@ type Server struct {
 	index     *search.Index
 	log       *slog.Logger
 	bodyLimit int
+	reads     *readAuditor
 
 	secureCookies bool
 }
@@ -96,6 +101,7 @@ func New(cfg Config) (*Server, error) {
 		WriteTimeout:   2 * time.Minute,
 		IdleTimeout:    2 * time.Minute,
 	})
+	s.startReadAudit(cfg.Audit)
 	s.routes()
 	return s, nil
 }
@@ -105,6 +111,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Listen(ctx context.Context, addr string) error {
+	defer s.closeReads()
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
@@ -119,6 +126,7 @@ func (s *Server) Listen(ctx context.Context, addr string) error {
 
 func (s *Server) routes() {
 	s.app.Use(s.requestID, s.accessLog, s.recoverPanic)
+	s.app.Use(s.auditReads)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})

@@ -98,6 +98,7 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 func (e *env) open(t *testing.T, topts templates.Options) {
 	t.Helper()
 	if e.store != nil {
+		closeServer(t, e.srv)
 		if err := e.store.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -120,6 +121,8 @@ func (e *env) open(t *testing.T, topts templates.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := e.srv
+	t.Cleanup(func() { closeServer(t, srv) }) // before the store closes: commits the audited reads
 }
 
 type resp struct {
