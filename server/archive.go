@@ -114,6 +114,7 @@ func (s *Server) listDrafts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	return c.JSON(list)
 }
 
@@ -213,6 +214,7 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return c.JSON(list)
 }
 

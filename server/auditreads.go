@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"wenshu/archive"
 	"wenshu/audit"
 	"wenshu/catalog"
 	"wenshu/identity"
@@ -30,10 +31,11 @@ import (
 // An event names the actor (the caller, from the catalog), the action
 // (from the route, readRoutes), the target (the record or draft id in
 // the path) and the outcome: ok (2xx), denied (401, 403, 404) or failed
-// (any other 4xx or 5xx). Its detail is compact JSON (readDetail): the
-// query string of a list, for a search the query, filters, page, total
-// hits and the ids returned (set by the handler, noteSearch), the person
-// or case viewed, and for an answer that is not ok its status and code.
+// (any other 4xx or 5xx). Its detail is compact JSON (readDetail): for a
+// list its query string, the number returned and their ids (noteRecords,
+// noteDrafts), for a search the query, filters, page, total hits and the
+// ids returned (noteSearch; the handlers call these), the person or case
+// viewed, and for an answer that is not ok its status and code.
 //
 // What another layer already records synchronously is not written twice:
 // a content download (record.read) and a verification (record.verify)
@@ -151,7 +153,8 @@ type readDetail struct {
 	Saved   string            `json:"saved,omitempty"`   // the saved search id
 	Page    int               `json:"page,omitempty"`
 	Total   *uint64           `json:"total,omitempty"` // hits in all, for a search
-	IDs     []string          `json:"ids,omitempty"`   // record ids returned, at most the page size
+	Count   *int              `json:"count,omitempty"` // records or drafts returned, for a list
+	IDs     []string          `json:"ids,omitempty"`   // ids returned, at most the page size (a list: maxAuditIDs)
 	Status  int               `json:"status,omitempty"`
 	Code    string            `json:"code,omitempty"`
 }
@@ -352,14 +355,47 @@ func noteSearch(c *fiber.Ctx, req search.Request, res *search.Result) {
 	c.Locals(localReadDetail, d)
 }
 
-// clip makes s valid UTF-8 of at most n bytes, cut at a rune boundary.
+// maxAuditIDs bounds the ids a list's event names (the pages' list size).
+const maxAuditIDs = 200
+
+// noteRecords gives a list's event the number of records returned and
+// their ids (at most maxAuditIDs).
+func noteRecords(c *fiber.Ctx, list []*archive.Record) {
+	ids := make([]string, 0, min(len(list), maxAuditIDs))
+	for _, r := range list[:min(len(list), maxAuditIDs)] {
+		ids = append(ids, r.ID)
+	}
+	noteList(c, len(list), ids)
+}
+
+// noteDrafts is noteRecords for drafts.
+func noteDrafts(c *fiber.Ctx, list []*archive.Draft) {
+	ids := make([]string, 0, min(len(list), maxAuditIDs))
+	for _, d := range list[:min(len(list), maxAuditIDs)] {
+		ids = append(ids, d.ID)
+	}
+	noteList(c, len(list), ids)
+}
+
+func noteList(c *fiber.Ctx, n int, ids []string) {
+	d := &readDetail{Count: &n, IDs: ids}
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		d.Params = clip(string(q), maxAuditQuery)
+	}
+	c.Locals(localReadDetail, d)
+}
+
+// clip makes s valid UTF-8 of at most n bytes, cut at a rune boundary,
+// in memory of its own: Fiber's parameters point into the request's
+// buffer, which the next request on the connection overwrites while the
+// event may still wait in the Recorder's queue.
 func clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return strings.Clone(s)
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -90,6 +91,8 @@ type readCase struct {
 	web               bool
 	action, outcome   string
 	record, draft     string
+	// detail is a part the event's detail must hold ("" for none).
+	detail string
 	// before are the actions another layer records synchronously during
 	// the request (archive's record.verify on the record page).
 	before []string
@@ -144,22 +147,25 @@ func (f *auditFixture) readCases() []readCase {
 	}
 	onRec := func(c readCase) readCase { c.record = r; return c }
 	onDraft := func(c readCase) readCase { c.draft = d; return c }
+	// listing names what it returned: the record, or the open draft.
+	listsRec := func(c readCase) readCase { c.detail = `"` + r + `"`; return c }
+	listsDraft := func(c readCase) readCase { c.detail = `"` + d + `"`; return c }
 	recPage := onRec(web("clerk", "GET", "/records/"+r, "record.meta", "ok"))
 	recPage.before = []string{"record.verify"}
 	return []readCase{
-		api("clerk", "GET", "/drafts", "drafts.list", "ok"),
+		listsDraft(api("clerk", "GET", "/drafts", "drafts.list", "ok")),
 		onDraft(api("clerk", "GET", "/drafts/"+d, "draft.read", "ok")),
 		onDraft(api("clerk", "GET", "/drafts/"+d+"/preview", "draft.preview", "ok")),
 		onDraft(api("clerk", "GET", "/drafts/"+d+"/audit", "audit.view", "ok")),
-		api("clerk", "GET", "/records?year=2026", "records.list", "ok"),
+		listsRec(api("clerk", "GET", "/records?year=2026", "records.list", "ok")),
 		onRec(api("clerk", "GET", "/records/"+r, "record.meta", "ok")),
 		onRec(api("clerk", "GET", "/records/"+r+"/content", "record.read", "ok")),
 		onRec(api("clerk", "GET", "/records/"+r+"/verify", "record.verify", "ok")),
 		onRec(api("auditor", "GET", "/records/"+r+"/audit", "audit.view", "ok")),
 		onRec(api("clerk", "GET", "/records/"+r+"/corrections", "record.corrections", "ok")),
-		api("clerk", "GET", "/search?q=%E8%B0%88%E8%AF%9D", "search", "ok"),
-		api("clerk", "GET", "/persons/"+person+"/records", "person.view", "ok"),
-		api("clerk", "GET", "/cases/"+cs+"/records", "case.view", "ok"),
+		listsRec(api("clerk", "GET", "/search?q=%E8%B0%88%E8%AF%9D", "search", "ok")),
+		listsRec(api("clerk", "GET", "/persons/"+person+"/records", "person.view", "ok")),
+		listsRec(api("clerk", "GET", "/cases/"+cs+"/records", "case.view", "ok")),
 		api("clerk", "GET", "/saved-searches", "saved.list", "ok"),
 		api("auditor", "GET", "/audit?action=record.read", "audit.query", "ok"),
 		// Refused: another unit's record and draft are not found (404),
@@ -176,19 +182,19 @@ func (f *auditFixture) readCases() []readCase {
 		onRec(api("other", "POST", "/records/"+r+"/supersede", "record.supersede", "denied")),
 		api("clerk", "POST", "/records/import", "record.import", "denied"),
 		// The pages.
-		web("clerk", "GET", "/drafts", "drafts.list", "ok"),
-		web("approver", "GET", "/queue", "drafts.list", "ok"),
+		listsDraft(web("clerk", "GET", "/drafts", "drafts.list", "ok")),
+		listsDraft(web("approver", "GET", "/queue", "drafts.list", "ok")),
 		onDraft(web("clerk", "GET", "/drafts/"+d, "draft.read", "ok")),
 		onDraft(web("clerk", "GET", "/drafts/"+d+"/edit", "draft.read", "ok")),
 		onDraft(web("clerk", "GET", "/drafts/"+d+"/preview", "draft.preview", "ok")),
-		web("clerk", "GET", "/records", "records.list", "ok"),
+		listsRec(web("clerk", "GET", "/records", "records.list", "ok")),
 		recPage,
 		onRec(web("clerk", "GET", "/records/"+r+"/content", "record.read", "ok")),
 		onRec(web("auditor", "GET", "/records/"+r+"/audit", "audit.view", "ok")),
-		web("clerk", "GET", "/search?q=%E8%B0%88%E8%AF%9D", "search", "ok"),
-		web("clerk", "GET", "/persons/"+person, "person.view", "ok"),
-		web("clerk", "GET", "/cases/"+cs, "case.view", "ok"),
-		web("auditor", "GET", "/audit", "audit.view", "ok"),
+		listsRec(web("clerk", "GET", "/search?q=%E8%B0%88%E8%AF%9D", "search", "ok")),
+		listsRec(web("clerk", "GET", "/persons/"+person, "person.view", "ok")),
+		listsRec(web("clerk", "GET", "/cases/"+cs, "case.view", "ok")),
+		listsRec(web("auditor", "GET", "/audit", "audit.view", "ok")),
 		web("admin", "GET", "/admin", "users.list", "ok"),
 		onRec(web("other", "GET", "/records/"+r, "record.meta", "denied")),
 		onRec(web("other", "GET", "/records/"+r+"/content", "record.read", "denied")),
@@ -227,13 +233,37 @@ func TestEveryReadAudited(t *testing.T) {
 			if ev.Outcome != c.outcome || ev.Record != c.record || ev.Draft != c.draft {
 				t.Errorf("event %+v, want outcome %s record %q draft %q", ev, c.outcome, c.record, c.draft)
 			}
+			if !strings.Contains(ev.Detail, c.detail) {
+				t.Errorf("detail %s lacks %s", ev.Detail, c.detail)
+			}
 			if wantDenied && !strings.Contains(ev.Detail, fmt.Sprintf(`"status":%d`, r.status)) {
 				t.Errorf("denied event without its status: %q", ev.Detail)
 			}
 		})
 	}
-	// Unauthenticated requests reach no data and are not audited.
+	// The same requests back to back, the events committed only at the
+	// end: each names its own target (the request's buffers are reused
+	// while the events wait in the queue). Synchronous events (archive's,
+	// the audit query's) commit before queued ones: compare as sets.
 	mark := e.headSeq(t)
+	var want, got []string
+	for _, c := range f.readCases() {
+		f.send(t, c)
+		for _, b := range c.before { // archive's, on the same record
+			want = append(want, b+" ok "+c.record+" ")
+		}
+		want = append(want, c.action+" "+c.outcome+" "+c.record+" "+c.draft)
+	}
+	for _, ev := range e.eventsAfter(t, mark) {
+		got = append(got, ev.Action+" "+ev.Outcome+" "+ev.Record+" "+ev.Draft)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("burst events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Unauthenticated requests reach no data and are not audited.
+	mark = e.headSeq(t)
 	if r := e.do(t, "", "GET", "/api/v1/records/"+f.rec, nil); r.status != 401 {
 		t.Fatalf("no token: %d", r.status)
 	}
