@@ -119,6 +119,7 @@ func (s *Server) listDrafts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	return c.JSON(list)
 }
 
@@ -252,6 +253,7 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return c.JSON(list)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"wenshu/archive"
+	"wenshu/audit"
 	"wenshu/search"
 	"wenshu/templates"
 )
@@ -68,6 +69,9 @@ type Config struct {
 	// HTTP, for a server behind a TLS-terminating proxy (under TLS it is
 	// always Secure).
 	SecureCookies bool
+	// Audit records the audited reads (auditreads.go); nil: the server
+	// makes one on the store's catalog and closes it when it shuts down.
+	Audit *audit.Recorder
 }
 
 // Server is the HTTP server.
@@ -83,6 +87,7 @@ type Server struct {
 	importLimit  int
 	tempDir      string
 	heavy        *heavyGate
+	reads        *readAuditor
 
 	secureCookies bool
 }
@@ -130,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 		WriteTimeout:   2 * time.Minute,
 		IdleTimeout:    2 * time.Minute,
 	})
+	s.startReadAudit(cfg.Audit)
 	s.routes()
 	return s, nil
 }
@@ -139,6 +145,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Listen(ctx context.Context, addr string) error {
+	defer s.closeReads()
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listen(addr) }()
 	select {
@@ -160,6 +167,7 @@ func positiveOr(n, def int) int {
 
 func (s *Server) routes() {
 	s.app.Use(s.requestID, s.accessLog, s.recoverPanic, s.bodyGate)
+	s.app.Use(s.auditReads)
 	s.app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})

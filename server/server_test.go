@@ -112,6 +112,7 @@ func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, m
 func (e *env) open(t *testing.T, topts templates.Options) {
 	t.Helper()
 	if e.store != nil {
+		closeServer(t, e.srv)
 		if err := e.store.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -134,6 +135,8 @@ func (e *env) open(t *testing.T, topts templates.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := e.srv
+	t.Cleanup(func() { closeServer(t, srv) }) // before the store closes: commits the audited reads
 }
 
 type resp struct {

@@ -72,6 +72,7 @@ func (s *Server) draftsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	d := draftsData{Templates: s.templates.All(), Drafts: s.draftRows(c, list), Heading: "本单位文稿"}
 	v := newView(c, "起草", "drafts", d)
 	v.Notice = noticeText(c.Query("notice"))
@@ -87,6 +88,7 @@ func (s *Server) queuePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	v := newView(c, "待审批", "queue", draftsData{Drafts: s.draftRows(c, list), Heading: "待审批文稿", Queue: true})
 	v.Notice = noticeText(c.Query("notice"))
 	return s.render(c, fiber.StatusOK, "queue", v)

@@ -23,6 +23,7 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return s.render(c, fiber.StatusOK, "records", newView(c, "档案", "records", recordsData{Records: list}))
 }
 
