@@ -90,6 +90,7 @@ type Store struct {
 	active   map[string]bool // filings in progress in this process
 
 	recoverMu sync.Mutex
+	trust     trustState // verified manifests and alerts (trusted.go)
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once

@@ -88,7 +88,7 @@ func (s *Store) VerifyCopy(ctx context.Context, u *identity.User, id, bucket str
 }
 
 func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
-	r, err := s.GetRecord(ctx, u, id)
+	r, err := s.rowForVerify(ctx, u, id) // the catalog row, to compare with the bucket
 	if err != nil {
 		return nil, err
 	}
