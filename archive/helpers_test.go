@@ -119,7 +119,13 @@ type env struct {
 
 func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	t.Helper()
-	srv := testenv.MinIO(t)
+	return newEnvOn(t, testenv.MinIO(t), mod...)
+}
+
+// newEnvOn is newEnv on a given MinIO server (one of the test's own, for
+// fault tests).
+func newEnvOn(t testing.TB, srv *testenv.MinIOServer, mod ...func(*Options)) *env {
+	t.Helper()
 	e := &env{t: t, ctx: context.Background(), srv: srv}
 	e.opts = Options{
 		DataDir: testenv.TempDataDir(t), S3Endpoint: srv.Endpoint, S3AccessKey: srv.AccessKey, S3SecretKey: srv.SecretKey,

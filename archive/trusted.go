@@ -82,6 +82,7 @@ func (c *manifestCache) put(k manifestCacheKey, m *Manifest) {
 		c.byKey, c.order = map[manifestCacheKey]*list.Element{}, list.New()
 	}
 	if el, ok := c.byKey[k]; ok {
+		el.Value.(*cachedManifest).m = m
 		c.order.MoveToFront(el)
 		return
 	}
@@ -91,6 +92,13 @@ func (c *manifestCache) put(k manifestCacheKey, m *Manifest) {
 		c.order.Remove(last)
 		delete(c.byKey, last.Value.(*cachedManifest).key)
 	}
+}
+
+// reset empties the cache.
+func (c *manifestCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byKey, c.order = nil, nil
 }
 
 func (c *manifestCache) len() int {
@@ -126,7 +134,9 @@ type unavailableError struct {
 	err error
 }
 
-func (e *unavailableError) Error() string { return "archive: " + e.op + ": storage unavailable: " + e.err.Error() }
+func (e *unavailableError) Error() string {
+	return "archive: " + e.op + ": storage unavailable: " + e.err.Error()
+}
 
 // Unwrap exposes both the user-facing problem and the cause.
 func (e *unavailableError) Unwrap() []error {
@@ -305,6 +315,7 @@ func rowDiff(a, b *Record) []string {
 			diff = append(diff, name)
 		}
 	}
+	sort.Strings(diff)
 	return diff
 }
 
