@@ -196,3 +196,31 @@ func describeDiff(row, want *Record, fields []string) string {
 	}
 	return strings.Join(parts, "；")
 }
+
+// Report is the reconcile as `wenshu verify --catalog` prints it (OK only
+// without findings).
+func (r *ReconcileReport) Report() VerifyReport {
+	return VerifyReport{OK: r.OK, Lines: r.Lines(), Result: r}
+}
+
+// ReportWithWatch is the bucket-only verification's report followed by
+// the bucket watch's findings, one line each; OK only when the records
+// verify and there is no finding. The JSON result is the
+// BucketVerification with "ok" overall and the findings under "watch".
+func (b *BucketVerification) ReportWithWatch(fs []Finding) VerifyReport {
+	r := b.Report()
+	r.Lines = append(r.Lines, fmt.Sprintf("bucket watch: %d findings", len(fs)))
+	for _, f := range fs {
+		r.Lines = append(r.Lines, "  ✗ "+f.String())
+	}
+	r.OK = r.OK && len(fs) == 0
+	if fs == nil {
+		fs = []Finding{}
+	}
+	r.Result = struct {
+		*BucketVerification
+		OK    bool      `json:"ok"`
+		Watch []Finding `json:"watch"`
+	}{b, r.OK, fs}
+	return r
+}

@@ -123,11 +123,11 @@ func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progre
 	st := Stats{started: start}
 	var after int64
 	for {
-		recs, err := x.Store.ListRecordsSince(ctx, after, 1000)
+		recs, next, err := x.Store.RecordsSince(ctx, after, 1000)
 		if err != nil {
 			return st, fmt.Errorf("indexer: list records: %w", err)
 		}
-		if len(recs) == 0 {
+		if next == after {
 			break
 		}
 		for _, r := range recs {
@@ -136,7 +136,7 @@ func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progre
 				todo = append(todo, r)
 			}
 		}
-		after = recs[len(recs)-1].ChainSeq
+		after = next
 	}
 	total := len(todo)
 	if progress != nil {
