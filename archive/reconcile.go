@@ -118,8 +118,10 @@ func (s *Store) inFlightKeys(ctx context.Context) (map[string]bool, error) {
 		if err := rows.Scan(&id, &key); err != nil {
 			return nil, internal("reconcile", err)
 		}
-		out[id], out[key] = true, true
-		out[strings.TrimSuffix(key, key[strings.LastIndex(key, "."):])+".json"] = true
+		out[id] = true
+		if dot := strings.LastIndex(key, "."); dot > 0 {
+			out[key], out[key[:dot]+".json"] = true, true
+		}
 	}
 	return out, internal("reconcile", rows.Err())
 }

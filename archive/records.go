@@ -409,19 +409,20 @@ func (s *Store) Supersede(ctx context.Context, u *identity.User, id string) (*Dr
 	if r.Source != SourceGenerated || r.TemplateID == "" {
 		return nil, problem.Conflict("not_correctable", "导入的档案没有模板，不能据此起草更正；请新建草稿")
 	}
-	in := DraftInput{TemplateID: r.TemplateID, Fields: r.Fields, CaseNo: r.CaseNo, Persons: r.Persons,
-		Classification: r.Classification, Retention: r.Retention}
-	if err := in.normalise(); err != nil {
-		return nil, err
-	}
-	// json.Number values from the catalog go back as plain JSON values.
-	b, err := json.Marshal(in.Fields)
+	// A copy (r.Fields is the cached manifest's), with json.Number values
+	// back as plain JSON values.
+	b, err := json.Marshal(r.Fields)
 	if err != nil {
 		return nil, internal("supersede", err)
 	}
-	in.Fields = nil
-	if err := json.Unmarshal(b, &in.Fields); err != nil {
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
 		return nil, internal("supersede", err)
+	}
+	in := DraftInput{TemplateID: r.TemplateID, Fields: fields, CaseNo: r.CaseNo, Persons: append([]string{}, r.Persons...),
+		Classification: r.Classification, Retention: r.Retention}
+	if err := in.normalise(); err != nil {
+		return nil, err
 	}
 	return s.insertDraft(ctx, u, in, r.ID)
 }

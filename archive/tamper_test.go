@@ -212,11 +212,11 @@ func TestContentCheckedBeforeServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := e.s.verifiedManifest(e.ctx, row)
+	vm, err := e.s.verifiedManifest(e.ctx, row)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := *m
+	bad := *vm.m
 	bad.Content.SM3 = strings.Repeat("0", 64)
 	e.s.trust.cache.put(manifestCacheKey{row.ManifestVersion, row.ManifestSM3}, &bad)
 	_, err = e.s.RecordContent(e.ctx, e.archiv, rec.ID)

@@ -60,12 +60,15 @@ type manifestCache struct {
 	byKey map[manifestCacheKey]*list.Element
 }
 
+// cachedManifest is a verified manifest and the record it makes (built
+// once; each read copies it).
 type cachedManifest struct {
 	key manifestCacheKey
 	m   *Manifest
+	rec *Record
 }
 
-func (c *manifestCache) get(k manifestCacheKey) *Manifest {
+func (c *manifestCache) get(k manifestCacheKey) *cachedManifest {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byKey[k]
@@ -73,26 +76,29 @@ func (c *manifestCache) get(k manifestCacheKey) *Manifest {
 		return nil
 	}
 	c.order.MoveToFront(el)
-	return el.Value.(*cachedManifest).m
+	return el.Value.(*cachedManifest)
 }
 
-func (c *manifestCache) put(k manifestCacheKey, m *Manifest) {
+// put caches verified manifest m under k and returns the entry.
+func (c *manifestCache) put(k manifestCacheKey, m *Manifest) *cachedManifest {
+	e := &cachedManifest{key: k, m: m, rec: recordFromManifest(m, k.version, k.sm3)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byKey == nil {
 		c.byKey, c.order = map[manifestCacheKey]*list.Element{}, list.New()
 	}
 	if el, ok := c.byKey[k]; ok {
-		el.Value.(*cachedManifest).m = m
+		el.Value = e
 		c.order.MoveToFront(el)
-		return
+		return e
 	}
-	c.byKey[k] = c.order.PushFront(&cachedManifest{key: k, m: m})
+	c.byKey[k] = c.order.PushFront(e)
 	for c.order.Len() > manifestCacheSize {
 		last := c.order.Back()
 		c.order.Remove(last)
 		delete(c.byKey, last.Value.(*cachedManifest).key)
 	}
+	return e
 }
 
 // reset empties the cache.
@@ -176,40 +182,40 @@ func readError(op, what string, err error) error {
 // verifiedManifest returns the manifest that row locates, verified: read
 // at the row's manifest version, canonical and SM2-signed by this store's
 // key, and naming this record and this key. Cached by (version, SM3).
-func (s *Store) verifiedManifest(ctx context.Context, row *Record) (*Manifest, string, error) {
+func (s *Store) verifiedManifest(ctx context.Context, row *Record) (*cachedManifest, error) {
 	k := manifestCacheKey{row.ManifestVersion, row.ManifestSM3}
-	if m := s.trust.cache.get(k); m != nil && m.RecordID == row.ID && m.ManifestKey == row.ManifestKey {
-		return m, row.ManifestSM3, nil
+	if e := s.trust.cache.get(k); e != nil && e.m.RecordID == row.ID && e.m.ManifestKey == row.ManifestKey {
+		return e, nil
 	}
 	if row.ManifestVersion == "" || row.ManifestKey == "" {
-		return nil, "", &tamperError{"目录没有记载清单的位置或版本"}
+		return nil, &tamperError{"目录没有记载清单的位置或版本"}
 	}
 	raw, err := s.getObject(ctx, s.bucket, row.ManifestKey, row.ManifestVersion)
 	if err != nil {
-		return nil, "", readError("read manifest", "清单", err)
+		return nil, readError("read manifest", "清单", err)
 	}
 	pub, err := s.publicKey()
 	if err != nil {
-		return nil, "", internal("public key", err)
+		return nil, internal("public key", err)
 	}
 	m, err := VerifyManifest(raw, pub)
 	if err != nil {
-		return nil, "", &tamperError{"目录所指的清单未通过验签：" + err.Error()}
+		return nil, &tamperError{"目录所指的清单未通过验签：" + err.Error()}
 	}
 	if m.RecordID != row.ID || m.ManifestKey != row.ManifestKey {
-		return nil, "", &tamperError{fmt.Sprintf("目录所指的清单属于另一件档案（%s）", m.RecordID)}
+		return nil, &tamperError{fmt.Sprintf("目录所指的清单属于另一件档案（%s）", m.RecordID)}
 	}
-	got := sm3Hex(raw)
-	s.trust.cache.put(manifestCacheKey{row.ManifestVersion, got}, m)
-	return m, got, nil
+	return s.trust.cache.put(manifestCacheKey{row.ManifestVersion, sm3Hex(raw)}, m), nil
 }
 
 // trustRow turns a catalog row into the record its verified manifest
-// says, raising an alert for every field in which the row differs. A row
+// says, raising an alert for every field in which the row differs. The
+// record's Fields and Persons are shared with the cache: read them, never
+// change them (Supersede copies them first). A row
 // whose manifest cannot be trusted is refused (record_tampered) with an
 // alert; an unreachable bucket is ErrUnavailable.
 func (s *Store) trustRow(ctx context.Context, row *Record) (*Record, error) {
-	m, sm3, err := s.verifiedManifest(ctx, row)
+	vm, err := s.verifiedManifest(ctx, row)
 	var te *tamperError
 	if errors.As(err, &te) {
 		s.raiseAlert(ctx, Alert{Kind: AlertTamper, RecordID: row.ID, Detail: te.detail})
@@ -218,9 +224,9 @@ func (s *Store) trustRow(ctx context.Context, row *Record) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := recordFromManifest(m, row.ManifestVersion, sm3)
-	t.Fields, t.Persons = cloneJSONMap(m.Fields), append([]string{}, m.Persons...)
-	if t.UnitID, err = s.manifestUnitID(ctx, row, m); err != nil {
+	t := new(Record)
+	*t = *vm.rec
+	if t.UnitID, err = s.manifestUnitID(ctx, row, vm.m); err != nil {
 		return nil, err
 	}
 	if diff := rowDiff(row, t); len(diff) > 0 {
@@ -391,30 +397,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// cloneJSONMap deep-copies a decoded JSON object, so a caller cannot
-// change a cached manifest through the record it was given.
-func cloneJSONMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneJSONValue(v)
-	}
-	return out
-}
-
-func cloneJSONValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneJSONMap(x)
-	case []any:
-		c := make([]any, len(x))
-		for i, e := range x {
-			c[i] = cloneJSONValue(e)
-		}
-		return c
-	}
-	return v
 }
 
 // rowForVerify returns the catalog row of record id for Verify, which

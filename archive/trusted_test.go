@@ -55,7 +55,7 @@ func TestManifestCacheIsBounded(t *testing.T) {
 	if c.len() != manifestCacheSize {
 		t.Fatalf("cache holds %d, want %d", c.len(), manifestCacheSize)
 	}
-	if m := c.get(key(0)); m == nil || m.ChainSeq != 0 {
+	if e := c.get(key(0)); e == nil || e.m.ChainSeq != 0 {
 		t.Error("the entry in use was evicted")
 	}
 	for i := 1; i <= 5; i++ {
