@@ -109,6 +109,30 @@ func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress f
 	return st, err
 }
 
+// collect lists the wanted records first, so that progress knows the
+// total. Records come as their verified manifests say; rows the archive
+// refuses are left out (and alerted by it).
+func (x *Indexer) collect(ctx context.Context, want func(id string) bool, st *Stats) ([]*archive.Record, error) {
+	var todo []*archive.Record
+	var after int64
+	for {
+		recs, next, err := x.Store.RecordsSince(ctx, after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("indexer: list records: %w", err)
+		}
+		if next == after {
+			return todo, nil
+		}
+		for _, r := range recs {
+			st.Records++
+			if want(r.ID) {
+				todo = append(todo, r)
+			}
+		}
+		after = next
+	}
+}
+
 func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
 	start := time.Now()
 	workers, batch := x.Workers, x.Batch
@@ -118,25 +142,10 @@ func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progre
 	if batch <= 0 {
 		batch = 500
 	}
-	// Collect what to index first, so that progress knows the total.
-	var todo []*archive.Record
 	st := Stats{started: start}
-	var after int64
-	for {
-		recs, next, err := x.Store.RecordsSince(ctx, after, 1000)
-		if err != nil {
-			return st, fmt.Errorf("indexer: list records: %w", err)
-		}
-		if next == after {
-			break
-		}
-		for _, r := range recs {
-			st.Records++
-			if want(r.ID) {
-				todo = append(todo, r)
-			}
-		}
-		after = next
+	todo, err := x.collect(ctx, want, &st)
+	if err != nil {
+		return st, err
 	}
 	total := len(todo)
 	if progress != nil {
