@@ -97,8 +97,8 @@ func (s *Store) raiseAlert(ctx context.Context, a Alert) {
 }
 
 // Alerts returns what an operator must look at now: the read-time alerts
-// of this process (the last 100) followed by the findings of the last
-// reconcile sweep. Empty means nothing is known to be wrong. The server's
+// of this process (the last 100, until a clean sweep or a rebuild)
+// followed by the findings of the last reconcile sweep. Empty means nothing is known to be wrong. The server's
 // /readyz shows them as warnings.
 func (s *Store) Alerts() []Alert {
 	b := &s.trust.alerts
@@ -122,9 +122,23 @@ func (s *Store) LastSweep() *ReconcileReport {
 	return b.sweep
 }
 
+// setLastSweep records a sweep. A clean one (and a rebuild, which makes
+// the catalog what the bucket holds) also clears the read-time alerts:
+// what they reported is no longer there, and a repetition is new.
 func (s *Store) setLastSweep(r *ReconcileReport) {
 	b := &s.trust.alerts
 	b.mu.Lock()
 	b.sweep = r
+	if r.OK {
+		b.recent, b.seen = nil, nil
+	}
+	b.mu.Unlock()
+}
+
+// clearReadAlerts forgets the read-time alerts (after a rebuild).
+func (s *Store) clearReadAlerts() {
+	b := &s.trust.alerts
+	b.mu.Lock()
+	b.recent, b.seen = nil, nil
 	b.mu.Unlock()
 }

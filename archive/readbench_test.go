@@ -59,3 +59,15 @@ func BenchmarkRecordReadContent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordReadMetadataUncached is GetRecord with the verified-manifest
+// cache emptied before each read: what the first read of a record in a
+// process pays (one manifest GET, SM3, SM2 verification).
+func BenchmarkRecordReadMetadataUncached(b *testing.B) {
+	e, ids := readBenchEnv(b)
+	measure(b, 1, func(i int) error {
+		e.s.trust.cache.reset()
+		_, err := e.s.GetRecord(e.ctx, e.archiv, ids[i%len(ids)])
+		return err
+	})
+}

@@ -56,6 +56,10 @@ func (c RecordChange) String() string {
 // lacks are created (with the manifest's id when free). Users, tokens,
 // drafts and audit events are not in the bucket and are kept as they are.
 //
+// RebuildStats.Changes names every records row it added, removed or
+// changed back to its manifest (with the fields), so a catalog edit that a
+// rebuild reverts is reported, not silently undone.
+//
 // Rebuild first runs Recover and refuses (ErrConflict) while any filing is
 // still in progress, because a rebuilt register must not forget a number
 // that is in flight. Only manifests signed by this store's key count.
@@ -77,6 +81,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 	if err != nil {
 		return sc.stats, internal("rebuild", err)
 	}
+	s.clearReadAlerts()
 	return sc.stats, nil
 }
 

@@ -155,8 +155,8 @@ func TestAttackClassificationLoweredInCatalog(t *testing.T) {
 	if len(st.Changes) != 1 || st.Changes[0].Change != ChangeChanged || !slices.Equal(st.Changes[0].Fields, []string{"classification"}) {
 		t.Fatalf("rebuild changes %+v", st.Changes)
 	}
-	if rep := reconcile(t, e); !rep.OK {
-		t.Errorf("after rebuild: %v", rep.Lines())
+	if rep := reconcile(t, e); !rep.OK || len(e.s.Alerts()) != 0 {
+		t.Errorf("after rebuild: %v, alerts %+v", rep.Lines(), e.s.Alerts())
 	}
 }
 
