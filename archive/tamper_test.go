@@ -445,3 +445,33 @@ func TestAttackBucketWithRootCredentials(t *testing.T) {
 		t.Fatalf("content under a delete marker: %v", err)
 	}
 }
+
+// TestReconcileLeavesFilingsInProgressAlone: in the middle of a filing —
+// content stored and no manifest yet, manifest stored and no row yet — the
+// sweep reports nothing.
+func TestReconcileLeavesFilingsInProgressAlone(t *testing.T) {
+	e := newEnv(t)
+	e.file("先归档的一件")
+	seen := map[string]*ReconcileReport{}
+	crashHook = func(point string) {
+		if point == "content_stored" || point == "manifest_stored" {
+			rep, err := e.s.Reconcile(e.ctx, ReconcileOptions{})
+			if err != nil {
+				t.Errorf("reconcile at %s: %v", point, err)
+			}
+			seen[point] = rep
+		}
+	}
+	defer func() { crashHook = nil }()
+	e.file("正在归档的一件")
+	for _, point := range []string{"content_stored", "manifest_stored"} {
+		if rep := seen[point]; rep == nil {
+			t.Errorf("no reconcile ran at %s", point)
+		} else if !rep.OK {
+			t.Errorf("reconcile at %s: %v", point, rep.Lines())
+		}
+	}
+	if rep := reconcile(t, e); !rep.OK || rep.Rows != 2 {
+		t.Errorf("after the filing: %v", rep.Lines())
+	}
+}
