@@ -87,3 +87,19 @@ func TestVerifyCatalogBucketOnlyAndRebuildReport(t *testing.T) {
 		t.Errorf("verify --catalog after rebuild (the stacked version stays reported): %d\n%s", code, out)
 	}
 }
+
+// TestBadSweepIntervalExit2: serve refuses a sweep interval that is not a
+// duration, naming flag and variable, before it opens anything.
+func TestBadSweepIntervalExit2(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, bad := range []string{"soon", "-1h"} {
+		t.Setenv("WENSHU_SWEEP_INTERVAL", bad)
+		_, errOut, code := cli(t, "", "serve", "--data-dir", data)
+		if code != 2 || !strings.Contains(errOut, "--sweep-interval (WENSHU_SWEEP_INTERVAL)") {
+			t.Errorf("serve with WENSHU_SWEEP_INTERVAL=%s: exit %d, %q", bad, code, errOut)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the refused command opened the store: %v", err)
+	}
+}
