@@ -201,7 +201,9 @@ func (s *Store) loadRow(ctx context.Context, q catalog.QueryRower, id string) (*
 // GetRecord returns a record's metadata as its verified manifest says.
 // Records of other units or above the caller's clearance (by the
 // manifest) are reported as not found; a row whose manifest cannot be
-// trusted is refused (record_tampered, alerted).
+// trusted is refused (record_tampered, alerted). The record's Fields map
+// and Persons slice are shared with the verified-manifest cache: callers
+// read them and never change them.
 func (s *Store) GetRecord(ctx context.Context, u *identity.User, id string) (*Record, error) {
 	if err := identity.RequireUser(u); err != nil {
 		return nil, err

@@ -209,11 +209,11 @@ func (s *Store) verifiedManifest(ctx context.Context, row *Record) (*cachedManif
 }
 
 // trustRow turns a catalog row into the record its verified manifest
-// says, raising an alert for every field in which the row differs. The
-// record's Fields and Persons are shared with the cache: read them, never
-// change them (Supersede copies them first). A row
+// says, raising an alert for every field in which the row differs. A row
 // whose manifest cannot be trusted is refused (record_tampered) with an
-// alert; an unreachable bucket is ErrUnavailable.
+// alert; an unreachable bucket is ErrUnavailable. The record's Fields and
+// Persons are shared with the cache: read them, never change them
+// (Supersede copies them first).
 func (s *Store) trustRow(ctx context.Context, row *Record) (*Record, error) {
 	vm, err := s.verifiedManifest(ctx, row)
 	var te *tamperError
