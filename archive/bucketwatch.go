@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Bucket watch (存储巡检): every version, delete marker and key under
@@ -140,10 +140,16 @@ type keyVersions struct {
 // listVersions lists every version and delete marker under prefix, by
 // key (sorted), oldest first.
 func listVersions(ctx context.Context, b *bucketView, prefix string) ([]keyVersions, error) {
+	// As listKeys: the storage timeout applies between two entries.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := time.AfterFunc(b.s.storageTimeout(), cancel)
+	defer idle.Stop()
 	byKey := map[string][]minio.ObjectInfo{}
 	for oi := range b.s.s3.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		idle.Reset(b.s.storageTimeout())
 		if oi.Err != nil {
-			return nil, oi.Err
+			return nil, storageErr(oi.Err)
 		}
 		byKey[oi.Key] = append(byKey[oi.Key], oi)
 	}
@@ -273,7 +279,12 @@ func (sc *bucketScan) watchContent(keys []keyVersions, accounted, skip map[strin
 func bucketSettingFindings(ctx context.Context, b *bucketView) ([]Finding, error) {
 	var out []Finding
 	add := func(detail string) { out = append(out, Finding{Kind: FindingBucketSetting, Detail: detail}) }
+	ctx, cancel := b.s.callCtx(ctx)
+	defer cancel()
 	enabled, mode, validity, unit, err := b.s.s3.GetObjectLockConfig(ctx, b.bucket)
+	if isUnavailable(err) {
+		return nil, storageErr(err)
+	}
 	switch {
 	case err != nil:
 		add("无法读取对象锁定配置：" + s3Code(err))
@@ -283,6 +294,9 @@ func bucketSettingFindings(ctx context.Context, b *bucketView) ([]Finding, error
 		add(fmt.Sprintf("存储桶设有默认保留规则 %s（wenshu 未设默认保留，每个对象单独以 COMPLIANCE 锁定）", lockRule(mode, validity, unit)))
 	}
 	ver, err := b.s.s3.GetBucketVersioning(ctx, b.bucket)
+	if isUnavailable(err) {
+		return nil, storageErr(err)
+	}
 	switch {
 	case err != nil:
 		add("无法读取版本控制配置：" + s3Code(err))
@@ -292,6 +306,9 @@ func bucketSettingFindings(ctx context.Context, b *bucketView) ([]Finding, error
 		add(fmt.Sprintf("版本控制设有排除规则（前缀 %v，排除目录 %v）", ver.ExcludedPrefixes, ver.ExcludeFolders))
 	}
 	lc, err := b.s.s3.GetBucketLifecycle(ctx, b.bucket)
+	if isUnavailable(err) {
+		return nil, storageErr(err)
+	}
 	if er, _ := s3Error(err); err != nil && er.Code != "NoSuchLifecycleConfiguration" {
 		add("无法读取生命周期配置：" + s3Code(err))
 	} else if err == nil && lc != nil {
@@ -333,10 +350,7 @@ func WatchBucketOnly(ctx context.Context, cfg BucketConfig, pubPEM []byte) ([]Fi
 	if err != nil {
 		return nil, err
 	}
-	c, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.Secure,
-	})
+	c, err := newS3Client(cfg.Endpoint, cfg.AccessKey, cfg.SecretKey, cfg.Secure, DefaultStorageTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -76,8 +76,8 @@ func (s *Store) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcil
 	}
 	sc, err := watchBucket(ctx, &bucketView{s: s, bucket: s.bucket}, pub, skip)
 	if err != nil {
-		if storageDown(err) {
-			return nil, errStorageUnavailable("reconcile", err)
+		if isUnavailable(err) {
+			return nil, storageErr(err)
 		}
 		return nil, internal("reconcile", err)
 	}

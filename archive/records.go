@@ -260,8 +260,8 @@ func (s *Store) filedContent(ctx context.Context, r *Record) ([]byte, error) {
 			s.raiseAlert(ctx, Alert{Kind: AlertTamper, RecordID: r.ID, Detail: "清单所记载的正文版本在存储中不存在"})
 			return nil, problem.Conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
 		}
-		if storageDown(err) {
-			return nil, errStorageUnavailable("read content", err)
+		if isUnavailable(err) {
+			return nil, storageErr(err)
 		}
 		return nil, internal("read content", err)
 	}
@@ -387,7 +387,7 @@ func (s *Store) RecordText(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return contentText(b, r.MediaType)
+	return s.contentText(b, r.MediaType)
 }
 
 // Corrections links a record with its corrections (更正), both ways.

@@ -128,41 +128,6 @@ func errTampered() error {
 	return problem.Conflict("record_tampered", "档案的目录记录或存储内容与签名清单不符，已拒绝读取并已报警，请联系审计员核查")
 }
 
-// errStorageUnavailable: the bucket did not answer, so nothing is known
-// about the record (503, never "not found").
-func errStorageUnavailable(op string, err error) error {
-	return &unavailableError{op: op, err: err}
-}
-
-// unavailableError is a problem.ErrUnavailable that keeps its cause for
-// the log.
-type unavailableError struct {
-	op  string
-	err error
-}
-
-func (e *unavailableError) Error() string {
-	return "archive: " + e.op + ": storage unavailable: " + e.err.Error()
-}
-
-// Unwrap exposes both the user-facing problem and the cause.
-func (e *unavailableError) Unwrap() []error {
-	return []error{problem.New(problem.ErrUnavailable, "storage_unavailable", "档案存储暂时无法访问，请稍后重试"), e.err}
-}
-
-// storageDown reports a failure to reach the bucket (no answer, a
-// deadline, a 5xx), as opposed to an answer about the object.
-func storageDown(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return true
-	}
-	er, ok := s3Error(err)
-	if !ok {
-		return true
-	}
-	return er.StatusCode == 0 || er.StatusCode >= 500
-}
-
 // readError classifies a failed read of a catalogued version: missing or
 // refused by the bucket is tampering, no answer is unavailability, an
 // access problem is internal.
@@ -170,8 +135,8 @@ func readError(op, what string, err error) error {
 	if isNoSuchObject(err) {
 		return &tamperError{what + "的归档版本在存储中不存在"}
 	}
-	if storageDown(err) {
-		return errStorageUnavailable(op, err)
+	if isUnavailable(err) {
+		return storageErr(err)
 	}
 	if er, _ := s3Error(err); er.StatusCode == 400 {
 		return &tamperError{what + "的归档版本号无效：" + er.Code}
@@ -401,29 +366,32 @@ func sortedKeys(m map[string]bool) []string {
 
 // rowForVerify returns the catalog row of record id for Verify, which
 // compares that row with the bucket. Whether the caller may read the
-// record is decided by the verified manifest; when the manifest cannot be
+// record is decided by the verified manifest. When the manifest cannot be
 // trusted, only auditors and operators get the (failing) verification,
-// everyone else the refusal.
-func (s *Store) rowForVerify(ctx context.Context, u *identity.User, id string) (*Record, error) {
+// everyone else the refusal. When the bucket does not answer, the row
+// decides and vouched is false: Verify then reports the verification as
+// unavailable without looking further.
+func (s *Store) rowForVerify(ctx context.Context, u *identity.User, id string) (row *Record, vouched bool, err error) {
 	if err := identity.RequireUser(u); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	row, err := s.loadRow(ctx, s.cat.Reader(), id)
+	row, err = s.loadRow(ctx, s.cat.Reader(), id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t, err := s.trustRow(ctx, row)
+	unit, class := row.UnitID, row.Classification
 	switch {
 	case err == nil:
-		if !identity.CanRead(u, t.UnitID, t.Classification) {
-			return nil, problem.NotFound("档案")
-		}
+		unit, class, vouched = t.UnitID, t.Classification, true
+	case errors.Is(err, problem.ErrUnavailable):
 	case errors.Is(err, problem.ErrConflict) && (u.IsOperator() || u.Role == identity.RoleAuditor):
-		if !identity.CanRead(u, row.UnitID, row.Classification) {
-			return nil, problem.NotFound("档案")
-		}
+		vouched = true
 	default:
-		return nil, err
+		return nil, false, err
 	}
-	return row, nil
+	if !identity.CanRead(u, unit, class) {
+		return nil, false, problem.NotFound("档案")
+	}
+	return row, vouched, nil
 }

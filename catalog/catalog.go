@@ -214,6 +214,11 @@ func (d *DB) applyMigration(ctx context.Context, file string, version int) error
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return err
 		}
+		if step := goMigrations[version]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)`,
 			version, filepath.Base(file), FormatTime(time.Now()))
 		return err

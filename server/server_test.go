@@ -26,7 +26,12 @@ import (
 	"wenshu/templates"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+func TestMain(m *testing.M) {
+	if set := os.Getenv(childServerEnv); set != "" {
+		os.Exit(runChildServer(set)) // a server process of the memory tests (process_test.go)
+	}
+	os.Exit(testenv.RunWithMinIO(m))
+}
 
 // env is a server on a real store (MinIO + SQLite) with two units and one
 // user of every role.
@@ -49,8 +54,14 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, templates.Options{}) }
 // newEnvWith is newEnv with the given template options.
 func newEnvWith(t *testing.T, topts templates.Options) *env {
 	t.Helper()
+	return newEnvOn(t, testenv.MinIO(t), topts, nil)
+}
+
+// newEnvOn is newEnvWith on a given MinIO (a fault test's own), with mod
+// (if not nil) applied to the store's options.
+func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, mod func(*archive.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
-	mio := testenv.MinIO(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dataDir := t.TempDir()
 	h, err := indexer.Open(dataDir, search.Options{})
@@ -62,6 +73,9 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 		DataDir: dataDir, S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
 		Bucket: mio.Bucket(t), Logger: log,
 	}}
+	if mod != nil {
+		mod(&e.opts)
+	}
 	e.open(t, topts)
 	st := e.store
 	for _, u := range []identity.UnitInput{
@@ -98,6 +112,7 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 func (e *env) open(t *testing.T, topts templates.Options) {
 	t.Helper()
 	if e.store != nil {
+		closeServer(t, e.srv)
 		if err := e.store.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -120,6 +135,8 @@ func (e *env) open(t *testing.T, topts templates.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := e.srv
+	t.Cleanup(func() { closeServer(t, srv) }) // before the store closes: commits the audited reads
 }
 
 type resp struct {
@@ -237,7 +254,7 @@ func TestTemplatesAPI(t *testing.T) {
 		Fields           []templates.Field
 	}
 	r.json(t, &list)
-	if r.status != 200 || len(list) != 4 {
+	if r.status != 200 || len(list) != 7 {
 		t.Fatalf("%d, %d templates", r.status, len(list))
 	}
 	for _, tp := range list {
@@ -315,7 +332,7 @@ func TestRenderAPIErrors(t *testing.T) {
 	fields := withoutNumber(example(t, e.reg, "inquiry-letter"))
 	fields["person"] = map[string]any{}
 	fields["reported_issues"] = []any{}
-	fields["served_date"] = "2026-13-01"
+	fields["date"] = "2026-13-01"
 	fields["classification"] = "顶级"
 	fields["phone"] = strings.Repeat("1", 31)
 	fields["contact"] = "a\x01b"
@@ -324,7 +341,7 @@ func TestRenderAPIErrors(t *testing.T) {
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
 	got := r.errorsByField(t)
-	for f, code := range map[string]string{"person.name": "required", "reported_issues": "too_few_items", "served_date": "bad_date",
+	for f, code := range map[string]string{"person.name": "required", "reported_issues": "too_few_items", "date": "bad_date",
 		"classification": "bad_enum", "phone": "too_long", "contact": "control_char"} {
 		if got[f] != code {
 			t.Errorf("%s: %q, want %q (all: %v)", f, got[f], code, got)

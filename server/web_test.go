@@ -30,6 +30,13 @@ var userNames = map[string]string{
 func newWebEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
+	e.setWebPasswords(t)
+	return e
+}
+
+// setWebPasswords gives every test user webPassword, for the web UI.
+func (e *env) setWebPasswords(t *testing.T) {
+	t.Helper()
 	ctx := context.Background()
 	for _, name := range userNames {
 		u, err := e.store.Identity().UserByName(ctx, name)
@@ -40,7 +47,6 @@ func newWebEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	return e
 }
 
 // browser is a cookie-keeping client of the web UI over app.Test.
@@ -357,7 +363,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	r = clerk.get("/drafts/new?template=inquiry-letter")
 	wantStatus(t, r, 200, "new form")
 	wantBody(t, r, "new form", `name="f.person.name"`, `name="f.reported_issues[0]"`, `data-add-row="f-reported-issues"`,
-		`<select id="f-urgency" name="f.urgency">`, `type="date" id="f-served-date"`, "被函询人", `class="req"`,
+		`<select id="f-urgency" name="f.urgency">`, `type="date" id="f-date"`, "被函询人", `class="req"`,
 		"每项一个具体、可核实的问题", `list="plan-records"`, `<option value="`+plan+`">`)
 	if strings.Contains(string(r.body), `name="f.issuer"`) || strings.Contains(string(r.body), `name="f.doc_number"`) {
 		t.Error("the form offers the issuer or the 文号")

@@ -19,7 +19,8 @@ type RenderRequest struct {
 	// the blank form "〔2026〕  号" for previews when Preview is set.
 	DocNumber string
 	// Preview renders a blank number when DocNumber is empty:
-	// UnitCode〔YYYY〕　号.
+	// UnitCode〔YYYY〕　号, or UnitCode + series〔YYYY〕　号 for a template
+	// with a doc_series (驻财纪函〔2026〕　号).
 	Preview bool
 	// UnitCode is the 机关代字 printed before a preview's blank number.
 	UnitCode string

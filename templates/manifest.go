@@ -54,6 +54,10 @@ type Field struct {
 	MaxItems  int       `json:"max_items,omitempty"`
 	Columns   []Field   `json:"columns,omitempty"` // table columns
 	Help      string    `json:"help,omitempty"`
+	// Cites is, on a record_id field, the id of the template whose filed
+	// record the field must name (talk-plan for a letter's plan), so that a
+	// form can offer those records and the archive can check the kind.
+	Cites string `json:"cites,omitempty"`
 
 	re *regexp.Regexp
 }
@@ -71,6 +75,19 @@ var PersonFields = []Field{
 	{Name: "rank", Label: "职级", Type: TypeString, MaxLength: 40},
 }
 
+// Approval says who may sign off (签发) a template's documents.
+type Approval string
+
+// Approvals.
+const (
+	// ApprovalAny: any approver of the unit (the default).
+	ApprovalAny Approval = "any"
+	// ApprovalHead: only the unit's 主要负责人 (派驻机构主要负责人), as the
+	// seeds reserve the 谈话方案, the 函询通知书 and the 建议书 to that person
+	// (spec/inquiry-loop.md, "Who signs what").
+	ApprovalHead Approval = "head"
+)
+
 // Manifest is a template's manifest.json.
 type Manifest struct {
 	ID          string        `json:"id"`
@@ -78,7 +95,14 @@ type Manifest struct {
 	Kind        string        `json:"kind"` // 文种
 	Layout      docgen.Layout `json:"layout"`
 	Description string        `json:"description,omitempty"`
-	Fields      []Field       `json:"fields"`
+	// Approval is "head" or "any"; a manifest without it means "any".
+	Approval Approval `json:"approval,omitempty"`
+	// DocSeries is the 文号 series (系列) of the template's numbers, e.g. 函:
+	// 机关代字 + series + 〔年〕N号 (驻财纪函〔2026〕1号), with a sequence of its
+	// own. Empty: the unit's main series. Only a template with a doc_number
+	// field may declare one.
+	DocSeries string  `json:"doc_series,omitempty"`
+	Fields    []Field `json:"fields"`
 }
 
 // Template is a loaded template: its manifest, parsed body and example.
@@ -119,6 +143,13 @@ func (m *Manifest) check() error {
 	if !m.Layout.Valid() {
 		return fmt.Errorf("%s: unknown layout %q", m.ID, m.Layout)
 	}
+	switch m.Approval {
+	case "":
+		m.Approval = ApprovalAny
+	case ApprovalAny, ApprovalHead:
+	default:
+		return fmt.Errorf("%s: approval %q: want \"head\" or \"any\"", m.ID, m.Approval)
+	}
 	seen := map[string]bool{}
 	for i := range m.Fields {
 		f := &m.Fields[i]
@@ -130,8 +161,19 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("%s: %w", m.ID, err)
 		}
 	}
+	if m.DocSeries != "" {
+		if !seriesPattern.MatchString(m.DocSeries) {
+			return fmt.Errorf("%s: doc_series %q: want one to four Chinese characters, such as 函", m.ID, m.DocSeries)
+		}
+		if !seen[FieldDocNumber] {
+			return fmt.Errorf("%s: doc_series %q without a %s field", m.ID, m.DocSeries, FieldDocNumber)
+		}
+	}
 	return nil
 }
+
+// seriesPattern is a 文号 series: one to four Chinese characters (函, 便函).
+var seriesPattern = regexp.MustCompile(`^\p{Han}{1,4}$`)
 
 func (f *Field) check(top bool) error {
 	if !fieldPattern.MatchString(f.Name) {
@@ -175,6 +217,9 @@ func (f *Field) check(top bool) error {
 	case "", FormatDocNumber, FormatCopyNumber, FormatRecordID:
 	default:
 		return fmt.Errorf("field %s: unknown format %q", f.Name, f.Format)
+	}
+	if f.Cites != "" && (f.Format != FormatRecordID || !idPattern.MatchString(f.Cites)) {
+		return fmt.Errorf("field %s: cites %q: only a record_id field may cite, and it names a template id", f.Name, f.Cites)
 	}
 	if f.Pattern != "" {
 		re, err := regexp.Compile(f.Pattern)

@@ -14,14 +14,12 @@ import (
 	"text/template"
 	"time"
 
+	"wenshu/calendar"
 	"wenshu/docgen"
 )
 
 //go:embed all:builtin
 var builtinFS embed.FS
-
-//go:embed holidays/*.json
-var holidayFS embed.FS
 
 // Options configures a Registry.
 type Options struct {
@@ -31,6 +29,10 @@ type Options struct {
 	// HolidayDir is an extra folder of holiday tables (*.json in the shape of
 	// holidays-cn.json) for years the built-in table lacks.
 	HolidayDir string
+	// Calendar is the working-day calendar to share with package deadline
+	// (calendar.Builtin plus the admin's folder). Nil means the built-in
+	// tables plus HolidayDir; when set, HolidayDir is not read again.
+	Calendar *calendar.Calendar
 	// Fonts are the typefaces written into documents; zero means the
 	// standard ones.
 	Fonts docgen.Fonts
@@ -39,7 +41,8 @@ type Options struct {
 }
 
 // Registry holds the loaded templates, by id. It is built once at start
-// and read-only afterwards.
+// and read-only afterwards, except for holiday tables added at run time
+// (AddHolidayTable), which the calendar guards itself.
 type Registry struct {
 	byID  map[string]*Template
 	ids   []string
@@ -52,27 +55,21 @@ type Registry struct {
 // is an error, as is a template whose example does not validate and
 // render.
 func New(opts Options) (*Registry, error) {
-	r := &Registry{byID: map[string]*Template{}, cal: NewCalendar(), fonts: opts.Fonts, now: opts.Now}
+	cal := opts.Calendar
+	if cal == nil {
+		var err error
+		if cal, err = calendar.Builtin(); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if opts.HolidayDir != "" {
+			if err := cal.AddDir(opts.HolidayDir); err != nil {
+				return nil, fmt.Errorf("templates: %w", err)
+			}
+		}
+	}
+	r := &Registry{byID: map[string]*Template{}, cal: cal, fonts: opts.Fonts, now: opts.Now}
 	if r.now == nil {
 		r.now = time.Now
-	}
-	entries, err := fs.ReadDir(holidayFS, "holidays")
-	if err != nil {
-		return nil, fmt.Errorf("templates: holidays: %w", err)
-	}
-	for _, e := range entries {
-		data, err := fs.ReadFile(holidayFS, "holidays/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("templates: holidays: %w", err)
-		}
-		if err := r.cal.AddJSON(data); err != nil {
-			return nil, err
-		}
-	}
-	if opts.HolidayDir != "" {
-		if err := r.cal.AddDir(opts.HolidayDir); err != nil {
-			return nil, err
-		}
 	}
 	sub, err := fs.Sub(builtinFS, "builtin")
 	if err != nil {
@@ -87,7 +84,25 @@ func New(opts Options) (*Registry, error) {
 		}
 	}
 	sort.Strings(r.ids)
+	if err := r.checkCites(); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// checkCites makes sure every field's cites names a loaded template.
+func (r *Registry) checkCites() error {
+	for _, id := range r.ids {
+		for _, f := range r.byID[id].Fields {
+			if f.Cites == "" {
+				continue
+			}
+			if _, ok := r.byID[f.Cites]; !ok {
+				return fmt.Errorf("templates: %s: field %s cites unknown template %q", id, f.Name, f.Cites)
+			}
+		}
+	}
+	return nil
 }
 
 // Calendar returns the working-day calendar.

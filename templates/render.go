@@ -32,6 +32,35 @@ func (r *Registry) Numbered(id string) bool {
 	return ok
 }
 
+// Approval returns who may sign off template id's documents. An unknown id
+// gives ApprovalHead, the stricter answer, so that a typo never loosens a
+// check.
+func (r *Registry) Approval(id string) Approval {
+	t, err := r.Get(id)
+	if err != nil {
+		return ApprovalHead
+	}
+	return t.Approval
+}
+
+// DocSeries returns the 文号 series of template id ("" for the unit's main
+// series or an unknown id).
+func (r *Registry) DocSeries(id string) string {
+	t, err := r.Get(id)
+	if err != nil {
+		return ""
+	}
+	return t.DocSeries
+}
+
+// ComposeDocNumber writes a 发文字号: 机关代字 + series + 〔year〕n号, e.g.
+// ComposeDocNumber("驻财纪", "函", 2026, 1) = 驻财纪函〔2026〕1号 and, with no
+// series, 驻财纪〔2026〕1号. Each (代字 + series, year) has a sequence of its
+// own, kept by the archive.
+func ComposeDocNumber(agency, series string, year, n int) string {
+	return agency + series + "〔" + strconv.Itoa(year) + "〕" + strconv.Itoa(n) + "号"
+}
+
 // Validate checks fields against template id's schema and dry-runs the
 // template, so that every error a render would meet (a deadline in a year
 // with no holiday table, say) is reported now. It returns FieldErrors or an
@@ -105,7 +134,7 @@ func (r *Registry) build(t *Template, req RenderRequest) (*docgen.Document, erro
 	case req.DocNumber != "":
 		values[FieldDocNumber] = req.DocNumber
 	case req.Preview:
-		values[FieldDocNumber] = req.UnitCode + "〔" + strconv.Itoa(date.Year()) + "〕　号"
+		values[FieldDocNumber] = req.UnitCode + t.DocSeries + "〔" + strconv.Itoa(date.Year()) + "〕　号"
 	}
 	if _, ok := values[FieldDocNumber]; !ok {
 		values[FieldDocNumber] = ""

@@ -41,6 +41,7 @@ const (
 	CodeBadEnum        = "bad_enum"
 	CodeBadPattern     = "bad_pattern"
 	CodeBadDocNumber   = "bad_doc_number"
+	CodeBadDocSeries   = "bad_doc_series"
 	CodeBadCopyNumber  = "bad_copy_number"
 	CodeBadRecordID    = "bad_record_id"
 	CodeControlChar    = "control_char"
@@ -91,8 +92,20 @@ func ValidDocNumber(s string) bool {
 	return docNumberRe.MatchString(s) && !strings.Contains(s, "第")
 }
 
+// ValidSeriesDocNumber reports whether s is a valid 发文字号 of the given
+// series: its 机关代字 ends with the series (驻财纪函〔2026〕6号 for 函). An
+// empty series accepts any valid number.
+func ValidSeriesDocNumber(s, series string) bool {
+	if !ValidDocNumber(s) {
+		return false
+	}
+	prefix, _, _ := strings.Cut(s, "〔")
+	return series == "" || (strings.HasSuffix(prefix, series) && len(prefix) > len(series))
+}
+
 type validator struct {
-	errs FieldErrors
+	errs   FieldErrors
+	series string // the template's 文号 series, checked on doc_number
 }
 
 func (v *validator) add(field, code, msg string) {
@@ -104,7 +117,7 @@ func (v *validator) add(field, code, msg string) {
 // []map[string]any, persons as map[string]string), with every declared
 // field present. It returns FieldErrors naming every bad field at once.
 func (t *Template) Validate(values map[string]any) (map[string]any, error) {
-	v := &validator{}
+	v := &validator{series: t.DocSeries}
 	out := make(map[string]any, len(t.Fields))
 	names := make([]string, 0, len(values))
 	for name := range values {
@@ -313,6 +326,10 @@ func (v *validator) scalar(f *Field, path, s string) any {
 	case FormatDocNumber:
 		if !ValidDocNumber(s) {
 			v.add(path, CodeBadDocNumber, fmt.Sprintf("「%s」格式应为“机关代字〔年份〕序号号”，如 驻财纪〔2026〕6号（六角括号，四位年份，序号不编虚位、不加“第”）", f.Label))
+			return zero(f)
+		}
+		if path == FieldDocNumber && !ValidSeriesDocNumber(s, v.series) {
+			v.add(path, CodeBadDocSeries, fmt.Sprintf("「%s」应为“%s”字号，如 驻财纪%s〔2026〕6号", f.Label, v.series, v.series))
 			return zero(f)
 		}
 	case FormatCopyNumber:

@@ -38,7 +38,7 @@ func repoFile(t *testing.T, rel string) string {
 
 func TestTemplatesAndRender(t *testing.T) {
 	out, _, code := cli(t, "", "templates")
-	if code != 0 || !strings.Contains(out, "inquiry-letter") || !strings.Contains(out, "函询通知书") || strings.Count(out, "\n") != 4 {
+	if code != 0 || !strings.Contains(out, "inquiry-letter") || !strings.Contains(out, "函询通知书") || strings.Count(out, "\n") != 7 {
 		t.Fatalf("templates: %d %q", code, out)
 	}
 	dir := t.TempDir()

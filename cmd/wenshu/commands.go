@@ -113,16 +113,19 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve", e)
 	c.storeFlags(fs)
 	c.addrFlag(fs)
+	c.limitFlags(fs)
 	sweepEvery := fs.Duration("sweep-interval", c.envDuration("sweep-interval", "WENSHU_SWEEP_INTERVAL", time.Hour),
 		"compare catalog, bucket and index this often, first a minute after start (0: never)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
 	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	defer startAuditCheckpointer(a.store, a.log)()
 	if _, err := a.idx.Prepare(ctx); err != nil {
 		return err
 	}
@@ -131,7 +134,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		defer stopSweeps()
 		go a.idx.Sweep(sweepCtx, min(time.Minute, *sweepEvery), *sweepEvery)
 	}
-	srv, err := server.New(server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log})
+	cfg := server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log}
+	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -349,6 +356,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeAll()
+	restoreAuditBeforeRebuild(ctx, e, a.store)
 	start := time.Now()
 	bar := newProgress(e.stderr, "catalog")
 	stats, err := a.store.Rebuild(ctx, bar.update)
