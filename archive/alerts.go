@@ -2,6 +2,8 @@ package archive
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"sync"
 	"time"
 )
@@ -141,4 +143,29 @@ func (s *Store) clearReadAlerts() {
 	b.mu.Lock()
 	b.recent, b.seen = nil, nil
 	b.mu.Unlock()
+}
+
+// AlertWarnings sums up Alerts for a public page such as /readyz: one
+// Chinese line per alert kind with its count, naming no record, key or
+// detail (those are in the audit trail and `wenshu verify --catalog`).
+// Nil when there is nothing to report.
+func (s *Store) AlertWarnings() []string {
+	counts := map[string]int{}
+	for _, a := range s.Alerts() {
+		k := a.Kind
+		if a.Finding != "" {
+			k = a.Finding
+		}
+		counts[k]++
+	}
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var out []string
+	for _, k := range kinds {
+		out = append(out, fmt.Sprintf("告警 %s：%d 项（详见审计记录与 wenshu verify --catalog）", k, counts[k]))
+	}
+	return out
 }

@@ -197,7 +197,7 @@
 // never "not found". Every alert is logged at error level and appended to
 // the audit trail (alert.tamper; alert.reconcile for sweep findings), once
 // per process for the same discrepancy; Store.Alerts lists the current
-// ones for /readyz. Verify compares the catalog row itself with the bucket
+// ones, and Store.AlertWarnings counts them by kind for /readyz. Verify compares the catalog row itself with the bucket
 // (rowForVerify), so a tampered row fails its catalog check.
 //
 // # Reconcile and bucket watch (对账与存储巡检)

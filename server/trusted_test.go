@@ -89,4 +89,16 @@ func TestCatalogTamperingThroughTheAPI(t *testing.T) {
 	if a := e.store.Alerts(); len(a) < 3 {
 		t.Errorf("alerts: %+v", a)
 	}
+	// /readyz warns, by kind and count only, and stays ready.
+	r = e.do(t, "", "GET", "/readyz", nil)
+	var ready struct {
+		Status   string
+		Warnings []string
+	}
+	r.json(t, &ready)
+	w := strings.Join(ready.Warnings, "\n")
+	if r.status != 200 || ready.Status != "ready" || !strings.Contains(w, "catalog_mismatch") || !strings.Contains(w, "tamper") ||
+		strings.Contains(string(r.body), rec.ID) {
+		t.Errorf("/readyz after the attacks: %d %s", r.status, r.body)
+	}
 }
