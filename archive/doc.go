@@ -167,9 +167,60 @@
 // manifest's stored bytes). The manifest records the content's version id;
 // it cannot record its own, which only exists once it is stored, so the
 // catalog keeps the manifest's version id (and VerifyBucketOnly takes the
-// oldest validly signed version of each manifest key). The key pair is made
+// oldest validly signed version of each manifest key). The catalog row is
+// trusted for nothing else: see Reads below. The key pair is made
 // on first start in <DataDir>/keys/; the key id is the first 16 bytes of SM3
 // over the public key's PKIX DER, in hex.
+//
+// # Reads: the signed manifest decides (签名清单为准)
+//
+// The catalog row of a record only locates its manifest (manifest_key +
+// manifest_version). Every read — GetRecord, RecordContent, each row of
+// ListRecords, ListRecordsSince/RecordsSince and RecordText for the
+// indexer, Supersede, Corrections, ListAudit, the 谈话方案 rule of
+// approval — reads the manifest at that version, checks that it is
+// canonical, SM2-signed by this store's key and names this record, and
+// takes unit, classification, content key, version and digests from it
+// alone (trusted.go). Verified manifests are cached by (version id, SM3)
+// in a bounded LRU (10,000), so the signature costs once per process and
+// manifest. RecordContent reads the manifest's content version and checks
+// size, SM3 and SHA-256 before returning a byte.
+//
+// A row that differs from its manifest is answered with the manifest's
+// values and raises an alert (catalog_mismatch, naming the fields). A row
+// whose manifest is missing, unsigned, another record's or whose content
+// does not match is refused with record_tampered (ErrConflict, 409: the
+// server works as designed and the stored state conflicts with the signed
+// record, which the reader must be told plainly; a 404 would hide it and
+// a 500 shows only a request id) and raises an alert (tamper). A bucket
+// that does not answer is problem.ErrUnavailable (storage_unavailable),
+// never "not found". Every alert is logged at error level and appended to
+// the audit trail (alert.tamper; alert.reconcile for sweep findings), once
+// per process for the same discrepancy; Store.Alerts lists the current
+// ones, and Store.AlertWarnings counts them by kind for /readyz. Verify compares the catalog row itself with the bucket
+// (rowForVerify), so a tampered row fails its catalog check.
+//
+// # Reconcile and bucket watch (对账与存储巡检)
+//
+// Reconcile (wenshu verify --catalog, and the sweep that wenshu serve runs
+// through internal/indexer) compares catalog, bucket and, when given, the
+// search index both ways and names each discrepancy as a Finding: rows
+// without a filed manifest, filed manifests without a row, rows whose
+// fields differ (catalog value → manifest value), index entries for
+// records the catalog lacks, catalogued records missing from the index.
+// The bucket watch (bucketwatch.go; also WatchBucketOnly for verify
+// --bucket-only) lists records/ and voids/ with every version: the filed
+// version of a manifest or void marker key is its oldest validly signed
+// one, that of a content key the version its manifest names; every other
+// version, every delete marker, every key that no manifest or void marker
+// names (an unsigned pair), a missing filed content version, a broken
+// chain, and an object-lock default retention, versioning state or
+// lifecycle rule other than what ensureBucket set (locking on, no default
+// rule, versioning enabled, no lifecycle) is a finding. Content left by a
+// voided filing is accounted for by its void marker; keys of filings in
+// progress are skipped. Nothing is changed: Rebuild restores the catalog
+// from the bucket and lists every row it added, removed or changed
+// (RebuildStats.Changes), which `wenshu rebuild` prints.
 //
 // # Permissions
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"wenshu/catalog"
 	"wenshu/problem"
 )
@@ -17,6 +18,35 @@ type RebuildStats struct {
 	Invalid  int      // manifest keys with no validly signed version (not catalogued)
 	ChainOK  bool     // the manifests form one chain 1…N
 	Warnings []string // extra versions, bad void markers, a broken chain
+	// Changes lists what the rebuild changed in the records table: rows
+	// added (a manifest without a row), removed (a row without a filed
+	// manifest) and changed (a row that differed from its manifest, with
+	// the fields reverted), in record id order.
+	Changes []RecordChange
+}
+
+// Kinds of RecordChange.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeChanged = "changed"
+)
+
+// RecordChange is one records row that Rebuild added, removed or changed.
+type RecordChange struct {
+	RecordID string   `json:"record_id"`
+	Change   string   `json:"change"`
+	Fields   []string `json:"fields,omitempty"` // for changed: the fields reverted to the manifest's
+	Detail   string   `json:"detail,omitempty"` // for changed: 字段：目录值 → 清单值
+}
+
+// String is the change on one line.
+func (c RecordChange) String() string {
+	out := c.Change + " " + c.RecordID
+	if len(c.Fields) > 0 {
+		out += " (" + strings.Join(c.Fields, ", ") + "): " + c.Detail
+	}
+	return out
 }
 
 // Rebuild recreates the derived part of the catalog from the bucket alone:
@@ -25,6 +55,10 @@ type RebuildStats struct {
 // sequence) and the chain head. Units named by manifests that the catalog
 // lacks are created (with the manifest's id when free). Users, tokens,
 // drafts and audit events are not in the bucket and are kept as they are.
+//
+// RebuildStats.Changes names every records row it added, removed or
+// changed back to its manifest (with the fields), so a catalog edit that a
+// rebuild reverts is reported, not silently undone.
 //
 // Rebuild first runs Recover and refuses (ErrConflict) while any filing is
 // still in progress, because a rebuilt register must not forget a number
@@ -47,6 +81,7 @@ func (s *Store) Rebuild(ctx context.Context, progress func(done, total int)) (Re
 	if err != nil {
 		return sc.stats, internal("rebuild", err)
 	}
+	s.clearReadAlerts()
 	return sc.stats, nil
 }
 
@@ -104,6 +139,10 @@ func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan)
 	if inFlight > 0 {
 		return errFilingsInProgress(inFlight)
 	}
+	before, err := rowsByID(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{
 		`DELETE FROM records`, `DELETE FROM filings`, `DELETE FROM void_numbers`,
 		`DELETE FROM doc_number_counters`, `DELETE FROM item_counters`, `DELETE FROM chain_head`,
@@ -115,11 +154,15 @@ func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan)
 	ctr := newRebuiltCounters()
 	units := map[string]int64{}
 	now := catalog.FormatTime(s.now())
+	after := map[string]*Record{}
 	for _, g := range sc.good {
-		if err := s.rebuildRecord(ctx, tx, g, units, ctr, now); err != nil {
+		rec, err := s.rebuildRecord(ctx, tx, g, units, ctr, now)
+		if err != nil {
 			return err
 		}
+		after[rec.ID] = rec
 	}
+	sc.stats.Changes = recordChanges(before, after)
 	for _, vm := range sc.voids {
 		if err := rebuildVoid(ctx, tx, vm, ctr); err != nil {
 			return err
@@ -136,7 +179,56 @@ func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan)
 		}
 	}
 	st := sc.stats
-	return s.audit(ctx, tx, nil, "catalog.rebuild", "", "", fmt.Sprintf("records=%d voids=%d invalid=%d chain_ok=%v", st.Records, st.Voids, st.Invalid, st.ChainOK))
+	n := map[string]int{}
+	for _, c := range st.Changes {
+		n[c.Change]++
+	}
+	return s.audit(ctx, tx, nil, "catalog.rebuild", "", "", fmt.Sprintf("records=%d voids=%d invalid=%d chain_ok=%v added=%d removed=%d changed=%d",
+		st.Records, st.Voids, st.Invalid, st.ChainOK, n[ChangeAdded], n[ChangeRemoved], n[ChangeChanged]))
+}
+
+// rowsByID reads every records row inside tx.
+func rowsByID(ctx context.Context, tx *sql.Tx) (map[string]*Record, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+recordCols+` FROM records`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*Record{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = r
+	}
+	return out, rows.Err()
+}
+
+// recordChanges compares the rows before a rebuild with the rows it wrote.
+func recordChanges(before, after map[string]*Record) []RecordChange {
+	ids := map[string]bool{}
+	for id := range before {
+		ids[id] = true
+	}
+	for id := range after {
+		ids[id] = true
+	}
+	var out []RecordChange
+	for _, id := range sortedKeys(ids) {
+		b, a := before[id], after[id]
+		switch {
+		case b == nil:
+			out = append(out, RecordChange{RecordID: id, Change: ChangeAdded})
+		case a == nil:
+			out = append(out, RecordChange{RecordID: id, Change: ChangeRemoved})
+		default:
+			if diff := rowDiff(b, a); len(diff) > 0 {
+				out = append(out, RecordChange{RecordID: id, Change: ChangeChanged, Fields: diff, Detail: describeDiff(b, a, diff)})
+			}
+		}
+	}
+	return out
 }
 
 // rebuiltCounters collects the highest 文号 and 件号 used or voided per
@@ -188,16 +280,16 @@ func (c *rebuiltCounters) insert(ctx context.Context, tx *sql.Tx) error {
 
 // rebuildRecord catalogues one manifest: its unit (found or created), its
 // records row and its filings row (filed), counting its numbers.
-func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest, units map[string]int64, ctr *rebuiltCounters, now string) error {
+func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest, units map[string]int64, ctr *rebuiltCounters, now string) (*Record, error) {
 	m := g.m
 	unitID, err := s.rebuildUnit(ctx, tx, m.Unit, units, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rec := recordFromManifest(m, g.version, sm3Hex(g.raw))
 	rec.UnitID = unitID
 	if err := insertRecord(ctx, tx, rec); err != nil {
-		return fmt.Errorf("record %s: %w", m.RecordID, err)
+		return nil, fmt.Errorf("record %s: %w", m.RecordID, err)
 	}
 	f := &filingRow{ID: m.RecordID, DraftID: m.DraftID, Source: m.Source, Owner: "rebuild", FiledAt: rec.FiledAt,
 		ContentKey: m.Content.Key, ContentSM3: m.Content.SM3, ContentSHA256: m.Content.SHA256, ContentSize: m.Content.Size}
@@ -210,14 +302,14 @@ func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest,
 		}
 	}
 	if err := insertFiling(ctx, tx, f, rec.FiledAt); err != nil {
-		return fmt.Errorf("filing %s: %w", m.RecordID, err)
+		return nil, fmt.Errorf("filing %s: %w", m.RecordID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE filings SET status = 'filed', content_version = ?, manifest = ?,
 		chain_seq = ?, manifest_version = ? WHERE id = ?`, m.Content.VersionID, string(g.raw), m.ChainSeq, g.version, m.RecordID); err != nil {
-		return err
+		return nil, err
 	}
 	ctr.item(m.Fonds, m.Org, m.Year, m.Retention, m.ItemNo)
-	return nil
+	return rec, nil
 }
 
 // rebuildVoid registers one void marker: a void filings row and its

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"wenshu/catalog"
@@ -171,7 +172,19 @@ func scanRecord(row interface{ Scan(...any) error }) (*Record, error) {
 	return &r, nil
 }
 
+// loadRecord returns record id as its verified manifest says (see
+// trusted.go): the catalog row only locates the manifest.
 func (s *Store) loadRecord(ctx context.Context, q catalog.QueryRower, id string) (*Record, error) {
+	row, err := s.loadRow(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.trustRow(ctx, row)
+}
+
+// loadRow returns the catalog row of record id, unverified: for locating
+// the manifest and for comparing the catalog with the bucket.
+func (s *Store) loadRow(ctx context.Context, q catalog.QueryRower, id string) (*Record, error) {
 	if !validID(id) {
 		return nil, problem.NotFound("档案")
 	}
@@ -185,8 +198,12 @@ func (s *Store) loadRecord(ctx context.Context, q catalog.QueryRower, id string)
 	return r, nil
 }
 
-// GetRecord returns a record's metadata. Records of other units or above
-// the caller's clearance are reported as not found.
+// GetRecord returns a record's metadata as its verified manifest says.
+// Records of other units or above the caller's clearance (by the
+// manifest) are reported as not found; a row whose manifest cannot be
+// trusted is refused (record_tampered, alerted). The record's Fields map
+// and Persons slice are shared with the verified-manifest cache: callers
+// read them and never change them.
 func (s *Store) GetRecord(ctx context.Context, u *identity.User, id string) (*Record, error) {
 	if err := identity.RequireUser(u); err != nil {
 		return nil, err
@@ -212,28 +229,48 @@ type Content struct {
 	Intact    bool   // both digests equal the manifest's
 }
 
-// RecordContent reads the exact stored bytes of the filed version and
-// re-digests them. The read is audited (利用). A mismatch is reported in
-// Intact, not hidden: the caller decides whether to serve the bytes.
+// RecordContent reads the exact stored bytes of the version the verified
+// manifest names and re-digests them before anything is returned: bytes
+// that differ from the manifest's size, SM3 or SHA-256 are never returned
+// (record_tampered, alerted), so Intact is always true on success. The
+// read is audited (利用).
 func (s *Store) RecordContent(ctx context.Context, u *identity.User, id string) (*Content, error) {
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
+	b, err := s.filedContent(ctx, r)
 	if err != nil {
-		if isNoSuchObject(err) {
-			return nil, problem.Conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
-		}
-		return nil, internal("read content", err)
+		return nil, err
 	}
 	c := &Content{Data: b, MediaType: r.MediaType, FileName: r.FileName(), VersionID: r.ContentVersion,
-		SM3: sm3Hex(b), SHA256: sha256Hex(b)}
-	c.Intact = c.SM3 == r.SM3 && c.SHA256 == r.SHA256
+		SM3: r.SM3, SHA256: r.SHA256, Intact: true}
 	if err := s.auditNow(ctx, u, "record.read", r.ID, "", "下载正文"); err != nil {
 		return nil, internal("audit", err)
 	}
 	return c, nil
+}
+
+// filedContent reads the content of trusted record r at the manifest's
+// version and checks it against the manifest before returning it.
+func (s *Store) filedContent(ctx context.Context, r *Record) ([]byte, error) {
+	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
+	if err != nil {
+		if isNoSuchObject(err) {
+			s.raiseAlert(ctx, Alert{Kind: AlertTamper, RecordID: r.ID, Detail: "清单所记载的正文版本在存储中不存在"})
+			return nil, problem.Conflict("content_missing", "档案正文在存储中缺失，请联系管理员并运行校验")
+		}
+		if isUnavailable(err) {
+			return nil, storageErr(err)
+		}
+		return nil, internal("read content", err)
+	}
+	if got, gotSHA := sm3Hex(b), sha256Hex(b); got != r.SM3 || gotSHA != r.SHA256 || int64(len(b)) != r.ContentSize {
+		s.raiseAlert(ctx, Alert{Kind: AlertTamper, RecordID: r.ID,
+			Detail: fmt.Sprintf("存储的正文与签名清单不符（SM3 %s，清单记载 %s），已拒绝", got, r.SM3)})
+		return nil, errTampered()
+	}
+	return b, nil
 }
 
 // RecordFilter selects records for ListRecords.
@@ -275,7 +312,11 @@ func (s *Store) ListRecords(ctx context.Context, u *identity.User, f RecordFilte
 	}
 	q += ` ORDER BY chain_seq DESC LIMIT ? OFFSET ?`
 	args = append(args, f.Limit, f.Offset)
-	recs, err := s.queryRecords(ctx, q, args...)
+	rows, err := s.queryRecords(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.trustRows(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -306,14 +347,32 @@ func (s *Store) queryRecords(ctx context.Context, q string, args ...any) ([]*Rec
 }
 
 // ListRecordsSince returns up to limit records with ChainSeq > afterSeq in
-// chain order. It is for the search indexer (no caller identity, no
-// filtering): at start it asks for everything after the last sequence it
-// indexed, so a record catalogued while OnFiled did not run is indexed too.
+// chain order, as their verified manifests say (rows that are refused are
+// left out and alerted). It is for the search indexer (no caller
+// identity, no filtering). Page with RecordsSince, whose cursor also moves
+// past refused rows.
 func (s *Store) ListRecordsSince(ctx context.Context, afterSeq int64, limit int) ([]*Record, error) {
+	recs, _, err := s.RecordsSince(ctx, afterSeq, limit)
+	return recs, err
+}
+
+// RecordsSince is ListRecordsSince with the cursor for the next page: the
+// highest catalog chain_seq of the rows read (afterSeq when there were
+// none, which ends the paging).
+func (s *Store) RecordsSince(ctx context.Context, afterSeq int64, limit int) ([]*Record, int64, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	return s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?`, afterSeq, limit)
+	rows, err := s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, afterSeq, err
+	}
+	next := afterSeq
+	if len(rows) > 0 {
+		next = rows[len(rows)-1].ChainSeq
+	}
+	recs, err := s.trustRows(ctx, rows)
+	return recs, next, err
 }
 
 // RecordText returns the plain text of a record's stored content (the
@@ -324,9 +383,9 @@ func (s *Store) RecordText(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b, err := s.getObject(ctx, s.bucket, r.ContentKey, r.ContentVersion)
+	b, err := s.filedContent(ctx, r)
 	if err != nil {
-		return "", internal("read content", err)
+		return "", err
 	}
 	return s.contentText(b, r.MediaType)
 }
@@ -352,19 +411,20 @@ func (s *Store) Supersede(ctx context.Context, u *identity.User, id string) (*Dr
 	if r.Source != SourceGenerated || r.TemplateID == "" {
 		return nil, problem.Conflict("not_correctable", "导入的档案没有模板，不能据此起草更正；请新建草稿")
 	}
-	in := DraftInput{TemplateID: r.TemplateID, Fields: r.Fields, CaseNo: r.CaseNo, Persons: r.Persons,
-		Classification: r.Classification, Retention: r.Retention}
-	if err := in.normalise(); err != nil {
-		return nil, err
-	}
-	// json.Number values from the catalog go back as plain JSON values.
-	b, err := json.Marshal(in.Fields)
+	// A copy (r.Fields is the cached manifest's), with json.Number values
+	// back as plain JSON values.
+	b, err := json.Marshal(r.Fields)
 	if err != nil {
 		return nil, internal("supersede", err)
 	}
-	in.Fields = nil
-	if err := json.Unmarshal(b, &in.Fields); err != nil {
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
 		return nil, internal("supersede", err)
+	}
+	in := DraftInput{TemplateID: r.TemplateID, Fields: fields, CaseNo: r.CaseNo, Persons: append([]string{}, r.Persons...),
+		Classification: r.Classification, Retention: r.Retention}
+	if err := in.normalise(); err != nil {
+		return nil, err
 	}
 	return s.insertDraft(ctx, u, in, r.ID)
 }
@@ -376,12 +436,18 @@ func (s *Store) Corrections(ctx context.Context, u *identity.User, id string) (*
 		return nil, err
 	}
 	c := &Corrections{Supersedes: r.Supersedes, Records: []string{}, Drafts: []string{}}
-	recs, err := s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE supersedes = ? ORDER BY chain_seq`, r.ID)
+	corr, err := s.queryRecords(ctx, `SELECT `+recordCols+` FROM records WHERE supersedes = ? ORDER BY chain_seq`, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := s.trustRows(ctx, corr)
 	if err != nil {
 		return nil, err
 	}
 	for _, x := range recs {
-		c.Records = append(c.Records, x.ID)
+		if x.Supersedes == r.ID {
+			c.Records = append(c.Records, x.ID)
+		}
 	}
 	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT `+draftCols+` FROM drafts WHERE supersedes = ? AND status <> 'filed' ORDER BY created_at`, r.ID)
 	if err != nil {

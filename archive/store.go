@@ -102,6 +102,7 @@ type Store struct {
 	chainMu     sync.Mutex
 	chainMoved  chan struct{}  // closed and replaced whenever a filing's manifest is stored
 	chainStored map[int64]bool // chain positions whose manifest this process stored, not yet catalogued
+	trust       trustState     // verified manifests and alerts (trusted.go)
 	stop        chan struct{}
 	wg          sync.WaitGroup
 	closeOnce   sync.Once

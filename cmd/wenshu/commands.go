@@ -114,6 +114,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	c.storeFlags(fs)
 	c.addrFlag(fs)
 	c.limitFlags(fs)
+	sweepEvery := fs.Duration("sweep-interval", c.envDuration("sweep-interval", "WENSHU_SWEEP_INTERVAL", time.Hour),
+		"compare catalog, bucket and index this often, first a minute after start (0: never)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -126,6 +128,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer startAuditCheckpointer(a.store, a.log)()
 	if _, err := a.idx.Prepare(ctx); err != nil {
 		return err
+	}
+	if *sweepEvery > 0 {
+		sweepCtx, stopSweeps := context.WithCancel(ctx)
+		defer stopSweeps()
+		go a.idx.Sweep(sweepCtx, min(time.Minute, *sweepEvery), *sweepEvery)
 	}
 	cfg := server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log}
 	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {
@@ -232,7 +239,8 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("verify", e)
 	c.storeFlags(fs)
-	bucketOnly := fs.Bool("bucket-only", false, "verify every record with only the bucket and the public key (no catalog)")
+	bucketOnly := fs.Bool("bucket-only", false, "verify every record with only the bucket and the public key (no catalog), and report every object, version and setting that is not the filed one")
+	withCatalog := fs.Bool("catalog", false, "compare catalog, bucket and search index both ways and name every discrepancy")
 	pubFile := fs.String("pubkey", "", "public key PEM (default: the data directory's key)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -249,8 +257,10 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	switch {
 	case *bucketOnly:
 		rep, err = verifyBucket(ctx, e, &c, *pubFile)
+	case *withCatalog:
+		rep, err = verifyCatalog(ctx, e, &c)
 	case fs.NArg() != 1:
-		fmt.Fprintln(e.stderr, "usage: wenshu verify RECORD-ID | wenshu verify --bucket-only")
+		fmt.Fprintln(e.stderr, "usage: wenshu verify RECORD-ID | wenshu verify --catalog | wenshu verify --bucket-only")
 		return errUsage
 	default:
 		rep, err = verifyRecord(ctx, e, &c, fs.Arg(0))
@@ -289,7 +299,35 @@ func verifyBucket(ctx context.Context, e *env, c *config, pubFile string) (archi
 	if err != nil {
 		return archive.VerifyReport{}, err
 	}
-	return res.Report(), nil
+	findings, err := archive.WatchBucketOnly(ctx, c.bucket(), pub)
+	if err != nil {
+		return archive.VerifyReport{}, err
+	}
+	return res.ReportWithWatch(findings), nil
+}
+
+// verifyCatalog compares catalog, bucket and index (the index only when
+// no `wenshu serve` holds it; serve's sweep compares it then).
+func verifyCatalog(ctx context.Context, e *env, c *config) (archive.VerifyReport, error) {
+	a, closeAll, err := c.open(ctx, e, withIndex)
+	if errors.Is(err, indexer.ErrIndexBusy) {
+		fmt.Fprintln(e.stderr, "note: the search index is in use by `wenshu serve`; comparing catalog and bucket only (serve's sweep compares the index)")
+		a, closeAll, err = c.open(ctx, e, storeOnly)
+	}
+	if err != nil {
+		return archive.VerifyReport{}, err
+	}
+	defer closeAll()
+	var rep *archive.ReconcileReport
+	if a.idx != nil {
+		rep, err = a.idx.Reconcile(ctx)
+	} else {
+		rep, err = a.store.Reconcile(ctx, archive.ReconcileOptions{})
+	}
+	if err != nil {
+		return archive.VerifyReport{}, describe(err)
+	}
+	return rep.Report(), nil
 }
 
 // verifyRecord verifies one record through the catalog (audited).
@@ -330,6 +368,10 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 		time.Since(start).Round(time.Millisecond), stats.Records, stats.Voids, stats.Invalid, stats.ChainOK)
 	for _, w := range stats.Warnings {
 		fmt.Fprintf(e.stdout, "warning: %s\n", w)
+	}
+	fmt.Fprintf(e.stdout, "catalog changes: %d\n", len(stats.Changes))
+	for _, ch := range stats.Changes {
+		fmt.Fprintf(e.stdout, "  %s\n", ch)
 	}
 	return reindex(ctx, e, a.idx)
 }

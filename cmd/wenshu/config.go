@@ -108,6 +108,19 @@ func (c *config) envInt(flag, key string, def int) int {
 }
 
 // templateFlags adds the flags that build the template registry.
+func (c *config) envDuration(flag, key string, def time.Duration) time.Duration {
+	v := envOr(key, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		c.envProblems = append(c.envProblems, configProblem{flag, key, fmt.Sprintf("%q 不是时长，如 1h、30m (not a duration such as 1h or 30m)", v)})
+		return def
+	}
+	return d
+}
+
 func (c *config) templateFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TemplatesDir, "templates-dir", envOr("WENSHU_TEMPLATES_DIR", ""), "extra template folders (one sub-folder per template)")
 	fs.StringVar(&c.HolidaysDir, "holidays-dir", envOr("WENSHU_HOLIDAYS_DIR", ""), "extra holiday tables (*.json, shaped like holidays-cn.json)")

@@ -166,11 +166,14 @@ func (x *Indexer) wanted(ctx context.Context, want func(id string) bool, st *Sta
 	var todo []*archive.Record
 	var after int64
 	for {
-		recs, err := x.Store.ListRecordsSince(ctx, after, 1000)
+		// Records as their verified manifests say; rows the archive
+		// refuses are left out (and alerted by it), and the cursor moves
+		// past them.
+		recs, next, err := x.Store.RecordsSince(ctx, after, 1000)
 		if err != nil {
 			return nil, fmt.Errorf("indexer: list records: %w", err)
 		}
-		if len(recs) == 0 {
+		if next == after {
 			return todo, nil
 		}
 		for _, r := range recs {
@@ -179,7 +182,7 @@ func (x *Indexer) wanted(ctx context.Context, want func(id string) bool, st *Sta
 				todo = append(todo, r)
 			}
 		}
-		after = recs[len(recs)-1].ChainSeq
+		after = next
 	}
 }
 
