@@ -125,7 +125,6 @@
 //
 // Units, users, tokens, passwords, sessions, grants and saved searches
 // (package identity); the SQL connection, migrations and the audit table
-// (package catalog). Not built at all: key rotation (verification trusts
-// one key), retention extension and legal holds, disposal (销毁) at the
-// end of retention, and multi-host recovery leases.
+// (package catalog). Key rotation and the keyring: keyring.go. Not built
+// at all: multi-host recovery leases.
 package archive

@@ -66,10 +66,7 @@ type rebuildScan struct {
 // scanForRebuild reads every manifest and void marker signed by this
 // store's key and checks the chain over them.
 func (s *Store) scanForRebuild(ctx context.Context, progress func(done, total int)) (*rebuildScan, error) {
-	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
-	if err != nil {
-		return nil, err
-	}
+	pub := s.Keyring()
 	b := &bucketView{s: s, bucket: s.bucket}
 	good, bad, notes, err := scanManifests(ctx, b, pub, progress)
 	if err != nil {

@@ -82,7 +82,9 @@ type Store struct {
 	id       *identity.Directory // units, users and the visibility rule
 	s3       *minio.Client
 	bucket   string
-	keys     *keyPair
+	keyMu    sync.RWMutex // guards keys and ring (RotateKey)
+	keys     *keyPair     // the current signing key
+	ring     *Keyring     // every key that was ever current (keyring.go)
 	instance string // owner id written into filings rows
 	lockFile *os.File
 
@@ -141,6 +143,10 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		s.releaseInstance()
 		return nil, fmt.Errorf("archive: signing key: %w", err)
 	}
+	if s.ring, err = loadKeyring(filepath.Join(opts.DataDir, "keys"), s.keys, s.now()); err != nil {
+		s.releaseInstance()
+		return nil, fmt.Errorf("archive: keyring: %w", err)
+	}
 	if s.cat, err = catalog.Open(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
 		s.releaseInstance()
 		return nil, fmt.Errorf("archive: catalog: %w", err)
@@ -155,6 +161,10 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("archive: s3 client: %w", err)
 	}
 	if err := s.ensureBucket(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.publishKeys(ctx, s.ring); err != nil {
 		s.Close()
 		return nil, err
 	}

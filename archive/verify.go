@@ -92,10 +92,7 @@ func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket strin
 	if err != nil {
 		return nil, err
 	}
-	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
-	if err != nil {
-		return nil, err
-	}
+	pub := s.Keyring()
 	v := &Verification{RecordID: r.ID, VerifiedAt: s.now()}
 	b := &bucketView{s: s, bucket: bucket}
 	content, manifest := b.readPinned(ctx, r.ContentKey, r.ContentVersion), b.readPinned(ctx, r.ManifestKey, r.ManifestVersion)
@@ -140,7 +137,7 @@ func objectsCheck(r *Record, content, manifest pinnedRead) (string, bool, string
 
 // verifySignatureInto adds the signature check and returns the manifest
 // read from the bucket (nil when there is none to parse).
-func verifySignatureInto(v *Verification, manifest pinnedRead, pub *PublicKey) *Manifest {
+func verifySignatureInto(v *Verification, manifest pinnedRead, pub Verifier) *Manifest {
 	if manifest.err != nil {
 		v.add(CheckSignature, false, "清单不存在，无法验签")
 		return nil
@@ -375,7 +372,7 @@ type BucketVerification struct {
 // catalog is not read. See the package function of the same name.
 func (s *Store) VerifyBucketOnly(ctx context.Context, pubPEM []byte, progress func(done, total int)) (*BucketVerification, error) {
 	if pubPEM == nil {
-		pubPEM = s.keys.pubPEM
+		pubPEM = s.PublicKeyPEM()
 	}
 	return verifyBucket(ctx, &bucketView{s: s, bucket: s.bucket}, pubPEM, progress)
 }
@@ -408,7 +405,7 @@ type bucketManifest struct {
 
 // scanManifests lists records/**.json and returns, per key, the oldest
 // version with a valid signature. bad lists keys with no valid version.
-func scanManifests(ctx context.Context, b *bucketView, pub *PublicKey, progress func(done, total int)) (good []bucketManifest, bad []Verification, notes []string, err error) {
+func scanManifests(ctx context.Context, b *bucketView, pub Verifier, progress func(done, total int)) (good []bucketManifest, bad []Verification, notes []string, err error) {
 	keys, err := listKeys(ctx, b, "records/")
 	if err != nil {
 		return nil, nil, nil, err
@@ -460,7 +457,7 @@ func scanManifests(ctx context.Context, b *bucketView, pub *PublicKey, progress 
 }
 
 func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress func(done, total int)) (*BucketVerification, error) {
-	pub, err := ParsePublicKeyPEM(pubPEM)
+	pub, err := ParseKeyringPEM(pubPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +527,7 @@ func chainOver(ms []bucketManifest) Check {
 }
 
 // scanVoids reads and verifies every void marker.
-func scanVoids(ctx context.Context, b *bucketView, pub *PublicKey) ([]*VoidMarker, []string, error) {
+func scanVoids(ctx context.Context, b *bucketView, pub Verifier) ([]*VoidMarker, []string, error) {
 	var out []*VoidMarker
 	var errs []string
 	keys, err := listKeys(ctx, b, "voids/")
