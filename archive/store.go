@@ -85,7 +85,7 @@ type Store struct {
 	keyMu    sync.RWMutex // guards keys and ring (RotateKey)
 	keys     *keyPair     // the current signing key
 	ring     *Keyring     // every key that was ever current (keyring.go)
-	instance string // owner id written into filings rows
+	instance string       // owner id written into filings rows
 	lockFile *os.File
 
 	activeMu sync.Mutex
