@@ -68,6 +68,12 @@ type Options struct {
 	// itself use it). RecoverInterval > 0 repeats Recover in the background.
 	SkipRecover     bool
 	RecoverInterval time.Duration
+	// RetentionOverride replaces the lock period of a 保管期限 (tests
+	// only: a few seconds of COMPLIANCE lock so expiry, appraisal and
+	// disposal can be tested). New refuses it unless
+	// AllowRetentionOverride is also set; the command line sets neither.
+	RetentionOverride      map[Retention]time.Duration
+	AllowRetentionOverride bool
 	// Identity configures the identity directory (login lockout, session
 	// lifetimes) that New opens on the same catalog; its clock defaults to
 	// Now.
@@ -106,6 +112,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.S3Endpoint == "" || opts.Bucket == "" {
 		return nil, errors.New("archive: Options.S3Endpoint and Options.Bucket are required")
+	}
+	if len(opts.RetentionOverride) > 0 && !opts.AllowRetentionOverride {
+		return nil, errors.New("archive: Options.RetentionOverride is for tests and needs AllowRetentionOverride")
 	}
 	if opts.PermanentRetentionYears <= 0 {
 		opts.PermanentRetentionYears = 100

@@ -244,7 +244,7 @@ func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest,
 		}
 	}
 	if m != nil {
-		if want, ok := expectedRetain(m); ok && !want.Equal(until) {
+		if want, ok := b.s.expectedRetainOf(m); ok && !want.Equal(until) {
 			problems = append(problems, fmt.Sprintf("清单的保留期限 %s 与保管期限 %s 不符", until.Format(time.DateOnly), m.Retention))
 		}
 	}
