@@ -378,3 +378,17 @@ func keyTime(s string) time.Time {
 	}
 	return t
 }
+
+// openKeys loads (or makes) the signing key and the keyring in
+// <DataDir>/keys.
+func (s *Store) openKeys() error {
+	dir := filepath.Join(s.opts.DataDir, "keys")
+	var err error
+	if s.keys, err = loadOrCreateKeys(dir); err != nil {
+		return fmt.Errorf("archive: signing key: %w", err)
+	}
+	if s.ring, err = loadKeyring(dir, s.keys, s.now()); err != nil {
+		return fmt.Errorf("archive: keyring: %w", err)
+	}
+	return nil
+}

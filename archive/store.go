@@ -148,13 +148,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if s.instance, s.lockFile, err = lockInstance(filepath.Join(opts.DataDir, "run")); err != nil {
 		return nil, fmt.Errorf("archive: instance lock: %w", err)
 	}
-	if s.keys, err = loadOrCreateKeys(filepath.Join(opts.DataDir, "keys")); err != nil {
+	if err := s.openKeys(); err != nil {
 		s.releaseInstance()
-		return nil, fmt.Errorf("archive: signing key: %w", err)
-	}
-	if s.ring, err = loadKeyring(filepath.Join(opts.DataDir, "keys"), s.keys, s.now()); err != nil {
-		s.releaseInstance()
-		return nil, fmt.Errorf("archive: keyring: %w", err)
+		return nil, err
 	}
 	if s.cat, err = catalog.Open(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
 		s.releaseInstance()

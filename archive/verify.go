@@ -280,7 +280,11 @@ func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb [
 			problems = append(problems, fmt.Sprintf("前序清单（第%d件）不在目录中", m.ChainSeq-1))
 		default:
 			pb, err := b.s.getObject(ctx, b.bucket, prev.ManifestKey, prev.ManifestVersion)
-			if err != nil {
+			if d := b.s.disposedManifestSM3(ctx, prev); err != nil && d != "" {
+				if d != m.PrevManifestSM3 {
+					problems = append(problems, fmt.Sprintf("前序清单（第%d件，已销毁）摘要为 %s，本清单记载 %s", m.ChainSeq-1, d, m.PrevManifestSM3))
+				}
+			} else if err != nil {
 				problems = append(problems, fmt.Sprintf("前序清单（第%d件）无法读取", m.ChainSeq-1))
 			} else if got := sm3Hex(pb); got != m.PrevManifestSM3 {
 				problems = append(problems, fmt.Sprintf("前序清单（第%d件）摘要为 %s，本清单记载 %s", m.ChainSeq-1, got, m.PrevManifestSM3))
@@ -401,6 +405,7 @@ type bucketManifest struct {
 	m       *Manifest
 	raw     []byte
 	version string
+	sm3     string // without raw: a disposed record's link (disposedLinks)
 }
 
 // scanManifests lists records/**.json and returns, per key, the oldest
@@ -503,7 +508,7 @@ func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress fu
 
 // chainOver checks that the manifests form one chain 1…N.
 func chainOver(ms []bucketManifest) Check {
-	sorted := append([]bucketManifest(nil), ms...)
+	sorted := append(append([]bucketManifest(nil), ms...), disposedLinks(ms)...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].m.ChainSeq < sorted[j].m.ChainSeq })
 	var problems []string
 	for i, g := range sorted {
@@ -514,7 +519,7 @@ func chainOver(ms []bucketManifest) Check {
 		}
 		prev := ""
 		if i > 0 {
-			prev = sm3Hex(sorted[i-1].raw)
+			prev = sorted[i-1].digest()
 		}
 		if g.m.PrevManifestSM3 != prev {
 			problems = append(problems, fmt.Sprintf("第%d件的前序摘要与第%d件清单不符", g.m.ChainSeq, g.m.ChainSeq-1))
