@@ -121,11 +121,13 @@ var webFuncs = template.FuncMap{
 	// search highlight, which search.Index produces HTML-escaped with only
 	// <mark> and </mark> added (see search/highlight.go and the escaping
 	// tests in web_test.go). Nothing else may be passed to it.
-	"marked":   func(s string) template.HTML { return template.HTML(s) },
-	"add":      func(a, b int) int { return a + b },
-	"join":     strings.Join,
-	"pathEsc":  url.PathEscape,
-	"queryEsc": url.QueryEscape,
+	"marked":         func(s string) template.HTML { return template.HTML(s) },
+	"add":            func(a, b int) int { return a + b },
+	"resultName":     func(r string) string { return fourPropResultNames[r] },
+	"disposalStatus": func(st string) string { return disposalStatusNames[st] },
+	"join":           strings.Join,
+	"pathEsc":        url.PathEscape,
+	"queryEsc":       url.QueryEscape,
 	"hasRole": func(u *identity.User, roles ...string) bool {
 		if u == nil {
 			return false
@@ -190,6 +192,7 @@ func (s *Server) webRoutes() {
 	post("/search/saved/:id/delete", s.deleteSearchSubmit)
 
 	get("/audit", s.auditPage)
+	s.webLifecycleRoutes(get, post)
 
 	get("/admin", s.adminPage)
 	post("/admin/users", s.adminAddUser)
