@@ -145,7 +145,10 @@ func disposedEntry(t disposalTarget) map[string]any {
 		"classification": m.Classification, "retention": string(m.Retention), "retain_until": m.RetainUntil,
 		"chain_seq": m.ChainSeq, "manifest_sm3": t.sm3, "prev_manifest_sm3": m.PrevManifestSM3,
 		"content_sm3": m.Content.SM3, "content_sha256": m.Content.SHA256, "content_size": m.Content.Size,
-		"signer_key_id": m.SignerKeyID,
+		"signer_key_id": m.SignerKeyID, "fonds": m.Fonds, "org": m.Org, "item_no": m.ItemNo, "source": m.Source,
+		"template": m.Template, "draft_id": m.DraftID, "unit_id": m.Unit.ID, "unit_code": m.Unit.Code,
+		"unit_fonds": m.Unit.Fonds, "unit_org": m.Unit.Org, "content_key": m.Content.Key, "manifest_key": m.ManifestKey,
+		"media_type": m.Content.MediaType, "content_version": m.Content.VersionID,
 	}
 }
 
@@ -266,4 +269,57 @@ func (s *Store) disposedManifestSM3(ctx context.Context, r *Record) string {
 		return ""
 	}
 	return r.ManifestSM3
+}
+
+// rebuildDisposed catalogues again, from the 销毁清册 among good, the
+// records they disposed of (rows marked disposed, their numbers counted),
+// so a rebuilt catalog still knows what was destroyed and never hands
+// its numbers out again.
+func (s *Store) rebuildDisposed(ctx context.Context, tx *sql.Tx, good []bucketManifest, units map[string]int64, ctr *rebuiltCounters, now string) error {
+	have := map[string]bool{}
+	for _, g := range good {
+		have[g.m.RecordID] = true
+	}
+	for _, g := range good {
+		if g.m.Kind != KindDisposalList {
+			continue
+		}
+		list, _ := g.m.Fields["disposed"].([]any)
+		listID, _ := g.m.Fields["disposal_list"].(string)
+		for _, e := range list {
+			em, _ := e.(map[string]any)
+			m := manifestFromEntry(em)
+			if m.RecordID == "" || have[m.RecordID] {
+				continue
+			}
+			have[m.RecordID] = true
+			sm3, _ := em["manifest_sm3"].(string)
+			if err := s.rebuildRecord(ctx, tx, bucketManifest{m: m, sm3: sm3}, units, ctr, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE records SET disposed_at = ?, disposal_list = ? WHERE id = ?`,
+				g.m.FiledAt, listID, m.RecordID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// manifestFromEntry is the metadata a 销毁清册 entry keeps, as a manifest
+// without content fields or persons.
+func manifestFromEntry(em map[string]any) *Manifest {
+	str := func(k string) string { v, _ := em[k].(string); return v }
+	return &Manifest{
+		RecordID: str("record_id"), ArchiveCode: str("archive_code"), DocNumber: str("doc_number"), Title: str("title"),
+		Kind: str("kind"), Author: PersonRef{Name: str("author")}, FiledAt: str("filed_at"), Year: int(jsonInt(em["year"])),
+		Classification: str("classification"), Retention: Retention(str("retention")), RetainUntil: str("retain_until"),
+		ChainSeq: jsonInt(em["chain_seq"]), PrevManifestSM3: str("prev_manifest_sm3"), SignerKeyID: str("signer_key_id"),
+		Fonds: str("fonds"), Org: str("org"), ItemNo: int(jsonInt(em["item_no"])), Source: str("source"),
+		Template: str("template"), DraftID: str("draft_id"), ManifestKey: str("manifest_key"),
+		Unit: UnitRef{ID: jsonInt(em["unit_id"]), Name: str("unit"), Code: str("unit_code"), Fonds: str("unit_fonds"), Org: str("unit_org")},
+		Content: ObjectRef{Key: str("content_key"), MediaType: str("media_type"), SM3: str("content_sm3"),
+			SHA256: str("content_sha256"), Size: jsonInt(em["content_size"]), VersionID: str("content_version")},
+		Fields: map[string]any{}, Persons: []string{},
+	}
 }

@@ -68,6 +68,24 @@ func TestDisposalNeedsTwoApprovals(t *testing.T) {
 	wantErr(t, err, ErrConflict, "disposal_done")
 
 	e.checkDisposed(gone, held, l)
+
+	// A catalog rebuilt from the bucket still knows the disposed record
+	// (from its 清册) and counts its numbers: no gap, no reuse.
+	st, err := e.s.Rebuild(e.ctx, nil)
+	if err != nil || !st.ChainOK || st.Records != 3 {
+		t.Fatalf("rebuild: %v %+v", err, st)
+	}
+	if at, _ := e.s.disposedAt(e.ctx, gone.ID); at == "" {
+		t.Fatal("rebuild forgot the disposal")
+	}
+	rep, err := e.s.RecordFourProperties(e.ctx, e.auditor, held.ID)
+	if err != nil || rep.Result != ResultPass {
+		t.Fatalf("four properties after rebuild: %v %s %s", err, rep.Result, failed(rep))
+	}
+	next := e.file("销毁后新归档的通知")
+	if next.ItemNo != 4 {
+		t.Fatalf("件号 after rebuild %d, want 4", next.ItemNo)
+	}
 }
 
 func (e *env) checkDisposed(gone, held *Record, l *DisposalList) {

@@ -117,6 +117,9 @@ func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan)
 			return err
 		}
 	}
+	if err := s.rebuildDisposed(ctx, tx, sc.good, units, ctr, now); err != nil {
+		return err
+	}
 	for _, vm := range sc.voids {
 		if err := rebuildVoid(ctx, tx, vm, ctr); err != nil {
 			return err
@@ -191,7 +194,7 @@ func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest,
 	if err != nil {
 		return err
 	}
-	rec := recordFromManifest(m, g.version, sm3Hex(g.raw))
+	rec := recordFromManifest(m, g.version, g.digest())
 	rec.UnitID = unitID
 	if err := insertRecord(ctx, tx, rec); err != nil {
 		return fmt.Errorf("record %s: %w", m.RecordID, err)

@@ -7,7 +7,7 @@
 
 CREATE TABLE legal_holds (
     id             INTEGER PRIMARY KEY,
-    record_id      TEXT    NOT NULL REFERENCES records (id),
+    record_id      TEXT    NOT NULL,  -- no foreign key: rebuild recreates records
     reason         TEXT    NOT NULL,
     placed_by_id   INTEGER NOT NULL,
     placed_by_name TEXT    NOT NULL,
@@ -22,7 +22,7 @@ CREATE UNIQUE INDEX legal_holds_in_force ON legal_holds (record_id) WHERE lifted
 
 CREATE TABLE appraisals (
     id           INTEGER PRIMARY KEY,
-    record_id    TEXT    NOT NULL REFERENCES records (id),
+    record_id    TEXT    NOT NULL,
     decision     TEXT    NOT NULL CHECK (decision IN ('extend', 'dispose')),
     retain_until TEXT,            -- the new lock end for extend
     reason       TEXT    NOT NULL,
@@ -51,7 +51,7 @@ CREATE TABLE disposal_lists (
 
 CREATE TABLE disposal_items (
     list_id     TEXT NOT NULL REFERENCES disposal_lists (id),
-    record_id   TEXT NOT NULL REFERENCES records (id),
+    record_id   TEXT NOT NULL,
     disposed_at TEXT,
     PRIMARY KEY (list_id, record_id)
 );
