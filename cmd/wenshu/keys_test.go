@@ -24,6 +24,9 @@ func TestKeysRotate(t *testing.T) {
 		t.Fatalf("import: %d %s", code, errOut)
 	}
 	id := strings.Fields(out)[0]
+	if out, errOut, code := cli(t, "", with("audit", "checkpoint")...); code != 0 {
+		t.Fatalf("audit checkpoint before rotation: %d %s %s", code, out, errOut)
+	}
 	out, errOut, code = cli(t, "", with("keys", "rotate")...)
 	if code != 0 || !strings.HasPrefix(out, "rotated: key ") {
 		t.Fatalf("keys rotate: %d %s %s", code, out, errOut)
@@ -45,5 +48,15 @@ func TestKeysRotate(t *testing.T) {
 	json.Unmarshal([]byte(out), &bv)
 	if code != 0 || !bv.OK || bv.Passed != 1 {
 		t.Errorf("verify --bucket-only after rotation: %d %s", code, out)
+	}
+	// Audit checkpoints signed before and after the rotation both verify.
+	if out, errOut, code := cli(t, "", with("audit", "checkpoint")...); code != 0 {
+		t.Fatalf("audit checkpoint after rotation: %d %s %s", code, out, errOut)
+	}
+	if out, _, code := cli(t, "", with("audit", "verify")...); code != 0 || !strings.Contains(out, "ok") {
+		t.Errorf("audit verify after rotation: %d %s", code, out)
+	}
+	if out, _, code := cli(t, "", with("audit", "verify", "--bucket-only", "--pubkey", pemFile)...); code != 0 {
+		t.Errorf("audit verify --bucket-only after rotation: %d %s", code, out)
 	}
 }
