@@ -42,7 +42,15 @@ func (s *Store) KeepFourPropertiesReport(ctx context.Context, u *identity.User, 
 		title = fmt.Sprintf("四性检测报告：%s %d 年度", rep.Unit, rep.Year)
 	}
 	now := s.now().In(s.opts.Location)
-	filer := identity.OperatorForUnit("四性检测（"+u.Name+"）", u.UnitID)
+	unitID := u.UnitID
+	if u.IsOperator() && unitID == 0 { // the host's CLI: the report's unit
+		unit, err := s.id.UnitByName(ctx, rep.Unit)
+		if err != nil {
+			return nil, err
+		}
+		unitID = unit.ID
+	}
+	filer := identity.OperatorForUnit("四性检测（"+u.Name+"）", unitID)
 	return s.Import(ctx, filer, ImportRequest{FileName: "四性检测报告.txt", Data: []byte(FourPropText(rep)), Title: title,
 		Kind: KindFourPropReport, Year: now.Year(), Classification: class, Retention: RetentionPermanent,
 		Fields: map[string]any{"four_properties": fields}})

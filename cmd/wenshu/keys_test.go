@@ -49,6 +49,14 @@ func TestKeysRotate(t *testing.T) {
 	if code != 0 || !bv.OK || bv.Passed != 1 {
 		t.Errorf("verify --bucket-only after rotation: %d %s", code, out)
 	}
+	// The 四性检测 report of the record signed before the rotation passes,
+	// alone and as the unit's year, and can be kept.
+	if out, errOut, code := cli(t, "", append(with("four-properties"), id)...); code != 0 || !strings.Contains(out, "[真实性] 电子签名（SM2）有效：pass") {
+		t.Errorf("four-properties: %d %s %s", code, out, errOut)
+	}
+	if out, errOut, code := cli(t, "", with("four-properties", "--unit", unit, "--year", "2024", "--keep")...); code != 0 || !strings.Contains(out, "kept as record ") {
+		t.Errorf("four-properties --unit --keep: %d %s %s", code, out, errOut)
+	}
 	// Audit checkpoints signed before and after the rotation both verify.
 	if out, errOut, code := cli(t, "", with("audit", "checkpoint")...); code != 0 {
 		t.Fatalf("audit checkpoint after rotation: %d %s %s", code, out, errOut)
