@@ -110,7 +110,9 @@ func (a *AuditSink) PutLocked(ctx context.Context, key string, data []byte, cont
 	}
 	until := time.Now().UTC().AddDate(years, 0, 0)
 	v, err := a.s.putLocked(ctx, a.s.bucket, key, data, contentType, until)
-	if isPreconditionFailed(err) {
+	// putLocked answers a key holding other bytes with errStoredObjectDiffers
+	// (a concurrent checkpointer signed the same range: SM2 signatures differ).
+	if isPreconditionFailed(err) || errors.Is(err, errStoredObjectDiffers) {
 		return "", fmt.Errorf("archive: %s: %w", key, fs.ErrExist)
 	}
 	if err != nil {

@@ -179,15 +179,15 @@ func (s *Store) insertAppraisal(ctx context.Context, u *identity.User, r *Record
 func (s *Store) extendRetention(ctx context.Context, r *Record, until time.Time) error {
 	vs, err := s.recordObjectVersions(ctx, r)
 	if err != nil {
-		return internal("extend retention", err)
+		return s.s3Failed("extend retention", err)
 	}
 	mode := minio.Compliance
 	for _, v := range vs {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		err := s.s3.PutObjectRetention(cctx, s.bucket, v.key, minio.PutObjectRetentionOptions{VersionID: v.version, Mode: &mode, RetainUntilDate: &until})
 		cancel()
 		if err != nil {
-			return internal("extend retention", fmt.Errorf("%s@%s: %w", v.key, v.version, err))
+			return s.s3Failed("extend retention", fmt.Errorf("%s@%s: %w", v.key, v.version, err))
 		}
 	}
 	return nil

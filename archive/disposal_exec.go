@@ -89,14 +89,14 @@ func (s *Store) disposalTargets(ctx context.Context, u *identity.User, l *Dispos
 		t := disposalTarget{r: r}
 		raw, err := s.getObject(ctx, s.bucket, r.ManifestKey, r.ManifestVersion)
 		if err != nil {
-			return nil, internal("execute disposal", err)
+			return nil, s.s3Failed("execute disposal", err)
 		}
 		if t.m, err = VerifyManifest(raw, s.Keyring()); err != nil {
 			return nil, problem.Conflict("manifest_invalid", r.ArchiveCode+" 的清单验证未通过，不能销毁："+err.Error())
 		}
 		t.sm3 = sm3Hex(raw)
 		if t.versions, err = s.recordObjectVersions(ctx, r); err != nil {
-			return nil, internal("execute disposal", err)
+			return nil, s.s3Failed("execute disposal", err)
 		}
 		if err := s.checkDeletable(ctx, r, t.versions); err != nil {
 			return nil, err
@@ -111,21 +111,21 @@ func (s *Store) disposalTargets(ctx context.Context, u *identity.User, l *Dispos
 func (s *Store) checkDeletable(ctx context.Context, r *Record, vs []objectVersion) error {
 	held, err := s.bucketHolds(ctx, vs)
 	if err != nil {
-		return internal("execute disposal", err)
+		return s.s3Failed("execute disposal", err)
 	}
 	if len(held) > 0 {
 		return problem.Conflict("legal_hold", fmt.Sprintf("%s 有 %d 个对象版本处于法律保全中，不能销毁", r.ArchiveCode, len(held)))
 	}
 	now := s.now()
 	for _, v := range vs {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		_, until, err := s.s3.GetObjectRetention(cctx, s.bucket, v.key, v.version)
 		cancel()
 		if err != nil {
 			if er, ok := s3Error(err); ok && er.Code == "NoSuchObjectLockConfiguration" {
 				continue
 			}
-			return internal("execute disposal", err)
+			return s.s3Failed("execute disposal", err)
 		}
 		if until != nil && until.After(now) {
 			return problem.Conflict("still_locked", fmt.Sprintf("%s 仍在对象锁定保留期内（至 %s），不能销毁", r.ArchiveCode, until.UTC().Format(time.DateTime)))
@@ -190,11 +190,11 @@ func (s *Store) fileDisposalList(ctx context.Context, u *identity.User, l *Dispo
 // it disposed.
 func (s *Store) disposeRecord(ctx context.Context, u *identity.User, l *DisposalList, t disposalTarget) error {
 	for _, v := range t.versions {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		err := s.s3.RemoveObject(cctx, s.bucket, v.key, minio.RemoveObjectOptions{VersionID: v.version})
 		cancel()
 		if err != nil {
-			return internal("dispose", fmt.Errorf("%s@%s: %w", v.key, v.version, err))
+			return s.s3Failed("dispose", fmt.Errorf("%s@%s: %w", v.key, v.version, err))
 		}
 	}
 	now := catalog.FormatTime(s.now())

@@ -158,6 +158,10 @@ func (s *Store) authenticityItems(rep *FourPropReport, r *Record, checks map[str
 			rep.addUnavailable(GroupAuthenticity, x.code, x.title, x.clause, "未执行该项验证")
 			continue
 		}
+		if c.Status == VerifyUnavailable {
+			rep.addUnavailable(GroupAuthenticity, x.code, x.title, x.clause, c.Detail)
+			continue
+		}
 		rep.add(GroupAuthenticity, x.code, x.title, x.clause, c.OK, c.Detail, "verify:"+x.check)
 	}
 	want := FormatArchiveCode(r.Fonds, r.Year, r.Retention, r.Org, r.ItemNo)
@@ -168,7 +172,7 @@ func (s *Store) authenticityItems(rep *FourPropReport, r *Record, checks map[str
 func (s *Store) integrityItems(ctx context.Context, rep *FourPropReport, r *Record, checks map[string]Check) error {
 	c := checks[CheckObjects]
 	vs, err := s.recordObjectVersions(ctx, r)
-	if err != nil {
+	if err != nil || c.Status == VerifyUnavailable {
 		rep.addUnavailable(GroupIntegrity, "integrity.objects", "正文与清单对象及版本齐全", clauseContentInt, "存储无法访问")
 	} else {
 		rep.add(GroupIntegrity, "integrity.objects", "正文与清单对象及版本齐全", clauseContentInt, c.OK && len(vs) >= 2,
@@ -204,7 +208,7 @@ func timeOrEmpty(t time.Time) string {
 // usabilityItems checks that the content parses and yields text, and
 // returns that text ("" if none).
 func (s *Store) usabilityItems(ctx context.Context, rep *FourPropReport, r *Record) string {
-	cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+	cctx, cancel := s.callCtx(ctx)
 	data, err := s.getObject(cctx, s.bucket, r.ContentKey, r.ContentVersion)
 	cancel()
 	rep.add(GroupUsability, "usability.metadata", "元数据可读", clauseMetaRead, true, "清单为规范 JSON，目录行可读", r.ManifestVersion)
@@ -235,8 +239,11 @@ func (s *Store) usabilityItems(ctx context.Context, rep *FourPropReport, r *Reco
 }
 
 func (s *Store) securityItems(ctx context.Context, rep *FourPropReport, r *Record, checks map[string]Check, text string) error {
-	c := checks[CheckRetention]
-	rep.add(GroupSecurity, "security.retention_lock", "COMPLIANCE 锁定至保管期限", clauseStorage, c.OK, c.Detail, "verify:"+CheckRetention)
+	if c := checks[CheckRetention]; c.Status == VerifyUnavailable {
+		rep.addUnavailable(GroupSecurity, "security.retention_lock", "COMPLIANCE 锁定至保管期限", clauseStorage, c.Detail)
+	} else {
+		rep.add(GroupSecurity, "security.retention_lock", "COMPLIANCE 锁定至保管期限", clauseStorage, c.OK, c.Detail, "verify:"+CheckRetention)
+	}
 	h, err := s.holdInForce(ctx, r.ID)
 	if err != nil {
 		return err

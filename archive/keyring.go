@@ -274,18 +274,20 @@ func (s *Store) signingKey() *keyPair {
 	return s.keys
 }
 
-// s3Timeout bounds each single S3 call of the lifecycle operations.
-const s3Timeout = 10 * time.Second
-
 // publishKeys writes keys/<id>.pem (locked for the permanent horizon) for
 // every key of the keyring that the bucket does not hold yet.
 func (s *Store) publishKeys(ctx context.Context, ring *Keyring) error {
 	until := s.now().AddDate(s.opts.PermanentRetentionYears, 0, 0)
 	for _, k := range ring.keys {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		_, err := s.putLocked(cctx, s.bucket, keyObject(k.ID), k.pem(), "application/x-pem-file", until)
 		cancel()
-		if err != nil && !isPreconditionFailed(err) {
+		switch {
+		case errors.Is(err, errStoredObjectDiffers):
+			// Published before with other headers (a Valid-From repaired
+			// after a crash): the locked object stays; say so.
+			s.log.Warn("archive: the bucket's copy of a public key differs from the keyring's", "key", keyObject(k.ID))
+		case err != nil && !isPreconditionFailed(err):
 			return fmt.Errorf("archive: publishing key %s: %w", k.ID, err)
 		}
 	}
@@ -391,4 +393,33 @@ func (s *Store) openKeys() error {
 		return fmt.Errorf("archive: keyring: %w", err)
 	}
 	return nil
+}
+
+// PublicKeys returns the keyring's keys as single verification keys
+// (valid at any time: the caller checks the key id only).
+func (r *Keyring) PublicKeys() []*PublicKey {
+	out := make([]*PublicKey, len(r.keys))
+	for i, k := range r.keys {
+		out[i] = &PublicKey{key: k.pub, ID: k.ID}
+	}
+	return out
+}
+
+// s3Failed reports a failed storage call of a lifecycle operation: an
+// outage as unavailable (503, and recovery is kicked), anything else as
+// internal.
+func (s *Store) s3Failed(op string, err error) error {
+	if isUnavailable(storageErr(err)) {
+		return s.storageFailed(err)
+	}
+	return internal(op, err)
+}
+
+// openBucket checks (or creates) the bucket and publishes the keyring
+// into it.
+func (s *Store) openBucket(ctx context.Context) error {
+	if err := s.ensureBucket(ctx); err != nil {
+		return err
+	}
+	return s.publishKeys(ctx, s.ring)
 }

@@ -49,7 +49,7 @@ type objectVersion struct{ key, version string }
 func (s *Store) recordObjectVersions(ctx context.Context, r *Record) ([]objectVersion, error) {
 	var out []objectVersion
 	for _, key := range []string{r.ContentKey, r.ManifestKey} {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		vs, err := s.objectVersions(cctx, s.bucket, key)
 		cancel()
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) setLegalHold(ctx context.Context, vs []objectVersion, on bool) e
 		st = minio.LegalHoldEnabled
 	}
 	for _, v := range vs {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		err := s.s3.PutObjectLegalHold(cctx, s.bucket, v.key, minio.PutObjectLegalHoldOptions{VersionID: v.version, Status: &st})
 		cancel()
 		if err != nil {
@@ -122,12 +122,12 @@ func (s *Store) PlaceLegalHold(ctx context.Context, u *identity.User, id, reason
 	}
 	vs, err := s.recordObjectVersions(ctx, r)
 	if err != nil {
-		return nil, internal("legal hold", err)
+		return nil, s.s3Failed("legal hold", err)
 	}
 	// The bucket first: a crash before the catalog row leaves the objects
 	// held (the safe side) and the hold can be placed again.
 	if err := s.setLegalHold(ctx, vs, true); err != nil {
-		return nil, internal("legal hold", err)
+		return nil, s.s3Failed("legal hold", err)
 	}
 	now := s.now()
 	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
@@ -168,10 +168,10 @@ func (s *Store) LiftLegalHold(ctx context.Context, u *identity.User, id, reason 
 	}
 	vs, err := s.recordObjectVersions(ctx, r)
 	if err != nil {
-		return nil, internal("lift legal hold", err)
+		return nil, s.s3Failed("lift legal hold", err)
 	}
 	if err := s.setLegalHold(ctx, vs, false); err != nil {
-		return nil, internal("lift legal hold", err)
+		return nil, s.s3Failed("lift legal hold", err)
 	}
 	now := s.now()
 	err = s.cat.Tx(ctx, func(tx *sql.Tx) error {
@@ -238,7 +238,7 @@ func (s *Store) holds(ctx context.Context, where string, args ...any) ([]LegalHo
 func (s *Store) bucketHolds(ctx context.Context, vs []objectVersion) ([]objectVersion, error) {
 	var held []objectVersion
 	for _, v := range vs {
-		cctx, cancel := context.WithTimeout(ctx, s3Timeout)
+		cctx, cancel := s.callCtx(ctx)
 		st, err := s.s3.GetObjectLegalHold(cctx, s.bucket, v.key, minio.GetObjectLegalHoldOptions{VersionID: v.version})
 		cancel()
 		if err != nil {
