@@ -121,13 +121,11 @@ var webFuncs = template.FuncMap{
 	// search highlight, which search.Index produces HTML-escaped with only
 	// <mark> and </mark> added (see search/highlight.go and the escaping
 	// tests in web_test.go). Nothing else may be passed to it.
-	"marked":         func(s string) template.HTML { return template.HTML(s) },
-	"add":            func(a, b int) int { return a + b },
-	"resultName":     func(r string) string { return fourPropResultNames[r] },
-	"disposalStatus": func(st string) string { return disposalStatusNames[st] },
-	"join":           strings.Join,
-	"pathEsc":        url.PathEscape,
-	"queryEsc":       url.QueryEscape,
+	"marked":   func(s string) template.HTML { return template.HTML(s) },
+	"add":      func(a, b int) int { return a + b },
+	"join":     strings.Join,
+	"pathEsc":  url.PathEscape,
+	"queryEsc": url.QueryEscape,
 	"hasRole": func(u *identity.User, roles ...string) bool {
 		if u == nil {
 			return false
@@ -144,6 +142,9 @@ var webFuncs = template.FuncMap{
 	"roles": func() []identity.Role {
 		return []identity.Role{identity.RoleClerk, identity.RoleApprover, identity.RoleArchivist, identity.RoleAuditor, identity.RoleAdmin}
 	},
+	// The lifecycle pages (web_lifecycle.go).
+	"resultName":     func(r string) string { return fourPropResultNames[r] },
+	"disposalStatus": func(st string) string { return disposalStatusNames[st] },
 }
 
 func toString(v any) string {
