@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,16 +22,17 @@ import (
 // without archive knowing audit.
 type AuditSink struct {
 	s   *Store
-	pub *PublicKey // set for a bucket-only sink: verify, never sign
+	pub *Keyring // set for a bucket-only sink: verify, never sign
 }
 
 // AuditSink returns the Store's sink.
 func (s *Store) AuditSink() *AuditSink { return &AuditSink{s: s} }
 
-// NewAuditBucketSink is a sink on a bucket alone, with a public key: it
-// lists, reads and verifies checkpoints but cannot sign or write.
+// NewAuditBucketSink is a sink on a bucket alone, with the public keys (a
+// keyring, or one key): it lists, reads and verifies checkpoints but
+// cannot sign or write.
 func NewAuditBucketSink(cfg BucketConfig, pubPEM []byte) (*AuditSink, error) {
-	pub, err := ParsePublicKeyPEM(pubPEM)
+	pub, err := ParseKeyringPEM(pubPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -47,9 +49,9 @@ func (a *AuditSink) Catalog() *catalog.DB { return a.s.cat }
 // KeyID is the signing key's id, as written into manifests.
 func (a *AuditSink) KeyID() string {
 	if a.pub != nil {
-		return a.pub.ID
+		return a.pub.Current().ID
 	}
-	return a.s.keys.id
+	return a.s.signingKey().id
 }
 
 // SignatureAlgorithm names the scheme ("SM2-SM3").
@@ -58,26 +60,43 @@ func (a *AuditSink) SignatureAlgorithm() string { return SignatureAlgorithm }
 // Sign signs msg with the archive's SM2 key (SM3, default user id) and
 // returns the base64 of the DER signature, as in manifests.
 func (a *AuditSink) Sign(msg []byte) (string, error) {
-	if a.pub != nil || a.s.keys == nil {
+	kp := a.s.signingKey()
+	if a.pub != nil || kp == nil {
 		return "", errors.New("archive: audit sink without a private key cannot sign")
 	}
-	raw, err := a.s.keys.sign(msg)
+	raw, err := kp.sign(msg)
 	if err != nil {
 		return "", fmt.Errorf("archive: sign: %w", err)
 	}
 	return base64.StdEncoding.EncodeToString(raw), nil
 }
 
-// Verify checks a base64 signature over msg with the archive's public key.
+// Verify checks a base64 signature over msg with the archive's current
+// public key.
 func (a *AuditSink) Verify(msg []byte, sig string) bool {
+	return a.VerifyKey(a.KeyID(), time.Time{}, msg, sig) == nil
+}
+
+// VerifyKey checks a base64 signature over msg by the key keyID, which
+// must have been current at at (the checkpoint's created_at; the zero
+// time skips that test for the current key only).
+func (a *AuditSink) VerifyKey(keyID string, at time.Time, msg []byte, sig string) error {
+	ring := a.pub
+	if ring == nil {
+		ring = a.s.Keyring()
+	}
+	var key *ecdsa.PublicKey
+	var err error
+	if at.IsZero() && keyID == ring.Current().ID {
+		key = ring.Current().pub
+	} else if key, err = ring.keyAt(keyID, at); err != nil {
+		return err
+	}
 	raw, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil {
-		return false
+	if err != nil || !verifySM2(key, msg, raw) {
+		return errors.New("signature does not verify")
 	}
-	if a.pub != nil {
-		return verifySM2(a.pub.key, msg, raw)
-	}
-	return verifySM2(a.s.keys.pub, msg, raw)
+	return nil
 }
 
 // PutLocked stores data under key with COMPLIANCE retention for the
@@ -91,7 +110,9 @@ func (a *AuditSink) PutLocked(ctx context.Context, key string, data []byte, cont
 	}
 	until := time.Now().UTC().AddDate(years, 0, 0)
 	v, err := a.s.putLocked(ctx, a.s.bucket, key, data, contentType, until)
-	if isPreconditionFailed(err) {
+	// putLocked answers a key holding other bytes with errStoredObjectDiffers
+	// (a concurrent checkpointer signed the same range: SM2 signatures differ).
+	if isPreconditionFailed(err) || errors.Is(err, errStoredObjectDiffers) {
 		return "", fmt.Errorf("archive: %s: %w", key, fs.ErrExist)
 	}
 	if err != nil {

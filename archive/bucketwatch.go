@@ -79,7 +79,7 @@ type bucketScan struct {
 
 // watchBucket scans records/ and voids/ with all versions and the bucket's
 // settings. skip holds keys of filings in progress (nil without catalog).
-func watchBucket(ctx context.Context, b *bucketView, pub *PublicKey, skip map[string]bool) (*bucketScan, error) {
+func watchBucket(ctx context.Context, b *bucketView, pub Verifier, skip map[string]bool) (*bucketScan, error) {
 	sc := &bucketScan{good: map[string]bucketManifest{}}
 	recs, err := listVersions(ctx, b, "records/")
 	if err != nil {
@@ -346,7 +346,7 @@ func s3Code(err error) string {
 // marker and key that is not the filed one, and every bucket setting that
 // differs from what wenshu set.
 func WatchBucketOnly(ctx context.Context, cfg BucketConfig, pubPEM []byte) ([]Finding, error) {
-	pub, err := ParsePublicKeyPEM(pubPEM)
+	pub, err := ParseKeyringPEM(pubPEM) // a keyring from `keys export`, or one key
 	if err != nil {
 		return nil, err
 	}

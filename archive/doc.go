@@ -20,6 +20,7 @@
 //	records/<year>/<id>.docx   the content (or .txt for an imported text)
 //	records/<year>/<id>.json   the manifest (Manifest), SM2-signed
 //	voids/<year>/<id>.json     a void marker (VoidMarker), SM2-signed
+//	keys/<key-id>.pem          every public key of the keyring (keyring.go)
 //
 // Every object is written once, with If-None-Match: * and COMPLIANCE
 // retention until filing time + 保管期限 (D10: 10 years, D30: 30 years, Y:
@@ -248,7 +249,9 @@
 //
 // Units, users, tokens, passwords, sessions, grants and saved searches
 // (package identity); the SQL connection, migrations and the audit table
-// (package catalog). Not built at all: key rotation (verification trusts
-// one key), retention extension and legal holds, disposal (销毁) at the
-// end of retention, and multi-host recovery leases.
+// (package catalog). The later life of a record is in its own files: key
+// rotation and the keyring (keyring.go), legal holds (legalhold.go),
+// expiry, appraisal and the 销毁清册 (disposal.go, disposal_exec.go), and
+// the 四性检测 report (fourprops.go, fourprops_keep.go). Not built at all:
+// multi-host recovery leases, a scheduled 四性 re-scan.
 package archive

@@ -242,10 +242,16 @@ func (s *Store) auditOf(ctx context.Context, ids []string, ofRecords bool) ([]Au
 	return scanAudit(rows)
 }
 
-// PublicKeys returns the verification keys of the export's records: today
-// the one signing key (key rotation will add the earlier ones).
+// PublicKeys returns the verification keys of the export's records: every
+// key of the keyring, the current (signing) key first, then the earlier
+// ones newest first. Each PEM carries its Key-Id and Valid-From headers.
 func (x *Export) PublicKeys() []KeyPEM {
-	return []KeyPEM{{ID: x.s.keys.id, PEM: x.s.PublicKeyPEM()}}
+	ks := x.s.Keyring().Keys()
+	out := make([]KeyPEM, 0, len(ks))
+	for i := len(ks) - 1; i >= 0; i-- {
+		out = append(out, KeyPEM{ID: ks[i].ID, PEM: ks[i].pem()})
+	}
+	return out
 }
 
 // Signature is a detached SM2 signature: algorithm, key id, and the
@@ -260,11 +266,12 @@ type Signature struct {
 // scheme), for documents the archive does not store itself (a transfer
 // package's manifest).
 func (x *Export) Sign(msg []byte) (Signature, error) {
-	raw, err := x.s.keys.sign(msg)
+	kp := x.s.signingKey()
+	raw, err := kp.sign(msg)
 	if err != nil {
 		return Signature{}, internal("sign", err)
 	}
-	return Signature{Alg: SignatureAlgorithm, KeyID: x.s.keys.id, Value: base64.StdEncoding.EncodeToString(raw)}, nil
+	return Signature{Alg: SignatureAlgorithm, KeyID: kp.id, Value: base64.StdEncoding.EncodeToString(raw)}, nil
 }
 
 // VerifySignature checks a detached signature of msg made by Sign against
@@ -305,10 +312,7 @@ func SM3Hex(b []byte) string { return sm3Hex(b) }
 // ErrConflict export_damaged.
 func (x *Export) VoidMarkers(ctx context.Context) ([][]byte, error) {
 	s := x.s
-	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
-	if err != nil {
-		return nil, internal("export voids", err)
-	}
+	pub := s.Keyring()
 	pairs := map[[2]string]bool{{x.Unit.Fonds, x.Unit.Org}: true}
 	for _, r := range x.Records {
 		pairs[[2]string{r.Fonds, r.Org}] = true
@@ -358,7 +362,7 @@ func (s *Store) voidFilings(ctx context.Context, fonds, org string, sel ExportSe
 	return ids, internal("export voids", rows.Err())
 }
 
-func (s *Store) oldestValidVoid(ctx context.Context, key string, pub *PublicKey) ([]byte, error) {
+func (s *Store) oldestValidVoid(ctx context.Context, key string, pub Verifier) ([]byte, error) {
 	vs, err := s.objectVersions(ctx, s.bucket, key)
 	if err != nil {
 		return nil, internal("export voids", err)
@@ -388,4 +392,4 @@ func ParseVoidMarker(b []byte) (*VoidMarker, error) {
 // VerifyVoidMarker checks that b is a canonical void marker signed by pub,
 // as VerifyManifest does for manifests; it returns the parsed marker when
 // the bytes parse, even if the signature fails.
-func VerifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) { return verifyVoidMarker(b, pub) }
+func VerifyVoidMarker(b []byte, pub Verifier) (*VoidMarker, error) { return verifyVoidMarker(b, pub) }

@@ -106,6 +106,9 @@ func insertFiling(ctx context.Context, tx *sql.Tx, f *filingRow, now time.Time) 
 
 // retainUntil is filedAt + the retention period, to the second.
 func (s *Store) retainUntil(filedAt time.Time, r Retention) time.Time {
+	if d, ok := s.retentionOverride(r); ok {
+		return filedAt.UTC().Add(d).Truncate(time.Second)
+	}
 	return filedAt.UTC().AddDate(s.retentionYears(r), 0, 0).Truncate(time.Second)
 }
 

@@ -30,6 +30,10 @@ type ImportRequest struct {
 	Persons        []string
 	CaseNo         string
 	DocNumber      string // optional 文号; must not be in use
+	// Fields go into the manifest as they are: set by the archive itself
+	// for the records it generates (销毁清册, 四性检测报告), never from a
+	// client.
+	Fields map[string]any
 }
 
 // Import files an existing document like a generated record: the 档号 is
@@ -139,7 +143,7 @@ func (s *Store) importedManifest(u *identity.User, req ImportRequest, im *checke
 		Author: PersonRef{ID: u.ID, Name: u.Name}, CaseNo: im.caseNo, Classification: req.Classification,
 		Content: ObjectRef{Key: f.ContentKey, MediaType: im.mediaType, OriginalName: im.originalName, SHA256: sha256Hex(req.Data),
 			Size: int64(len(req.Data)), SM3: sm3Hex(req.Data)},
-		DocNumber: req.DocNumber, Fields: map[string]any{}, FiledAt: catalog.FormatTime(now), Format: ManifestFormat,
+		DocNumber: req.DocNumber, Fields: nonNilMap(req.Fields), FiledAt: catalog.FormatTime(now), Format: ManifestFormat,
 		Kind: req.Kind, ManifestKey: manifestKey(req.Year, f.ID), Persons: im.persons, RecordID: f.ID,
 		RetainUntil: s.retainUntil(now, req.Retention).Format(retainLayout), Retention: req.Retention,
 		Source: SourceImported, Title: req.Title,

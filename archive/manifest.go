@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ManifestFormat identifies the manifest schema.
@@ -129,6 +130,8 @@ func (m *Manifest) signatureFields() (sig, alg, keyID *string) {
 	return &m.Signature, &m.SignatureAlg, &m.SignerKeyID
 }
 
+func (m *Manifest) signedAt() time.Time { return keyTime(m.FiledAt) }
+
 // sealManifest signs m and returns the bytes to store.
 func (s *Store) sealManifest(m *Manifest) ([]byte, error) {
 	if m.Fields == nil {
@@ -153,10 +156,11 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	return &m, nil
 }
 
-// VerifyManifest checks that b is a canonical manifest signed by pub. It
+// VerifyManifest checks that b is a canonical manifest signed by pub (a
+// *PublicKey, or a *Keyring: then by the key current at filed_at). It
 // returns the parsed manifest when the bytes parse, even if the signature
 // fails, so callers can report further checks.
-func VerifyManifest(b []byte, pub *PublicKey) (*Manifest, error) {
+func VerifyManifest(b []byte, pub Verifier) (*Manifest, error) {
 	m, err := ParseManifest(b)
 	if err != nil {
 		return nil, err
@@ -204,6 +208,8 @@ func (vm *VoidMarker) signatureFields() (sig, alg, keyID *string) {
 	return &vm.Signature, &vm.SignatureAlg, &vm.SignerKeyID
 }
 
+func (vm *VoidMarker) signedAt() time.Time { return keyTime(vm.VoidedAt) }
+
 func parseVoidMarker(b []byte) (*VoidMarker, error) {
 	var vm VoidMarker
 	if err := decodeStrict(b, &vm); err != nil {
@@ -217,7 +223,7 @@ func parseVoidMarker(b []byte) (*VoidMarker, error) {
 
 // verifyVoidMarker checks that b is a canonical void marker signed by pub,
 // exactly as VerifyManifest checks a manifest.
-func verifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) {
+func verifyVoidMarker(b []byte, pub Verifier) (*VoidMarker, error) {
 	vm, err := parseVoidMarker(b)
 	if err != nil {
 		return nil, err
@@ -231,18 +237,20 @@ func verifyVoidMarker(b []byte, pub *PublicKey) (*VoidMarker, error) {
 type signedDoc interface {
 	SigningBytes() ([]byte, error)
 	signatureFields() (sig, alg, keyID *string)
+	signedAt() time.Time // the document's own time, which picks the key
 }
 
 // seal signs doc with the store's key (algorithm, key id, signature) and
 // returns the bytes to store.
 func (s *Store) seal(doc signedDoc) ([]byte, error) {
+	kp := s.signingKey()
 	sig, alg, keyID := doc.signatureFields()
-	*alg, *keyID, *sig = SignatureAlgorithm, s.keys.id, ""
+	*alg, *keyID, *sig = SignatureAlgorithm, kp.id, ""
 	msg, err := doc.SigningBytes()
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.keys.sign(msg)
+	raw, err := kp.sign(msg)
 	if err != nil {
 		return nil, err
 	}
@@ -252,9 +260,11 @@ func (s *Store) seal(doc signedDoc) ([]byte, error) {
 
 // verifySigned is the one verification of a signed document: b, as stored,
 // must be doc's canonical form (so no member can be added, dropped or
-// reordered past the signature), signed with SignatureAlgorithm by pub's
-// key. what names the document in the error ("清单", "作废标记").
-func verifySigned(b []byte, doc signedDoc, pub *PublicKey, what string) error {
+// reordered past the signature), signed with SignatureAlgorithm by the
+// key pub gives for the document's signer key id and time (the one
+// verification function; a keyring picks the key that was current then).
+// what names the document in the error ("清单", "作废标记").
+func verifySigned(b []byte, doc signedDoc, pub Verifier, what string) error {
 	again, err := canonicalJSON(doc)
 	if err != nil {
 		return err
@@ -262,15 +272,16 @@ func verifySigned(b []byte, doc signedDoc, pub *PublicKey, what string) error {
 	if !bytes.Equal(again, b) {
 		return errors.New(what + "不是规范格式（被改动过）")
 	}
-	if pub == nil || pub.key == nil {
+	if pub == nil {
 		return errors.New("缺少验签公钥")
 	}
 	sig64, alg, keyID := doc.signatureFields()
 	if *alg != SignatureAlgorithm {
 		return fmt.Errorf("签名算法 %q 不受支持", *alg)
 	}
-	if *keyID != pub.ID {
-		return fmt.Errorf("签名密钥 %s 与公钥 %s 不符", *keyID, pub.ID)
+	key, err := pub.keyAt(*keyID, doc.signedAt())
+	if err != nil {
+		return err
 	}
 	sig, err := base64.StdEncoding.DecodeString(*sig64)
 	if err != nil {
@@ -280,7 +291,7 @@ func verifySigned(b []byte, doc signedDoc, pub *PublicKey, what string) error {
 	if err != nil {
 		return err
 	}
-	if !verifySM2(pub.key, msg, sig) {
+	if !verifySM2(key, msg, sig) {
 		return errors.New("SM2 签名验证失败")
 	}
 	return nil

@@ -101,10 +101,7 @@ type rebuildScan struct {
 // scanForRebuild reads every manifest and void marker signed by this
 // store's key and checks the chain over them.
 func (s *Store) scanForRebuild(ctx context.Context, progress func(done, total int)) (*rebuildScan, error) {
-	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
-	if err != nil {
-		return nil, err
-	}
+	pub := s.Keyring()
 	b := &bucketView{s: s, bucket: s.bucket}
 	good, bad, notes, err := scanManifests(ctx, b, pub, progress)
 	if err != nil {
@@ -161,6 +158,9 @@ func (s *Store) rebuildCatalog(ctx context.Context, tx *sql.Tx, sc *rebuildScan)
 			return err
 		}
 		after[rec.ID] = rec
+	}
+	if err := s.rebuildDisposed(ctx, tx, sc.good, units, ctr, now); err != nil {
+		return err
 	}
 	sc.stats.Changes = recordChanges(before, after)
 	for _, vm := range sc.voids {
@@ -286,7 +286,7 @@ func (s *Store) rebuildRecord(ctx context.Context, tx *sql.Tx, g bucketManifest,
 	if err != nil {
 		return nil, err
 	}
-	rec := recordFromManifest(m, g.version, sm3Hex(g.raw))
+	rec := recordFromManifest(m, g.version, g.digest())
 	rec.UnitID = unitID
 	if err := insertRecord(ctx, tx, rec); err != nil {
 		return nil, fmt.Errorf("record %s: %w", m.RecordID, err)

@@ -22,7 +22,8 @@ import (
 // canonical bytes (see manifest.go), with the default user id
 // "1234567812345678" of GB/T 35276. The signature is ASN.1 DER, base64 in the
 // manifest. The key pair is made on first start in <DataDir>/keys/
-// (sm2-private.pem, PKCS#8; sm2-public.pem, PKIX), both files 0600 in a
+// (sm2-private.pem, PKCS#8; sm2-public.pem, PKIX: the keyring, every
+// public key ever current, see keyring.go), both files 0600 in a
 // 0700 directory; a key file or directory found open to group or others
 // is tightened at start, with a warning. The key id is the hex of the
 // first 16 bytes of SM3 over the public key's PKIX DER.
@@ -170,13 +171,15 @@ func keyIDFromDER(pubDER []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// PublicKeyPEM returns the signing public key (PKIX, PEM), what
+// PublicKeyPEM returns the signing public keys (PKIX, PEM), what
 // `wenshu keys export` prints and what an auditor needs to verify the
 // bucket alone.
-func (s *Store) PublicKeyPEM() []byte { return bytes.Clone(s.keys.pubPEM) }
+// Since key rotation it is the whole keyring (every key the archive has
+// signed with, oldest first; see keyring.go).
+func (s *Store) PublicKeyPEM() []byte { return bytes.Clone(s.Keyring().PEM()) }
 
-// KeyID returns the signer key id written into manifests.
-func (s *Store) KeyID() string { return s.keys.id }
+// KeyID returns the signer key id written into new manifests.
+func (s *Store) KeyID() string { return s.signingKey().id }
 
 // PublicKey is a parsed verification key.
 type PublicKey struct {

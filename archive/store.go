@@ -72,6 +72,12 @@ type Options struct {
 	// serve` sets it (10 s); 0 leaves recovery to New and explicit calls.
 	SkipRecover     bool
 	RecoverInterval time.Duration
+	// RetentionOverride replaces the lock period of a 保管期限 (tests
+	// only: a few seconds of COMPLIANCE lock so expiry, appraisal and
+	// disposal can be tested). New refuses it unless
+	// AllowRetentionOverride is also set; the command line sets neither.
+	RetentionOverride      map[Retention]time.Duration
+	AllowRetentionOverride bool
 	// StorageTimeout caps each MinIO call (PUT, GET, stat, a version
 	// listing; the bucket checks at start). Default DefaultStorageTimeout
 	// (5 s). A call that runs out of it is an unavailable error (503).
@@ -90,8 +96,10 @@ type Store struct {
 	id       *identity.Directory // units, users and the visibility rule
 	s3       *minio.Client
 	bucket   string
-	keys     *keyPair
-	instance string // owner id written into filings rows
+	keyMu    sync.RWMutex // guards keys and ring (RotateKey)
+	keys     *keyPair     // the current signing key
+	ring     *Keyring     // every key that was ever current (keyring.go)
+	instance string       // owner id written into filings rows
 	lockFile *os.File
 
 	activeMu sync.Mutex
@@ -117,6 +125,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.S3Endpoint == "" || opts.Bucket == "" {
 		return nil, errors.New("archive: Options.S3Endpoint and Options.Bucket are required")
+	}
+	if len(opts.RetentionOverride) > 0 && !opts.AllowRetentionOverride {
+		return nil, errors.New("archive: Options.RetentionOverride is for tests and needs AllowRetentionOverride")
 	}
 	if opts.PermanentRetentionYears <= 0 {
 		opts.PermanentRetentionYears = 100
@@ -154,9 +165,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if s.instance, s.lockFile, err = lockInstance(filepath.Join(opts.DataDir, "run")); err != nil {
 		return nil, fmt.Errorf("archive: instance lock: %w", err)
 	}
-	if s.keys, err = loadOrCreateKeys(filepath.Join(opts.DataDir, "keys")); err != nil {
+	if err := s.openKeys(); err != nil {
 		s.releaseInstance()
-		return nil, fmt.Errorf("archive: signing key: %w", err)
+		return nil, err
 	}
 	if s.cat, err = catalog.Open(ctx, filepath.Join(opts.DataDir, "catalog.db")); err != nil {
 		s.releaseInstance()
@@ -168,7 +179,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("archive: s3 client: %w", err)
 	}
-	if err := s.ensureBucket(ctx); err != nil {
+	if err := s.openBucket(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

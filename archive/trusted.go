@@ -33,22 +33,19 @@ const manifestCacheSize = 10000
 // trustState is the Store's verified-manifest cache and public key; its
 // zero value is ready to use.
 type trustState struct {
-	once   sync.Once
-	pub    *PublicKey
-	pubErr error
 	cache  manifestCache
 	alerts alertBoard
 }
 
-func (s *Store) publicKey() (*PublicKey, error) {
-	s.trust.once.Do(func() {
-		if s.keys == nil {
-			s.trust.pubErr = errors.New("archive: no signing key")
-			return
-		}
-		s.trust.pub, s.trust.pubErr = ParsePublicKeyPEM(s.keys.pubPEM)
-	})
-	return s.trust.pub, s.trust.pubErr
+// publicKey is what manifests are verified against: the keyring, so a
+// record signed by any key that was current at its filing verifies after a
+// rotation (keyring.go).
+func (s *Store) publicKey() (Verifier, error) {
+	ring := s.Keyring()
+	if ring == nil {
+		return nil, errors.New("archive: no signing key")
+	}
+	return ring, nil
 }
 
 type manifestCacheKey struct{ version, sm3 string }

@@ -165,10 +165,7 @@ func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket strin
 	if err != nil {
 		return nil, err
 	}
-	pub, err := ParsePublicKeyPEM(s.keys.pubPEM)
-	if err != nil {
-		return nil, err
-	}
+	pub := s.Keyring()
 	v := &Verification{RecordID: r.ID, VerifiedAt: s.now()}
 	b := &bucketView{s: s, bucket: bucket}
 	content, manifest := b.readPinned(ctx, r.ContentKey, r.ContentVersion), b.readPinned(ctx, r.ManifestKey, r.ManifestVersion)
@@ -225,7 +222,7 @@ func objectsCheck(r *Record, content, manifest pinnedRead) (string, bool, string
 
 // verifySignatureInto adds the signature check and returns the manifest
 // read from the bucket (nil when there is none to parse).
-func verifySignatureInto(v *Verification, manifest pinnedRead, pub *PublicKey) *Manifest {
+func verifySignatureInto(v *Verification, manifest pinnedRead, pub Verifier) *Manifest {
 	if manifest.err != nil {
 		v.add(CheckSignature, false, "清单不存在，无法验签")
 		return nil
@@ -347,7 +344,7 @@ func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest,
 		}
 	}
 	if m != nil {
-		if want, ok := expectedRetain(m); ok && !want.Equal(until) {
+		if want, ok := b.s.expectedRetainOf(m); ok && !want.Equal(until) {
 			problems = append(problems, fmt.Sprintf("清单的保留期限 %s 与保管期限 %s 不符", until.Format(time.DateOnly), m.Retention))
 		}
 	}
@@ -389,7 +386,11 @@ func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb [
 			if err != nil && !isNoSuchObject(err) {
 				return CheckChain, false, unavailableDetail, true
 			}
-			if err != nil {
+			if d := b.s.disposedManifestSM3(ctx, prev); err != nil && d != "" {
+				if d != m.PrevManifestSM3 {
+					problems = append(problems, fmt.Sprintf("前序清单（第%d件，已销毁）摘要为 %s，本清单记载 %s", m.ChainSeq-1, d, m.PrevManifestSM3))
+				}
+			} else if err != nil {
 				problems = append(problems, fmt.Sprintf("前序清单（第%d件）无法读取", m.ChainSeq-1))
 			} else if got := sm3Hex(pb); got != m.PrevManifestSM3 {
 				problems = append(problems, fmt.Sprintf("前序清单（第%d件）摘要为 %s，本清单记载 %s", m.ChainSeq-1, got, m.PrevManifestSM3))
@@ -481,7 +482,7 @@ type BucketVerification struct {
 // catalog is not read. See the package function of the same name.
 func (s *Store) VerifyBucketOnly(ctx context.Context, pubPEM []byte, progress func(done, total int)) (*BucketVerification, error) {
 	if pubPEM == nil {
-		pubPEM = s.keys.pubPEM
+		pubPEM = s.PublicKeyPEM()
 	}
 	return verifyBucket(ctx, &bucketView{s: s, bucket: s.bucket}, pubPEM, progress)
 }
@@ -507,11 +508,12 @@ type bucketManifest struct {
 	m       *Manifest
 	raw     []byte
 	version string
+	sm3     string // without raw: a disposed record's link (disposedLinks)
 }
 
 // scanManifests lists records/**.json and returns, per key, the oldest
 // version with a valid signature. bad lists keys with no valid version.
-func scanManifests(ctx context.Context, b *bucketView, pub *PublicKey, progress func(done, total int)) (good []bucketManifest, bad []Verification, notes []string, err error) {
+func scanManifests(ctx context.Context, b *bucketView, pub Verifier, progress func(done, total int)) (good []bucketManifest, bad []Verification, notes []string, err error) {
 	keys, err := listKeys(ctx, b, "records/")
 	if err != nil {
 		return nil, nil, nil, err
@@ -563,7 +565,7 @@ func scanManifests(ctx context.Context, b *bucketView, pub *PublicKey, progress 
 }
 
 func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress func(done, total int)) (*BucketVerification, error) {
-	pub, err := ParsePublicKeyPEM(pubPEM)
+	pub, err := ParseKeyringPEM(pubPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -629,7 +631,7 @@ func bucketOutage(at string, err error) error {
 
 // chainOver checks that the manifests form one chain 1…N.
 func chainOver(ms []bucketManifest) Check {
-	sorted := append([]bucketManifest(nil), ms...)
+	sorted := append(append([]bucketManifest(nil), ms...), disposedLinks(ms)...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].m.ChainSeq < sorted[j].m.ChainSeq })
 	var problems []string
 	for i, g := range sorted {
@@ -640,7 +642,7 @@ func chainOver(ms []bucketManifest) Check {
 		}
 		prev := ""
 		if i > 0 {
-			prev = sm3Hex(sorted[i-1].raw)
+			prev = sorted[i-1].digest()
 		}
 		if g.m.PrevManifestSM3 != prev {
 			problems = append(problems, fmt.Sprintf("第%d件的前序摘要与第%d件清单不符", g.m.ChainSeq, g.m.ChainSeq-1))
@@ -653,7 +655,7 @@ func chainOver(ms []bucketManifest) Check {
 }
 
 // scanVoids reads and verifies every void marker.
-func scanVoids(ctx context.Context, b *bucketView, pub *PublicKey) ([]*VoidMarker, []string, error) {
+func scanVoids(ctx context.Context, b *bucketView, pub Verifier) ([]*VoidMarker, []string, error) {
 	var out []*VoidMarker
 	var errs []string
 	keys, err := listKeys(ctx, b, "voids/")

@@ -16,6 +16,13 @@ type Signer interface {
 	Verify(msg []byte, sig string) bool
 }
 
+// KeyringVerifier is implemented by a Signer that keeps every key it
+// ever signed with (*archive.AuditSink): VerifyKey checks sig over msg by
+// keyID, which must have been current at at.
+type KeyringVerifier interface {
+	VerifyKey(keyID string, at time.Time, msg []byte, sig string) error
+}
+
 // Bucket is the object store under object lock (*archive.AuditSink
 // satisfies it).
 type Bucket interface {

@@ -142,6 +142,9 @@ var webFuncs = template.FuncMap{
 	"roles": func() []identity.Role {
 		return []identity.Role{identity.RoleClerk, identity.RoleApprover, identity.RoleArchivist, identity.RoleAuditor, identity.RoleAdmin}
 	},
+	// The lifecycle pages (web_lifecycle.go).
+	"resultName":     func(r string) string { return fourPropResultNames[r] },
+	"disposalStatus": func(st string) string { return disposalStatusNames[st] },
 }
 
 func toString(v any) string {
@@ -191,6 +194,7 @@ func (s *Server) webRoutes() {
 	post("/search/saved/:id/delete", s.deleteSearchSubmit)
 
 	get("/audit", s.auditPage)
+	s.webLifecycleRoutes(get, post)
 
 	get("/admin", s.adminPage)
 	post("/admin/users", s.adminAddUser)

@@ -288,3 +288,28 @@ func TestVerifyRefusesUnsafeZip(t *testing.T) {
 		t.Errorf("not a zip: %s", strings.Join(rep.Lines(), "\n"))
 	}
 }
+
+// TestPackageAfterKeyRotation: records signed before a rotation verify in
+// a package written after it, with the package's keys and with the
+// exported keyring given.
+func TestPackageAfterKeyRotation(t *testing.T) {
+	f := newFixture(t)
+	old := f.st.KeyID()
+	if _, err := f.st.RotateKey(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.importText(t, "轮换后导入的报告", archive.Retention30)
+	pkg := f.export(t, "", WriteOptions{})
+	files := entries(t, pkg)
+	if files[keyPath(old)] == nil || files[keyPath(f.st.KeyID())] == nil {
+		t.Fatal("the package lacks the old or the new key")
+	}
+	rep := verifyBytes(pkg, VerifyOptions{})
+	if !rep.OK || rep.Records != 5 || rep.KeyID != f.st.KeyID() {
+		t.Fatalf("verify: %s", strings.Join(rep.Lines(), "\n"))
+	}
+	rep = verifyBytes(pkg, VerifyOptions{PublicKeyPEM: f.st.PublicKeyPEM()})
+	if !rep.OK || rep.KeySource != KeyGiven {
+		t.Fatalf("verify with the keyring: %s", strings.Join(rep.Lines(), "\n"))
+	}
+}

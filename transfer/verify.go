@@ -70,7 +70,7 @@ type verifier struct {
 	entries map[string]*entry
 	names   []string                      // of entries, sorted, so findings come in a stable order
 	keys    map[string]*archive.PublicKey // from keys/, by key id
-	given   *archive.PublicKey            // VerifyOptions.PublicKeyPEM
+	given   map[string]*archive.PublicKey // VerifyOptions.PublicKeyPEM (one key or a keyring), by key id
 	pm      *Manifest                     // nil when manifest.json is missing or does not parse
 	recs    []recordEntry                 // record manifests that parse, in 档号 order
 	voidMs  []*archive.VoidMarker         // void markers that parse
@@ -117,20 +117,23 @@ func (v *verifier) loadKeys(given []byte) {
 		}
 	}
 	if given != nil {
-		k, err := archive.ParsePublicKeyPEM(given)
+		ring, err := archive.ParseKeyringPEM(given)
 		if err != nil {
 			v.rep.find("", KindInvalid, "给定的公钥不是 SM2 公钥")
 			return
 		}
-		v.given = k
+		v.given = map[string]*archive.PublicKey{}
+		for _, k := range ring.PublicKeys() {
+			v.given[k.ID] = k
+		}
 	}
 }
 
 // keyFor is the key a document signed by id is checked with: the given
 // key if it has that id, else the package's key of that id.
 func (v *verifier) keyFor(id string) *archive.PublicKey {
-	if v.given != nil && v.given.ID == id {
-		return v.given
+	if k := v.given[id]; k != nil {
+		return k
 	}
 	return v.keys[id]
 }
@@ -159,11 +162,11 @@ func (v *verifier) packageManifest() {
 	rep.KeySource = KeyPackage
 	if v.given != nil {
 		rep.KeySource = KeyGiven
-		if pm.SignerKeyID != v.given.ID {
-			rep.find(ManifestPath, KindSignature, fmt.Sprintf("包清单由密钥 %s 签名，不是给定的公钥 %s", pm.SignerKeyID, v.given.ID))
+		if key = v.given[pm.SignerKeyID]; key == nil {
+			ids := slices.Sorted(maps.Keys(v.given))
+			rep.find(ManifestPath, KindSignature, fmt.Sprintf("包清单由密钥 %s 签名，不是给定的公钥 %s", pm.SignerKeyID, strings.Join(ids, "、")))
 			return
 		}
-		key = v.given
 	}
 	if key == nil {
 		rep.find(ManifestPath, KindSignature, "签名密钥 "+pm.SignerKeyID+" 不在包内 keys/")

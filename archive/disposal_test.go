@@ -1,0 +1,126 @@
+package archive
+
+import (
+	"testing"
+	"time"
+)
+
+// Expiry to an approved 销毁清册: appraisal before expiry is refused, a
+// held record cannot go on the list, the list needs both approvals, and
+// once executed the record's objects are gone while the 清册 (a
+// permanent record) and the chain across the gap verify.
+func TestDisposalNeedsTwoApprovals(t *testing.T) {
+	e := newEnv(t, shortRetention(3*time.Second))
+	gone, held, kept := e.file("关于某次会议的通知"), e.file("关于某案的函询通知书"), e.file("关于续存事项的通知")
+	_, err := e.s.Appraise(e.ctx, e.archiv, gone.ID, AppraisalInput{Decision: AppraiseDispose, Reason: "期满"})
+	wantErr(t, err, ErrConflict, "not_expired")
+	time.Sleep(time.Until(kept.RetainUntil.Add(time.Second)))
+
+	exp, err := e.s.ExpiredRecords(e.ctx, e.archiv)
+	if err != nil || len(exp) != 3 {
+		t.Fatalf("expired: %v %d", err, len(exp))
+	}
+	if _, err := e.s.PlaceLegalHold(e.ctx, e.auditor, held.ID, "案件复查"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Record{gone, held} {
+		if _, err := e.s.Appraise(e.ctx, e.archiv, r.ID, AppraisalInput{Decision: AppraiseDispose, Reason: "无继续保存价值"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newUntil := time.Now().Add(time.Hour)
+	if _, err := e.s.Appraise(e.ctx, e.archiv, kept.ID, AppraisalInput{Decision: AppraiseExtend, RetainUntil: newUntil, Reason: "仍有查考价值"}); err != nil {
+		t.Fatal(err)
+	}
+	_, until, err := e.s.s3.GetObjectRetention(e.ctx, e.s.bucket, kept.ContentKey, kept.ContentVersion)
+	if err != nil || until == nil || until.Before(newUntil.Add(-time.Second)) {
+		t.Fatalf("extended lock: %v %v", err, until)
+	}
+	exp, _ = e.s.ExpiredRecords(e.ctx, e.archiv)
+	if len(exp) != 2 || !(exp[0].Held || exp[1].Held) {
+		t.Fatalf("expired after extension: %+v", exp)
+	}
+
+	_, err = e.s.ProposeDisposal(e.ctx, e.archiv, []string{gone.ID, held.ID})
+	wantErr(t, err, ErrConflict, "legal_hold")
+	_, err = e.s.ProposeDisposal(e.ctx, e.archiv, []string{kept.ID})
+	wantErr(t, err, ErrConflict, "not_expired")
+	l, err := e.s.ProposeDisposal(e.ctx, e.archiv, []string{gone.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.ApproveDisposal(e.ctx, e.clerk, l.ID)
+	wantErr(t, err, ErrForbidden, "")
+	if l, err = e.s.ApproveDisposal(e.ctx, e.archiv, l.ID); err != nil || l.Status != disposalProposed {
+		t.Fatalf("archivist approval: %v %+v", err, l)
+	}
+	_, err = e.s.ApproveDisposal(e.ctx, e.archiv, l.ID)
+	wantErr(t, err, ErrConflict, "already_approved")
+	_, err = e.s.ExecuteDisposal(e.ctx, e.archiv, l.ID)
+	wantErr(t, err, ErrConflict, "disposal_not_approved")
+	if l, err = e.s.ApproveDisposal(e.ctx, e.approver, l.ID); err != nil || l.Status != disposalApproved {
+		t.Fatalf("head approval: %v %+v", err, l)
+	}
+	if l, err = e.s.ExecuteDisposal(e.ctx, e.archiv, l.ID); err != nil || l.Status != disposalDisposed || l.ListRecordID == "" {
+		t.Fatalf("execute: %v %+v", err, l)
+	}
+	_, err = e.s.ExecuteDisposal(e.ctx, e.archiv, l.ID)
+	wantErr(t, err, ErrConflict, "disposal_done")
+
+	e.checkDisposed(gone, held, l)
+
+	// A catalog rebuilt from the bucket still knows the disposed record
+	// (from its 清册) and counts its numbers: no gap, no reuse.
+	st, err := e.s.Rebuild(e.ctx, nil)
+	if err != nil || !st.ChainOK || st.Records != 3 {
+		t.Fatalf("rebuild: %v %+v", err, st)
+	}
+	if at, _ := e.s.disposedAt(e.ctx, gone.ID); at == "" {
+		t.Fatal("rebuild forgot the disposal")
+	}
+	rep, err := e.s.RecordFourProperties(e.ctx, e.auditor, held.ID)
+	if err != nil || rep.Result != ResultPass {
+		t.Fatalf("four properties after rebuild: %v %s %s", err, rep.Result, failed(rep))
+	}
+	next := e.file("销毁后新归档的通知")
+	if next.ItemNo != 4 {
+		t.Fatalf("件号 after rebuild %d, want 4", next.ItemNo)
+	}
+}
+
+func (e *env) checkDisposed(gone, held *Record, l *DisposalList) {
+	t := e.t
+	for _, key := range []string{gone.ContentKey, gone.ManifestKey} {
+		if vs, err := e.s.objectVersions(e.ctx, e.s.bucket, key); err != nil || len(vs) != 0 {
+			t.Fatalf("%s after disposal: %v %d versions", key, err, len(vs))
+		}
+	}
+	if vs, err := e.s.objectVersions(e.ctx, e.s.bucket, held.ContentKey); err != nil || len(vs) != 1 {
+		t.Fatalf("the held record did not survive its expiry: %v %d", err, len(vs))
+	}
+	if at, _ := e.s.disposedAt(e.ctx, gone.ID); at == "" {
+		t.Fatal("the catalog row is not marked disposed")
+	}
+	list, err := e.s.GetRecord(e.ctx, e.auditor, l.ListRecordID)
+	if err != nil || list.Kind != KindDisposalList || list.Retention != RetentionPermanent {
+		t.Fatalf("清册 record: %v %+v", err, list)
+	}
+	entries, _ := list.Fields["disposed"].([]any)
+	if len(entries) != 1 {
+		t.Fatalf("清册 entries %v", list.Fields)
+	}
+	entry, _ := entries[0].(map[string]any)
+	if entry["archive_code"] != gone.ArchiveCode || entry["manifest_sm3"] != gone.ManifestSM3 || entry["title"] != gone.Title {
+		t.Fatalf("清册 entry %v", entry)
+	}
+	for _, r := range []*Record{list, held} { // held follows the disposed record in the chain
+		v, err := e.s.Verify(e.ctx, e.auditor, r.ID)
+		if err != nil || !v.OK {
+			t.Fatalf("verify %s: %v %+v", r.Title, err, v)
+		}
+	}
+	bv, err := e.s.VerifyBucketOnly(e.ctx, nil, nil)
+	if err != nil || !bv.OK || bv.Passed != 3 {
+		t.Fatalf("bucket-only after disposal: %v %+v", err, bv)
+	}
+}

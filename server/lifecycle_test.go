@@ -1,0 +1,107 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"wenshu/archive"
+	"wenshu/templates"
+)
+
+func TestLegalHoldAndFourPropertiesAPI(t *testing.T) {
+	e := newEnv(t)
+	_, id := fileBoth(t, e)
+	hold := "/api/v1/records/" + id + "/legal-hold"
+	if r := e.do(t, "clerk", "POST", hold, map[string]any{"reason": "复查"}); r.status != 403 {
+		t.Fatalf("clerk hold: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "POST", hold, map[string]any{"reason": ""}); r.status != 422 || r.errorsByField(t)["reason"] != "bad_reason" {
+		t.Fatalf("empty reason: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "POST", hold, map[string]any{"reason": "复查", "extra": 1}); r.status/100 != 4 {
+		t.Fatalf("unknown key: %d %s", r.status, r.body)
+	}
+	r := e.do(t, "auditor", "POST", hold, map[string]any{"reason": "案件复查"})
+	var h archive.LegalHold
+	r.json(t, &h)
+	if r.status != 201 || h.Versions != 2 || h.PlacedBy.Name != "孙伟" {
+		t.Fatalf("hold: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "archivist", "POST", hold, map[string]any{"reason": "再次"}); r.status != 409 {
+		t.Fatalf("second hold: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "archivist", "DELETE", hold, map[string]any{"reason": "复查结束"}); r.status != 200 {
+		t.Fatalf("lift: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", hold, nil); r.status != 200 || !strings.Contains(string(r.body), "复查结束") {
+		t.Fatalf("holds: %d %s", r.status, r.body)
+	}
+
+	r = e.do(t, "auditor", "GET", "/api/v1/records/"+id+"/four-properties", nil)
+	var rep archive.FourPropReport
+	r.json(t, &rep)
+	if r.status != 200 || rep.Result != archive.ResultPass || len(rep.Items) < 12 {
+		t.Fatalf("four properties: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+id+"/four-properties?keep=1", nil); r.status != 405 {
+		t.Fatalf("keep by GET: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "other", "GET", "/api/v1/records/"+id+"/four-properties", nil); r.status != 404 {
+		t.Fatalf("other unit: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "auditor", "POST", "/api/v1/four-properties?keep=1", map[string]any{"unit": unitA, "year": rep.Year})
+	var batch archive.FourPropReport
+	r.json(t, &batch)
+	if r.status != 201 || len(batch.Records) != 2 || batch.KeptAs == "" || batch.Result != archive.ResultPass {
+		t.Fatalf("batch keep: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+batch.KeptAs+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"ok":true`) {
+		t.Fatalf("kept report verify: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "POST", "/api/v1/four-properties", map[string]any{"unit": unitA, "year": "2026"}); r.status/100 != 4 {
+		t.Fatalf("year as string: %d %s", r.status, r.body)
+	}
+}
+
+func TestDisposalAPI(t *testing.T) {
+	e := newEnv(t)
+	e.opts.RetentionOverride = map[archive.Retention]time.Duration{archive.Retention30: 2 * time.Second, archive.Retention10: 2 * time.Second}
+	e.opts.AllowRetentionOverride = true
+	e.open(t, templates.Options{})
+	plan, letter := fileBoth(t, e)
+	time.Sleep(3 * time.Second)
+	r := e.do(t, "archivist", "GET", "/api/v1/retention/expired", nil)
+	if r.status != 200 || !strings.Contains(string(r.body), plan) {
+		t.Fatalf("expired: %d %s", r.status, r.body)
+	}
+	for _, id := range []string{plan, letter} {
+		if r := e.do(t, "archivist", "POST", "/api/v1/records/"+id+"/appraisal", map[string]any{"decision": "dispose", "reason": "期满无保存价值"}); r.status != 201 {
+			t.Fatalf("appraise: %d %s", r.status, r.body)
+		}
+	}
+	r = e.do(t, "archivist", "POST", "/api/v1/disposals", map[string]any{"record_ids": []string{plan, letter}})
+	var l archive.DisposalList
+	r.json(t, &l)
+	if r.status != 201 {
+		t.Fatalf("propose: %d %s", r.status, r.body)
+	}
+	path := "/api/v1/disposals/" + l.ID
+	if r := e.do(t, "archivist", "POST", path+"/approve", nil); r.status != 200 {
+		t.Fatalf("archivist approve: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "archivist", "POST", path+"/execute", nil); r.status != 409 || r.errorCode(t) != "disposal_not_approved" {
+		t.Fatalf("execute with one approval: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "approver", "POST", path+"/approve", nil); r.status != 200 {
+		t.Fatalf("head approve: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "archivist", "POST", path+"/execute", nil)
+	r.json(t, &l)
+	if r.status != 200 || l.Status != "disposed" || l.ListRecordID == "" {
+		t.Fatalf("execute: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+l.ListRecordID+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"ok":true`) {
+		t.Fatalf("清册 verify: %d %s", r.status, r.body)
+	}
+}
