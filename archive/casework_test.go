@@ -113,7 +113,6 @@ func TestLetterSeries(t *testing.T) {
 	}
 }
 
-
 func TestPlanRuleExact(t *testing.T) {
 	e := newCaseEnv(t)
 	inquiry, talk := e.plan("函询"), e.plan("谈话")
@@ -132,8 +131,8 @@ func TestPlanRuleExact(t *testing.T) {
 	other := map[string]any{"name": "李四", "gender": "男", "unit": "省财政厅", "position": "科长"}
 	for _, tc := range []struct {
 		name, tpl, plan string
-		set           map[string]any
-		code, field   string
+		set             map[string]any
+		code, field     string
 	}{
 		{"letter: wrong person", "inquiry-letter", inquiry.ID, map[string]any{"person": other}, "plan_person_mismatch", "fields.person"},
 		{"letter: plan for a talk", "inquiry-letter", talk.ID, nil, "plan_method_mismatch", "plan_record_id"},

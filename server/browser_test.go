@@ -160,7 +160,7 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#f-reported-issues-1`)),
 		chromedp.SetValue(chromedp.CSS(`#f-reported-issues-1`), "接受下属单位负责人安排的宴请，违反中央八项规定精神"),
 		chromedp.SetValue(chromedp.CSS(`#f-contact`), "李华"),
-		chromedp.SetValue(chromedp.CSS(`#f-phone`), "请致电"), // not a phone number
+		chromedp.SetValue(chromedp.CSS(`#f-phone`), "请致电"),         // not a phone number
 		chromedp.SetValue(chromedp.CSS(`#case_no`), "AJ-2026-007"), // the plan's case
 		chromedp.SetValue(chromedp.CSS(`#persons`), "张建国"),
 	)
