@@ -211,6 +211,9 @@ func contentText(b []byte, mediaType string) (string, error) {
 	if strings.HasPrefix(mediaType, "text/plain") {
 		return strings.TrimPrefix(string(b), "\uFEFF"), nil
 	}
+	if mediaType != MediaTypeDocx {
+		return extractedText(b, mediaType) // a PDF or a scan (replies.go)
+	}
 	t, err := docgen.ExtractText(b)
 	if errors.Is(err, docgen.ErrNotDocx) {
 		return "", fmt.Errorf("archive: stored content is not a .docx: %w", err)
