@@ -196,6 +196,7 @@ func (s *Server) webRoutes() {
 	post("/admin/users/:id/disable", s.adminDisable(true))
 	post("/admin/users/:id/enable", s.adminDisable(false))
 	post("/admin/users/:id/password", s.adminPassword)
+	s.caseWebRoutes(get, post)
 
 	// Any other path outside /api is a page that does not exist.
 	app.Use(func(c *fiber.Ctx) error {

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// newWebCaseEnv is newCaseEnv with web passwords for every user.
+func newWebCaseEnv(t *testing.T) *caseEnv {
+	t.Helper()
+	e := newCaseEnv(t)
+	for _, name := range append(mapValues(userNames), "何副") {
+		u, err := e.store.Identity().UserByName(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.Identity().SetPassword(t.Context(), u.ID, webPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// upload posts a multipart form with one file and the page's CSRF token.
+func (b *browser) upload(path, field, name string, data []byte, values url.Values) *resp {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", b.csrf)
+	for k, vs := range values {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.send(req)
+}
+
+// TestWebInquiryLoop: the letter's 送达与回复 page, the 期限 page, the
+// spot-check pages and the admin's head and holiday table, over HTTP.
+func TestWebInquiryLoop(t *testing.T) {
+	e := newWebCaseEnv(t)
+	pf := example(t, e.reg, "talk-plan")
+	pf["method"] = "函询"
+	planDraft := e.draft(t, "talk-plan", pf)
+
+	// A deputy's sign-off of the plan is refused on the web too.
+	deputy := e.browser(t)
+	deputy.get("/login")
+	deputy.post("/login", url.Values{"name": {"何副"}, "password": {webPassword}})
+	deputy.get("/drafts/" + planDraft)
+	r := deputy.post("/drafts/"+planDraft+"/approve", nil)
+	wantStatus(t, r, 403, "deputy approves the plan")
+	wantBody(t, r, "deputy approves the plan", "主要负责人（刘强）")
+
+	plan := e.approve(t, "approver", planDraft)
+	lf := example(t, e.reg, "inquiry-letter")
+	lf["plan_record_id"] = plan.ID
+	letter := e.approve(t, "approver", e.draft(t, "inquiry-letter", lf))
+
+	clerk := e.as(t, "clerk")
+	wantBody(t, clerk.get("/records/"+letter.ID), "letter page", `href="/records/`+letter.ID+`/case"`)
+	casePath := "/records/" + letter.ID + "/case"
+	wantBody(t, clerk.get(casePath), "case page", `id="service-form"`)
+	r = clerk.post("/records/"+letter.ID+"/service", url.Values{"served_on": {"2026-09-23"}})
+	wantStatus(t, r, 422, "service before filing")
+	wantBody(t, r, "service before filing", "早于签发归档日期")
+	e.setDay(2026, 9, 28)
+	clerk = e.as(t, "clerk") // the clock jumped past the session's lifetime
+	clerk.get(casePath)
+	r = clerk.post("/records/"+letter.ID+"/service", url.Values{"served_on": {"2026-09-28"}})
+	wantStatus(t, r, 303, "service")
+	wantBody(t, clerk.get(casePath), "served", `id="due">2026-10-23<`, `id="reply-form"`)
+
+	e.setDay(2026, 10, 26)
+	clerk = e.as(t, "clerk")
+	r = clerk.get("/deadlines")
+	wantStatus(t, r, 200, "deadlines page")
+	wantBody(t, r, "deadlines page", `<tr class="overdue"`, "逾期", "张建国", "2026-10-23")
+
+	clerk.get(casePath)
+	r = clerk.upload("/records/"+letter.ID+"/replies", "file", "回复.txt", []byte("以上情况属实。"),
+		url.Values{"received_on": {"2026-10-26"}, "opinion_signed": {"true"}})
+	wantStatus(t, r, 303, "reply")
+	wantBody(t, clerk.get(casePath), "replied", `id="reply-record"`, "已办结（2026-10-26）")
+	wantBody(t, clerk.get("/deadlines?status=done"), "done", "已办结（2026-10-26，逾期）")
+
+	auditor := e.as(t, "auditor")
+	wantStatus(t, auditor.get("/spot-checks"), 200, "spot-check page")
+	r = auditor.post("/spot-checks", url.Values{"year": {"2026"}, "seed": {"2026年10月26日组务会"}})
+	wantStatus(t, r, 303, "draw")
+	r = auditor.get(r.header.Get("Location"))
+	wantBody(t, r, "spot-check", "1 件 / 1 件", "名单一致", "签名与留存校验通过", `name="conclusion"`)
+	wantStatus(t, clerk.get("/spot-checks"), 403, "clerk spot-checks")
+
+	admin := e.as(t, "admin")
+	wantBody(t, admin.get("/admin"), "admin page", `href="/admin/casework"`)
+	wantBody(t, admin.get("/admin/casework"), "casework admin", `id="head">刘强<`)
+	r = admin.post("/admin/head", url.Values{"name": {"李华"}})
+	wantStatus(t, r, 422, "a clerk as head")
+	wantBody(t, r, "a clerk as head", "主要负责人须为本单位审批人")
+	e.setDay(2026, 11, 2)
+	admin = e.as(t, "admin")
+	wantBody(t, admin.get("/admin/casework"), "warning", `data-warning="holiday_table_missing"`)
+	r = admin.upload("/admin/holidays", "table", "2027.json", []byte(table2027), nil)
+	wantStatus(t, r, 303, "holiday table")
+	r = admin.get("/admin/casework")
+	if strings.Contains(string(r.body), "holiday_table_missing") || !strings.Contains(string(r.body), "2027") {
+		t.Errorf("after the upload:\n%s", r.body)
+	}
+}
