@@ -173,3 +173,41 @@ func stringField(fields map[string]any, name string) string {
 	s, _ := fields[name].(string)
 	return s
 }
+
+// CitableRecords lists the filed records of template cited that a draft of
+// template citing may cite (the pickers of record_id fields with "cites"):
+// the caller's unit's, newest first, not superseded, and for a plan the
+// ones whose 处置方式 fits citing (planMethods).
+func (s *Store) CitableRecords(ctx context.Context, u *identity.User, citing, cited string) ([]*Record, error) {
+	list, err := s.ListRecords(ctx, u, RecordFilter{TemplateID: cited, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	methods := planMethods[citing]
+	out := make([]*Record, 0, len(list))
+	for _, r := range list {
+		if r.UnitID != u.UnitID {
+			continue
+		}
+		if cited == PlanTemplateID && methods != nil && !contains(methods, strings.TrimSpace(stringField(r.Fields, "method"))) {
+			continue
+		}
+		if err := s.checkPlanCurrent(ctx, r.ID); err != nil {
+			if errors.Is(err, ErrConflict) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -121,11 +121,12 @@ var webFuncs = template.FuncMap{
 	// search highlight, which search.Index produces HTML-escaped with only
 	// <mark> and </mark> added (see search/highlight.go and the escaping
 	// tests in web_test.go). Nothing else may be passed to it.
-	"marked":   func(s string) template.HTML { return template.HTML(s) },
-	"add":      func(a, b int) int { return a + b },
-	"join":     strings.Join,
-	"pathEsc":  url.PathEscape,
-	"queryEsc": url.QueryEscape,
+	"marked":    func(s string) template.HTML { return template.HTML(s) },
+	"add":       func(a, b int) int { return a + b },
+	"join":      strings.Join,
+	"pathEsc":   url.PathEscape,
+	"queryEsc":  url.QueryEscape,
+	"citesList": citesList, // web_case.go
 	"hasRole": func(u *identity.User, roles ...string) bool {
 		if u == nil {
 			return false

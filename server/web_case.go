@@ -366,3 +366,12 @@ func dueClass(status string, soon bool) string {
 	}
 	return ""
 }
+
+// citesList is the id of the datalist of records a record_id field citing
+// template cited may name ("plan-records" for the 谈话方案).
+func citesList(cited string) string {
+	if cited == archive.PlanTemplateID {
+		return "plan-records"
+	}
+	return "cites-" + cited
+}

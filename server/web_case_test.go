@@ -74,7 +74,20 @@ func TestWebInquiryLoop(t *testing.T) {
 	lf["plan_record_id"] = plan.ID
 	letter := e.approve(t, "approver", e.draft(t, "inquiry-letter", lf))
 
+	talkPlan := e.approve(t, "approver", e.draft(t, "talk-plan", example(t, e.reg, "talk-plan"))) // 处置方式 谈话
+
 	clerk := e.as(t, "clerk")
+	// The pickers offer the records a field may cite (Field.Cites): the
+	// letter the 函询 plan, the talk record the 谈话 plan, the report the letter.
+	for tpl, want := range map[string][2]string{
+		"inquiry-letter": {plan.ID, talkPlan.ID}, "talk-record": {talkPlan.ID, plan.ID}, "inquiry-report": {letter.ID, plan.ID},
+	} {
+		r := clerk.get("/drafts/new?template=" + tpl)
+		if !strings.Contains(string(r.body), `<option value="`+want[0]+`">`) || strings.Contains(string(r.body), `<option value="`+want[1]+`">`) {
+			t.Errorf("%s form: offers %s? not %s?\n%s", tpl, want[0], want[1], r.body)
+		}
+	}
+	wantBody(t, clerk.get("/drafts/new?template=inquiry-report"), "report form", `list="cites-inquiry-letter"`, `<datalist id="cites-inquiry-letter">`)
 	wantBody(t, clerk.get("/records/"+letter.ID), "letter page", `href="/records/`+letter.ID+`/case"`)
 	casePath := "/records/" + letter.ID + "/case"
 	wantBody(t, clerk.get(casePath), "case page", `id="service-form"`)
