@@ -26,6 +26,7 @@ func (s *Server) caseWebRoutes(get, post func(string, fiber.Handler)) {
 	post("/spot-checks", s.spotCheckSubmit)
 	get("/spot-checks/:id", s.spotCheckPage)
 	post("/spot-checks/:id/results", s.spotCheckResultSubmit)
+	get("/cases/:case/loop", s.caseLoopPage)
 	get("/admin/casework", s.adminCaseworkPage)
 	post("/admin/head", s.adminHeadSubmit)
 	post("/admin/holidays", s.adminHolidaysSubmit)
@@ -374,4 +375,15 @@ func citesList(cited string) string {
 		return "plan-records"
 	}
 	return "cites-" + cited
+}
+
+// caseLoopPage shows a case in the order of the loop: plan → letter →
+// service → reply → report → spot-check.
+func (s *Server) caseLoopPage(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	loop, err := s.store.CaseLoop(c.UserContext(), u, pathParam(c, "case"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "case_loop", newView(c, "办理进程："+loop.CaseNo, "records", loop))
 }

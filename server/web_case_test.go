@@ -122,6 +122,17 @@ func TestWebInquiryLoop(t *testing.T) {
 	wantBody(t, r, "spot-check", "1 件 / 1 件", "名单一致", "签名与留存校验通过", `name="conclusion"`)
 	wantStatus(t, clerk.get("/spot-checks"), 403, "clerk spot-checks")
 
+	// The case in loop order: plan → letter → service → reply → spot-check.
+	r = clerk.get("/cases/AJ-2026-007/loop")
+	wantStatus(t, r, 200, "case loop")
+	body := string(r.body)
+	order := []string{`href="/records/` + plan.ID + `"`, "驻财纪函〔2026〕1号", "送达 2026-09-28", "回复期限 2026-10-23", "函询回复", "已被抽查"}
+	for i := 1; i < len(order); i++ {
+		if a, b := strings.Index(body, order[i-1]), strings.Index(body, order[i]); a < 0 || b < 0 || a > b {
+			t.Fatalf("case loop: %q (at %d) should come before %q (at %d):\n%s", order[i-1], a, order[i], b, body)
+		}
+	}
+
 	admin := e.as(t, "admin")
 	wantBody(t, admin.get("/admin"), "admin page", `href="/admin/casework"`)
 	wantBody(t, admin.get("/admin/casework"), "casework admin", `id="head">刘强<`)
