@@ -1,13 +1,17 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"wenshu/catalog"
 	"wenshu/identity"
 	"wenshu/problem"
+	"wenshu/textract"
 )
 
 // Service (送达) of a 函询通知书, recorded after signing: the day the person
@@ -120,4 +124,48 @@ func (s *Store) LetterService(ctx context.Context, u *identity.User, recordID st
 		return nil, err
 	}
 	return &Service{ServedOn: day, Deadline: d}, nil
+}
+
+// ReceiptKind is the 文种 of a filed 送达回执.
+const ReceiptKind = "送达回执"
+
+// RecordServiceWithReceipt is RecordService with the signed 送达回执
+// uploaded (a scan, PDF, .docx or .txt): the file is read (textract) before
+// anything is recorded, then the service is recorded and the receipt filed
+// as a record of its own (kind 送达回执; manifest fields letter_record_id
+// and served_on), signed, locked and audited like every record.
+func (s *Store) RecordServiceWithReceipt(ctx context.Context, u *identity.User, recordID string, servedOn time.Time,
+	fileName string, data []byte) (*Deadline, *Record, error) {
+	if int64(len(data)) > s.opts.MaxImportBytes {
+		return nil, nil, problem.FieldError(ErrTooLarge, "too_large", "receipt", "文件超过上传上限")
+	}
+	res, err := textract.New(textract.Options{MaxInputBytes: s.opts.MaxImportBytes}).Extract(ctx, fileName, bytes.NewReader(data))
+	if err != nil {
+		pe := extractProblem(err)
+		if e, ok := pe.(*problem.Error); ok && e.Field == "file" {
+			e.Field = "receipt"
+		}
+		return nil, nil, pe
+	}
+	d, err := s.RecordService(ctx, u, recordID, servedOn)
+	if err != nil {
+		return nil, nil, err
+	}
+	letter, err := s.GetRecord(ctx, u, recordID)
+	if err != nil {
+		return nil, nil, err
+	}
+	unit, err := s.id.GetUnit(ctx, letter.UnitID)
+	if err != nil {
+		return nil, nil, err
+	}
+	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: strings.ToLower(filepath.Ext(fileName)), text: res.Text,
+		caseNo: letter.CaseNo, persons: letter.Persons, originalName: filepath.Base(fileName)}
+	req := ImportRequest{FileName: fileName, Data: data, Title: ReceiptKind + "（" + d.Person + "）", Kind: ReceiptKind,
+		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}
+	rec, err := s.fileAttached(ctx, u, req, im, map[string]any{replyLetterField: letter.ID, "served_on": d.Start})
+	if err != nil {
+		return d, nil, err
+	}
+	return d, rec, nil
 }

@@ -65,6 +65,9 @@ func (s *Server) recordService(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
+	if strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm) {
+		return s.recordServiceWithReceipt(c)
+	}
 	var req struct {
 		ServedOn string `json:"served_on"`
 	}
@@ -81,6 +84,38 @@ func (s *Server) recordService(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"deadline": d})
+}
+
+// recordServiceWithReceipt is the multipart variant: served_on and an
+// optional receipt file (the signed 送达回执), filed as a record.
+func (s *Server) recordServiceWithReceipt(c *fiber.Ctx) error {
+	day, err := parseDay("served_on", "送达日期", c.FormValue("served_on"))
+	if err != nil {
+		return err
+	}
+	u, _ := caller(c)
+	fh, err := c.FormFile("receipt")
+	if err != nil {
+		d, err := s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"deadline": d})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fmt.Errorf("server: open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("server: read upload: %w", err)
+	}
+	d, rec, err := s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"deadline": d, "receipt": rec})
 }
 
 func (s *Server) letterService(c *fiber.Ctx) error {
