@@ -139,10 +139,7 @@ func (s *Server) showLetterCase(c *fiber.Ctx, status int, msg string) error {
 
 func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
 	u, _ := caller(c)
-	day, err := parseDay("served_on", "送达日期", c.FormValue("served_on"))
-	if err == nil {
-		_, err = s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
-	}
+	err := s.webService(c, u)
 	if err != nil {
 		class := classify(err)
 		msg, err := inlineError(err)
@@ -152,6 +149,30 @@ func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
 		return s.showLetterCase(c, class.Status, msg)
 	}
 	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice=served", fiber.StatusSeeOther)
+}
+
+// webService records service, with the 送达回执 when one is uploaded.
+func (s *Server) webService(c *fiber.Ctx, u *identity.User) error {
+	day, err := parseDay("served_on", "送达日期", c.FormValue("served_on"))
+	if err != nil {
+		return err
+	}
+	fh, ferr := c.FormFile("receipt")
+	if ferr != nil || fh.Size == 0 {
+		_, err = s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
+		return err
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fmt.Errorf("server: open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("server: read upload: %w", err)
+	}
+	_, _, err = s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
+	return err
 }
 
 func (s *Server) letterReplySubmit(c *fiber.Ctx) error {

@@ -142,6 +142,7 @@ func TestWebInquiryLoop(t *testing.T) {
 	e.setDay(2026, 11, 2)
 	admin = e.as(t, "admin")
 	wantBody(t, admin.get("/admin/casework"), "warning", `data-warning="holiday_table_missing"`)
+	wantBody(t, admin.get("/admin"), "warning on the admin page", `data-warning="holiday_table_missing"`, "2027")
 	r = admin.upload("/admin/holidays", "table", "2027.json", []byte(table2027), nil)
 	wantStatus(t, r, 303, "holiday table")
 	r = admin.get("/admin/casework")
