@@ -145,7 +145,6 @@ func TestApprovalRules(t *testing.T) {
 		{"clerk cannot approve", e.clerk2, ownDraft.ID, ErrForbidden, "wrong_role"},
 		{"other unit sees nothing", outsider, ownDraft.ID, ErrNotFound, "not_found"},
 		{"returned draft", e.approver, returned.ID, ErrConflict, "not_approvable"},
-		{"already filed", e.approver, filed.DraftID, ErrConflict, "not_approvable"},
 		{"clearance too low", e.appr2, secret.ID, ErrNotFound, "not_found"},
 		{"no user", nil, ownDraft.ID, ErrUnauthenticated, "unauthenticated"},
 		{"unknown id", e.approver, "nonsense", ErrNotFound, "not_found"},
@@ -154,6 +153,15 @@ func TestApprovalRules(t *testing.T) {
 			_, err := e.s.ApproveDraft(e.ctx, tc.user, tc.draft)
 			wantErr(t, err, tc.kind, tc.code)
 		})
+	}
+	// Approving a filed draft again (issue 9: a client that retries after
+	// a lost answer) returns its record; nothing new is filed.
+	again, err := e.s.Approve(e.ctx, e.approver, filed.DraftID)
+	if err != nil || !again.AlreadyFiled || again.Record.ID != filed.ID || again.Record.DocNumber != filed.DocNumber {
+		t.Fatalf("approve a filed draft again: %+v %v", again, err)
+	}
+	if n := e.count("SELECT COUNT(*) FROM filings"); n != 1 {
+		t.Errorf("%d filings after approving a filed draft again, want 1", n)
 	}
 	// The self-approval message is clear Chinese.
 	_, err = e.s.ApproveDraft(e.ctx, approverAuthor, ownDraft.ID)

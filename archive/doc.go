@@ -55,13 +55,15 @@
 //     the chain sequence and the previous manifest's SM3, sign, advance the
 //     head, journal the signed bytes: signed. One transaction, so the chain
 //     order is the signing order and concurrent filings cannot fork it.
-//  6. PUT the manifest (locked).
+//  6. PUT the manifest (locked), in chain order: only once no filing
+//     signed before this one is still waiting for its manifest (see
+//     "Chain order" below).
 //  7. TX4: insert the catalog row, the draft becomes filed, the audit event
 //     record.file is appended: filed. Then Options.OnFiled (indexing).
 //
 // A crash anywhere leaves the journal row in one of those states, and Recover
-// (run by New, and by RecoverInterval in the background) drives each
-// abandoned row to an end:
+// (run by New, and by RecoverInterval in the background: `wenshu serve`
+// sets 10 s) drives each abandoned row to an end:
 //
 //   - allocated: nothing was stored → void;
 //   - rendered: a stored version of the content key with exactly the
@@ -87,8 +89,68 @@
 // starts. The kernel releases the lock when the process dies, however it
 // dies, so a row whose owner's lock can be taken is abandoned, and a row of
 // a live process (a `wenshu import` beside `wenshu serve`) is left alone.
-// Within a process, rows in progress are skipped too. Several hosts sharing
-// one PostgreSQL catalog would need a lease with a heartbeat instead.
+// Within a process, rows in progress are skipped too; a row of this
+// process whose request has ended (it gave up on storage and answered
+// FilingPending) is not in progress any more and is recovered like an
+// abandoned one, without a restart. Several hosts sharing one PostgreSQL
+// catalog would need a lease with a heartbeat instead.
+//
+// # Deadlines and outages
+//
+// Every MinIO call (PUT, GET, stat, a version listing, the bucket checks
+// at start) runs under the caller's context capped at
+// Options.StorageTimeout (default 5 s); listing a whole prefix (bucket-only
+// verification, rebuild) gets that timeout between two entries instead.
+// minio-go retries a call itself (MaxRetries 3: after 0.2 s and 0.4 s, on
+// a refused or reset connection or a 5xx) but never past the call's
+// deadline, and its transport waits for response headers no longer than
+// the timeout (its default is a minute). A call without a definite answer
+// — deadline, cancellation, refused/reset/closed connection, DNS, 5xx,
+// SlowDown, XMinioServerNotInitialized — is an unavailable error:
+// problem.ErrUnavailable, code storage_unavailable, 存储服务暂不可用，请稍后
+// 重试 (the server answers 503 with Retry-After). It is never reported as
+// a missing object: only NoSuchKey/NoSuchVersion (isNoSuchObject) is.
+//
+// Every PUT is idempotent. If-None-Match: * answers 412 when the key
+// already has a version — typically our own first attempt, whose answer
+// was lost and which minio-go or Recover retried. putLocked then looks
+// for a version with exactly our bytes (size, then the bytes) and takes
+// it as the result; other bytes are a real conflict (stored_object_differs).
+//
+// When storage fails after TX1, the outcome may be unknown (a PUT sent,
+// no answer). The filing stays open, the request stops being "in
+// progress", background recovery is kicked (a non-blocking channel), and
+// Approve returns a *FilingPending {FilingID, DraftID, Status}: the server
+// answers 202 with /api/v1/filings/{id} (Store.Filing). Approving the same
+// draft again while the filing is open returns the same FilingPending (no
+// new number); once filed it returns the record (Approval.AlreadyFiled).
+// The background loop runs Recover every RecoverInterval and soon after a
+// kick; while Recover keeps failing it waits 1 s, 2 s, 4 s … up to the
+// interval between passes. So no draft stays 归档中 longer than the outage
+// plus one interval. Without RecoverInterval (CLI commands), the failing
+// request makes one recovery attempt itself, as before.
+//
+// Verification reads that get no definite answer make their checks
+// unavailable (Check.Status, Verification.Status): neither passed nor
+// failed, audited as record.verify 不可用, never 未通过. Bucket-only
+// verification and rebuild abort with an unavailable error instead of
+// reporting records as missing.
+//
+// # Chain order
+//
+// Manifests are stored in chain order (chainorder.go): before its
+// manifest PUT, filing N waits until no filing with a smaller chain_seq is
+// still signed (signed = manifest journaled, not yet stored and
+// catalogued), at most one storage timeout, kicking recovery (the
+// predecessor's request may have given up). If the wait ends first, the
+// filing answers FilingPending and recovery stores it later. Recover
+// handles signed rows first, in chain_seq order, and never waits: a row
+// behind one it could not store stays pending for the next pass. So the
+// bucket always holds the chain 1…K without a gap and `verify
+// --bucket-only` passes at any moment, not only after recovery (a stuck
+// manifest used to leave a gap, 序号 941 处应为第940件). The cost is one
+// catalog read per filing and, under concurrency, manifest PUTs that
+// follow each other instead of overlapping (BENCH.md).
 //
 // Durability: TX1 and TX3 are synced (synchronous=FULL) before the PUT that
 // follows them; TX2 and TX4 are committed without their own sync, because
@@ -120,6 +182,16 @@
 // their own drafts. Import: archivists. VerifyCopy and ListVoidNumbers:
 // auditors and archivists. identity.Operator is the identity for CLI
 // commands on the server host and passes every check.
+//
+// # Hostile imports and readiness
+//
+// Import refuses a zip bomb from the zip directory, before inflating it:
+// word/document.xml declared over ImportLimits.MaxDocumentXML (Go's zip
+// reader never inflates a part beyond its declared size), compressed more
+// than MaxZipRatio, or more than 1000 parts. The text handed to the index
+// (OnFiled, RecordText) is cut to MaxIndexedText; the stored content is
+// always whole. Ready (ready.go) checks the catalog and the bucket for the
+// server's /readyz, each within ReadyCheckTimeout.
 //
 // # What is not here
 //

@@ -106,12 +106,78 @@ func (s *Store) retainUntil(filedAt time.Time, r Retention) time.Time {
 // and its manifest under COMPLIANCE object lock, commits the catalog row and
 // an audit event, then calls Options.OnFiled. The approver must hold the
 // approver role in the draft's unit and must not be its author. Returns the
-// filed record.
+// filed record. See Approve for what happens when storage does not answer
+// and when the draft was approved before.
 func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (*Record, error) {
+	res, err := s.Approve(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	return res.Record, nil
+}
+
+// Approval is the outcome of Approve.
+type Approval struct {
+	Record *Record
+	// AlreadyFiled: an earlier approval filed the draft; nothing new was
+	// filed and no number was allocated.
+	AlreadyFiled bool
+}
+
+// Approve is ApproveDraft, telling a new filing from an earlier one. When
+// storage does not answer after the numbers were allocated, the error is a
+// *FilingPending: the filing stays open and background recovery finishes
+// or voids it. Approving a draft whose filing is open returns the same
+// *FilingPending (never a second number); approving a filed draft returns
+// its record with AlreadyFiled.
+func (s *Store) Approve(ctx context.Context, u *identity.User, id string) (*Approval, error) {
 	ap, err := s.checkApproval(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
+	if ap.draft.Status != DraftOpen {
+		return s.earlierApproval(ctx, ap.draft)
+	}
+	rec, err := s.fileDraft(ctx, ap)
+	var pe *problem.Error
+	if errors.As(err, &pe) && pe.Code == "draft_changed" {
+		// A concurrent approval of the same draft (a double click) won the
+		// claim: answer with its filing.
+		if d, gerr := s.GetDraft(ctx, u, id); gerr == nil && (d.Status == DraftFiling || d.Status == DraftFiled) {
+			return s.earlierApproval(ctx, d)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Approval{Record: rec}, nil
+}
+
+// earlierApproval answers for a draft that is filing (its open filing, as
+// a *FilingPending) or filed (its record).
+func (s *Store) earlierApproval(ctx context.Context, d *Draft) (*Approval, error) {
+	if d.Status == DraftFiled {
+		rec, err := s.loadRecord(ctx, s.cat.Reader(), d.RecordID)
+		if err != nil {
+			return nil, err
+		}
+		return &Approval{Record: rec, AlreadyFiled: true}, nil
+	}
+	var fid, status string
+	err := s.cat.Reader().QueryRowContext(ctx, `SELECT id, status FROM filings WHERE draft_id = ?
+		AND status IN ('allocated', 'rendered', 'signed') ORDER BY created_at DESC LIMIT 1`, d.ID).Scan(&fid, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		// It ended between the two reads.
+		return nil, problem.Conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
+	}
+	if err != nil {
+		return nil, internal("approve", err)
+	}
+	return nil, &FilingPending{FilingID: fid, DraftID: d.ID, Status: status}
+}
+
+// fileDraft runs the filing sequence for a checked, open draft.
+func (s *Store) fileDraft(ctx context.Context, ap *approval) (*Record, error) {
 	now := s.now().Truncate(time.Millisecond)
 	year := now.In(s.opts.Location).Year()
 	f := &filingRow{ID: newID(), DraftID: ap.draft.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now}
@@ -141,7 +207,7 @@ func (s *Store) ApproveDraft(ctx context.Context, u *identity.User, id string) (
 	}
 	f.ContentSM3, f.ContentSHA256, f.ContentSize, f.Pending = m.Content.SM3, m.Content.SHA256, m.Content.Size, pending
 	if err := s.journalRendered(ctx, f); err != nil {
-		return nil, internal("journal", err)
+		return s.filingFailed(ctx, f, internal("journal", err))
 	}
 	s.crashPoint("rendered")
 	return s.storeAndFinish(ctx, f, rendered.Docx, MediaTypeDocx, rendered.Text)
@@ -158,7 +224,8 @@ type approval struct {
 
 // checkApproval applies the approval rules: an approver of the draft's
 // unit who is not its author, an open draft, a unit with real codes, valid
-// fields and the plan rule.
+// fields and the plan rule. A draft that is filing or filed passes the
+// caller checks only (Approve then reports the earlier approval).
 func (s *Store) checkApproval(ctx context.Context, u *identity.User, id string) (*approval, error) {
 	if err := identity.RequireRole(u, identity.RoleApprover); err != nil {
 		return nil, err
@@ -170,13 +237,15 @@ func (s *Store) checkApproval(ctx context.Context, u *identity.User, id string) 
 	if d.AuthorID == u.ID && !u.IsOperator() {
 		return nil, problem.Conflict("self_approval", "不能签发本人起草的文书，请由本单位其他审批人签发")
 	}
-	if d.Status != DraftOpen {
-		msg := map[DraftStatus]string{
-			DraftReturned: "草稿已退回，须经起草人修改后重新提交",
-			DraftFiling:   "该草稿正在归档",
-			DraftFiled:    "该草稿已签发归档",
-		}[d.Status]
-		return nil, problem.Conflict("not_approvable", msg)
+	switch d.Status {
+	case DraftFiling, DraftFiled:
+		// Approved before: Approve answers with that filing.
+		return &approval{draft: d, approver: u}, nil
+	case DraftReturned:
+		return nil, problem.Conflict("not_approvable", "草稿已退回，须经起草人修改后重新提交")
+	case DraftOpen:
+	default:
+		return nil, problem.Conflict("not_approvable", "该草稿当前不能签发")
 	}
 	unit, err := s.id.GetUnit(ctx, d.UnitID)
 	if err != nil {
@@ -281,36 +350,61 @@ func (s *Store) journalRendered(ctx context.Context, f *filingRow) error {
 }
 
 // storeAndFinish stores the content of a rendered filing, then chains,
-// signs, stores the manifest and catalogues it. On a storage failure it
-// hands the filing to recovery (which completes or voids it) and reports
-// the failure.
+// signs, stores the manifest and catalogues it. A failure leaves the
+// filing to recovery (filingFailed).
 func (s *Store) storeAndFinish(ctx context.Context, f *filingRow, content []byte, mediaType, text string) (*Record, error) {
 	until := s.retainUntil(f.FiledAt, f.alloc.Retention)
 	ver, err := s.putLocked(ctx, s.bucket, f.ContentKey, content, mediaType, until)
 	if err != nil {
-		s.log.Error("storing content failed; recovering the filing", "record", f.ID, "err", err)
-		s.recoverAfterFailure(f.ID)
-		return nil, internal("store content", err)
+		return s.filingFailed(ctx, f, internal("store content", err))
 	}
 	s.crashPoint("content_stored")
 	rec, err := s.finish(ctx, f, ver)
 	if err != nil {
-		s.recoverAfterFailure(f.ID)
-		return nil, err
+		return s.filingFailed(ctx, f, err)
 	}
 	s.afterFiled(ctx, rec, text)
 	return rec, nil
 }
 
-// recoverAfterFailure gives an interrupted filing of this process one
-// recovery attempt right away (with a fresh context: the caller's may be
-// what failed). If storage is still down it stays pending for Recover.
-func (s *Store) recoverAfterFailure(id string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := s.recoverOne(ctx, id); err != nil {
-		s.log.Warn("filing left for a later Recover", "record", id, "err", err)
+// filingFailed decides what the caller of a filing of this process that
+// failed with err is told, and hands the filing to recovery. If the
+// journal row is still open (storage did not answer, or answered too late
+// for the deadline) the answer is a *FilingPending: the outcome is not
+// known and recovery, kicked once this filing is no longer active, drives
+// it to filed or void. Without background recovery (RecoverInterval 0)
+// one recovery attempt runs right away, as before; if it files the
+// record, that is the answer.
+func (s *Store) filingFailed(ctx context.Context, f *filingRow, err error) (*Record, error) {
+	s.log.Warn("filing interrupted; left to recovery", "record", f.ID, "err", err)
+	s.setActive(f.ID, false)
+	if s.opts.RecoverInterval <= 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*s.storageTimeout())
+		if _, rerr := s.recoverOne(rctx, f.ID); rerr != nil {
+			s.log.Warn("filing left for a later Recover", "record", f.ID, "err", rerr)
+		}
+		cancel()
+	} else {
+		s.kickRecover()
 	}
+	rctx := context.WithoutCancel(ctx)
+	now, lerr := s.loadFiling(rctx, s.cat.Reader(), f.ID)
+	if lerr != nil {
+		return nil, err
+	}
+	switch now.Status {
+	case filingAllocated, filingRendered, filingSigned:
+		return nil, &FilingPending{FilingID: f.ID, DraftID: f.DraftID, Status: now.Status}
+	case filingFiled:
+		if rec, rerr := s.loadRecord(rctx, s.cat.Reader(), f.ID); rerr == nil {
+			return rec, nil
+		}
+	case filingVoid:
+		if isUnavailable(err) {
+			return nil, errStorageUnavailable
+		}
+	}
+	return nil, err
 }
 
 // finish chains and signs a filing whose content is stored (as version
@@ -387,10 +481,15 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 	if err != nil {
 		return nil, internal("manifest", err)
 	}
+	if err := s.waitChainTurn(ctx, f.ChainSeq, !s.isActive(f.ID)); err != nil {
+		return nil, err
+	}
 	ver, err := s.storeManifest(ctx, m, f.Manifest, !s.isActive(f.ID))
 	if err != nil {
 		return nil, internal("store manifest", err)
 	}
+	s.manifestStored(f.ChainSeq)
+	defer s.forgetStored(f.ChainSeq)
 	s.crashPoint("manifest_stored")
 	rec := recordFromManifest(m, ver, sm3Hex(f.Manifest))
 	actor := &identity.User{ID: m.Author.ID, Name: m.Author.Name}
@@ -427,12 +526,14 @@ func (s *Store) finishSigned(ctx context.Context, f *filingRow) (*Record, error)
 		return nil, internal("catalogue", err)
 	}
 	f.Status, f.ManifestVersion = filingFiled, ver
+	s.chainAdvanced()
 	s.crashPoint("catalogued")
 	return rec, nil
 }
 
 // storeManifest stores the signed manifest. A first attempt (the normal
 // path) puts it straight away; a recovery looks for a stored copy first.
+// putLocked takes a stored copy with these bytes as success either way.
 func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte, recovering bool) (string, error) {
 	if recovering {
 		if ver, ok, err := s.findVersion(ctx, m.ManifestKey, b); err != nil || ok {
@@ -440,35 +541,12 @@ func (s *Store) storeManifest(ctx context.Context, m *Manifest, b []byte, recove
 		}
 	}
 	until := s.retainUntil(catalog.ParseTime(m.FiledAt), m.Retention)
-	ver, err := s.putLocked(ctx, s.bucket, m.ManifestKey, b, "application/json", until)
-	if err != nil && isPreconditionFailed(err) {
-		// Someone (a concurrent recovery) stored it meanwhile.
-		if ver, ok, ferr := s.findVersion(ctx, m.ManifestKey, b); ferr == nil && ok {
-			return ver, nil
-		}
-	}
-	return ver, err
+	return s.putLocked(ctx, s.bucket, m.ManifestKey, b, "application/json", until)
 }
 
 // findVersion returns the oldest stored version of key whose bytes equal b.
 func (s *Store) findVersion(ctx context.Context, key string, b []byte) (string, bool, error) {
-	vs, err := s.objectVersions(ctx, s.bucket, key)
-	if err != nil {
-		return "", false, err
-	}
-	for _, v := range vs {
-		if v.Size != int64(len(b)) {
-			continue
-		}
-		got, err := s.getObject(ctx, s.bucket, key, v.VersionID)
-		if err != nil {
-			return "", false, err
-		}
-		if bytes.Equal(got, b) {
-			return v.VersionID, true, nil
-		}
-	}
-	return "", false, nil
+	return s.findVersionIn(ctx, s.bucket, key, b)
 }
 
 // afterFiled runs the indexing hook; its failure never unfiles a record.

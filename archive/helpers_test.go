@@ -119,7 +119,12 @@ type env struct {
 
 func newEnv(t testing.TB, mod ...func(*Options)) *env {
 	t.Helper()
-	srv := testenv.MinIO(t)
+	return newEnvOn(t, testenv.MinIO(t), mod...)
+}
+
+// newEnvOn is newEnv on a given MinIO (a fault test's own, StartMinIO).
+func newEnvOn(t testing.TB, srv *testenv.MinIOServer, mod ...func(*Options)) *env {
+	t.Helper()
 	e := &env{t: t, ctx: context.Background(), srv: srv}
 	e.opts = Options{
 		DataDir: testenv.TempDataDir(t), S3Endpoint: srv.Endpoint, S3AccessKey: srv.AccessKey, S3SecretKey: srv.SecretKey,
@@ -207,4 +212,14 @@ func wantErr(t testing.TB, err error, kind error, code string) {
 	if errors.As(err, &ae) && ae.Message == "" {
 		t.Fatalf("err %v has no message", err)
 	}
+}
+
+// count runs a COUNT query on the store's catalog.
+func (e *env) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.s.cat.Reader().QueryRowContext(e.ctx, q, args...).Scan(&n); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
@@ -181,7 +182,8 @@ func errDocNumberTaken(docNumber string) error {
 }
 
 // checkImportFile decides the media type from the extension and checks
-// that the bytes are what it says.
+// that the bytes are what it says. The text it returns is for the index,
+// cut to MaxIndexedText.
 func (s *Store) checkImportFile(name string, data []byte) (mediaType, ext, text string, err error) {
 	ext = strings.ToLower(filepath.Ext(name))
 	switch {
@@ -190,33 +192,173 @@ func (s *Store) checkImportFile(name string, data []byte) (mediaType, ext, text 
 	case int64(len(data)) > s.opts.MaxImportBytes:
 		return "", "", "", problem.FieldError(ErrTooLarge, "too_large", "file", fmt.Sprintf("文件超过 %d MiB 的上限", s.opts.MaxImportBytes>>20))
 	}
+	limits := s.opts.ImportLimits.withDefaults()
 	switch ext {
 	case ".docx":
-		text, err := docgen.ExtractText(data)
+		if err := limits.checkDocxZip(data); err != nil {
+			return "", "", "", err
+		}
+		text, err := docgen.ExtractTextLimits(data, limits.docxLimits())
+		var le *docgen.LimitError
+		if errors.As(err, &le) {
+			return "", "", "", problem.FieldError(ErrTooLarge, "zip_too_large", "file",
+				fmt.Sprintf("Word 文档超过解压限额（%s：%d，上限 %d），疑为解压炸弹", le.Limit, le.Value, le.Max))
+		}
 		if err != nil {
 			return "", "", "", problem.Invalid("invalid_docx", "file", "文件不是有效的 Word (.docx) 文档")
 		}
-		return MediaTypeDocx, ext, text, nil
+		return MediaTypeDocx, ext, cutText(text, limits.MaxIndexedText), nil
 	case ".txt":
 		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 			return "", "", "", problem.Invalid("invalid_text", "file", "文本文件须为 UTF-8 编码，且不含二进制内容")
 		}
-		return MediaTypeText, ext, strings.TrimPrefix(string(data), "\uFEFF"), nil
+		return MediaTypeText, ext, plainText(data, limits.MaxIndexedText), nil
 	}
 	return "", "", "", problem.Invalid("unsupported_type", "file", "只能导入 .docx 或 UTF-8 .txt 文件")
 }
 
-// contentText returns the plain text of stored content.
-func contentText(b []byte, mediaType string) (string, error) {
+// contentText returns the plain text of stored content, for the index
+// (cut to MaxIndexedText).
+func (s *Store) contentText(b []byte, mediaType string) (string, error) {
+	limits := s.opts.ImportLimits.withDefaults()
 	if strings.HasPrefix(mediaType, "text/plain") {
-		return strings.TrimPrefix(string(b), "\uFEFF"), nil
+		return plainText(b, limits.MaxIndexedText), nil
 	}
 	if mediaType != MediaTypeDocx {
-		return extractedText(b, mediaType) // a PDF or a scan (replies.go)
+		t, err := extractedText(b, mediaType) // a PDF or a scan (replies.go)
+		return cutText(t, limits.MaxIndexedText), err
 	}
-	t, err := docgen.ExtractText(b)
+	t, err := docgen.ExtractTextLimits(b, storedDocxLimits(limits))
 	if errors.Is(err, docgen.ErrNotDocx) {
 		return "", fmt.Errorf("archive: stored content is not a .docx: %w", err)
 	}
-	return t, err
+	return cutText(t, limits.MaxIndexedText), err
+}
+
+// docxLimits are docgen's extraction limits for an imported .docx: the
+// document.xml cap of these limits, and a text cap no smaller than what
+// that XML can hold (the index is given only MaxIndexedText of it), so a
+// long but honest document is accepted and a bomb is refused.
+func (l ImportLimits) docxLimits() docgen.Limits {
+	d := docgen.DefaultLimits()
+	d.MaxDocumentXML = l.MaxDocumentXML
+	if l.MaxDocumentXML > int64(d.MaxTextChars) {
+		d.MaxTextChars = int(l.MaxDocumentXML)
+	}
+	return d
+}
+
+// storedDocxLimits are wider: content already filed (rebuild, reindex) was
+// accepted under the limits of its day, which may have been larger, so
+// only a size that no import ever allowed (64 MiB of XML) is refused.
+func storedDocxLimits(l ImportLimits) docgen.Limits {
+	d := l.docxLimits()
+	if d.MaxDocumentXML < 64<<20 {
+		d.MaxDocumentXML = 64 << 20
+	}
+	d.MaxTotalSize = max(d.MaxTotalSize, 256<<20)
+	d.MaxTextChars = int(d.MaxDocumentXML)
+	d.MaxRatio = 1 << 20 // the ratio guards uploads, not filed content
+	return d
+}
+
+// ImportLimits bound the work wenshu does on an imported file's content:
+// zip bombs (解压炸弹) are refused before they are inflated, and the text of
+// a very large record is indexed only in part. Zero fields take the
+// defaults.
+type ImportLimits struct {
+	// MaxDocumentXML bounds word/document.xml of a .docx, the one part
+	// wenshu inflates, as the zip declares it; Go's zip reader refuses to
+	// inflate a part beyond its declared size, so it bounds the inflated
+	// size as well. Larger is ErrTooLarge (413, zip_too_large). Default
+	// DefaultMaxDocumentXML.
+	MaxDocumentXML int64
+	// MaxZipRatio bounds the compression ratio of word/document.xml when
+	// it inflates to more than 1 MiB; higher is ErrInvalid (422,
+	// zip_ratio). Default DefaultMaxZipRatio.
+	MaxZipRatio int
+	// MaxIndexedText bounds, in bytes, the text of a record that is handed
+	// to the search index (Options.OnFiled, RecordText): longer text is cut
+	// at a character boundary, so that indexing a large record runs in
+	// bounded memory. The stored content is always whole. Default
+	// DefaultMaxIndexedText.
+	MaxIndexedText int
+}
+
+// Defaults of ImportLimits.
+const (
+	DefaultMaxDocumentXML = 20 << 20
+	DefaultMaxZipRatio    = 100
+	DefaultMaxIndexedText = 512 << 10
+	// maxDocxParts bounds the entries of a .docx (a real one has tens).
+	maxDocxParts = 1000
+	// ratioFloor: smaller parts are not held to MaxZipRatio.
+	ratioFloor = 1 << 20
+)
+
+func (l ImportLimits) withDefaults() ImportLimits {
+	if l.MaxDocumentXML <= 0 {
+		l.MaxDocumentXML = DefaultMaxDocumentXML
+	}
+	if l.MaxZipRatio <= 0 {
+		l.MaxZipRatio = DefaultMaxZipRatio
+	}
+	if l.MaxIndexedText <= 0 {
+		l.MaxIndexedText = DefaultMaxIndexedText
+	}
+	return l
+}
+
+// checkDocxZip reads a .docx's zip directory, without inflating anything,
+// and refuses a zip bomb: too many parts, or a word/document.xml declared
+// larger than MaxDocumentXML or compressed beyond MaxZipRatio. Bytes that
+// are no zip at all pass, for ExtractText to refuse as invalid_docx.
+func (l ImportLimits) checkDocxZip(data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil
+	}
+	if len(zr.File) > maxDocxParts {
+		return problem.FieldError(ErrTooLarge, "zip_too_large", "file", fmt.Sprintf("Word 文档的部件超过 %d 个，疑为解压炸弹", maxDocxParts))
+	}
+	for _, f := range zr.File {
+		if f.Name != "word/document.xml" {
+			continue
+		}
+		size := f.UncompressedSize64
+		if size > uint64(l.MaxDocumentXML) {
+			return problem.FieldError(ErrTooLarge, "zip_too_large", "file",
+				fmt.Sprintf("Word 文档正文（word/document.xml）解压后为 %d MiB，超过 %d MiB 的上限", size>>20, l.MaxDocumentXML>>20))
+		}
+		if size > ratioFloor && size > uint64(l.MaxZipRatio)*f.CompressedSize64 {
+			return problem.Invalid("zip_ratio", "file",
+				fmt.Sprintf("Word 文档正文的压缩比超过 %d 倍，疑为解压炸弹", l.MaxZipRatio))
+		}
+	}
+	return nil
+}
+
+// cutText returns s, or its first bytes up to max cut at a character
+// boundary (a copy, so that s itself can be freed).
+func cutText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return strings.Clone(s[:max])
+}
+
+// plainText is the text of a .txt without its byte order mark, cut to max
+// bytes at a character boundary.
+func plainText(b []byte, max int) string {
+	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
+	if len(b) > max {
+		for max > 0 && !utf8.RuneStart(b[max]) {
+			max--
+		}
+		b = b[:max]
+	}
+	return string(b)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"wenshu/problem"
 )
 
 // Object keys. Records live under records/<year>/, void markers (numbers
@@ -24,19 +26,24 @@ func voidKey(year int, id string) string     { return fmt.Sprintf("voids/%d/%s.j
 const maxObjectRead = 256 << 20
 
 func (s *Store) ensureBucket(ctx context.Context) error {
-	ok, err := s.s3.BucketExists(ctx, s.bucket)
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	ok, err := s.s3.BucketExists(cctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("archive: bucket %s: %w", s.bucket, err)
+		return fmt.Errorf("archive: bucket %s: %w", s.bucket, storageErr(err))
 	}
 	if !ok {
-		err := s.s3.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{ObjectLocking: true})
+		err := s.s3.MakeBucket(cctx, s.bucket, minio.MakeBucketOptions{ObjectLocking: true})
 		if err != nil {
 			if er, _ := s3Error(err); er.Code != "BucketAlreadyOwnedByYou" && er.Code != "BucketAlreadyExists" {
-				return fmt.Errorf("archive: creating bucket %s: %w", s.bucket, err)
+				return fmt.Errorf("archive: creating bucket %s: %w", s.bucket, storageErr(err))
 			}
 		}
 	}
-	enabled, _, _, _, err := s.s3.GetObjectLockConfig(ctx, s.bucket)
+	enabled, _, _, _, err := s.s3.GetObjectLockConfig(cctx, s.bucket)
+	if err != nil && isUnavailable(err) {
+		return fmt.Errorf("archive: object lock of bucket %s: %w", s.bucket, storageErr(err))
+	}
 	if err != nil || enabled != "Enabled" {
 		return fmt.Errorf("archive: bucket %s has no object lock (it must be created with object locking; existing buckets cannot be converted): %v", s.bucket, err)
 	}
@@ -46,6 +53,11 @@ func (s *Store) ensureBucket(ctx context.Context) error {
 // putLocked stores data under key with COMPLIANCE retention until until and
 // returns the new version id. If-None-Match: * makes a second write to a key
 // that already has a current version fail instead of stacking a version.
+//
+// The PUT is idempotent: when the key already holds a version with exactly
+// these bytes (an earlier attempt whose answer was lost, retried by
+// minio-go or by Recover, answers 412), that version is the result. Other
+// bytes under the key are errStoredObjectDiffers.
 func (s *Store) putLocked(ctx context.Context, bucket, key string, data []byte, contentType string, until time.Time) (string, error) {
 	opts := minio.PutObjectOptions{
 		ContentType:      contentType,
@@ -55,9 +67,21 @@ func (s *Store) putLocked(ctx context.Context, bucket, key string, data []byte, 
 		SendContentMd5:   true,
 	}
 	opts.SetMatchETagExcept("*")
-	info, err := s.s3.PutObject(ctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	cctx, cancel := s.callCtx(ctx)
+	info, err := s.s3.PutObject(cctx, bucket, key, bytes.NewReader(data), int64(len(data)), opts)
+	cancel()
+	if err != nil && isPreconditionFailed(err) {
+		ver, ok, ferr := s.findVersionIn(ctx, bucket, key, data)
+		switch {
+		case ferr != nil:
+			return "", ferr
+		case ok:
+			return ver, nil
+		}
+		return "", fmt.Errorf("put %s: %w", key, errStoredObjectDiffers)
+	}
 	if err != nil {
-		return "", err
+		return "", s.storageFailed(err)
 	}
 	if info.VersionID == "" {
 		return "", fmt.Errorf("put %s: no version id (is versioning on?)", key)
@@ -65,13 +89,41 @@ func (s *Store) putLocked(ctx context.Context, bucket, key string, data []byte, 
 	return info.VersionID, nil
 }
 
+// errStoredObjectDiffers: a key we write once already holds other bytes.
+var errStoredObjectDiffers = problem.Conflict("stored_object_differs",
+	"存储中同一位置已有不同的内容，本次归档未完成，请联系管理员核查")
+
+// findVersionIn returns the oldest stored version of key in bucket whose
+// bytes equal b (sizes are compared first, from the listing).
+func (s *Store) findVersionIn(ctx context.Context, bucket, key string, b []byte) (string, bool, error) {
+	vs, err := s.objectVersions(ctx, bucket, key)
+	if err != nil {
+		return "", false, err
+	}
+	for _, v := range vs {
+		if v.Size != int64(len(b)) {
+			continue
+		}
+		got, err := s.getObject(ctx, bucket, key, v.VersionID)
+		if err != nil {
+			return "", false, err
+		}
+		if bytes.Equal(got, b) {
+			return v.VersionID, true, nil
+		}
+	}
+	return "", false, nil
+}
+
 // objectVersions lists the versions of exactly key, oldest first, without
 // delete markers.
 func (s *Store) objectVersions(ctx context.Context, bucket, key string) ([]minio.ObjectInfo, error) {
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
 	var out []minio.ObjectInfo
-	for oi := range s.s3.ListObjects(ctx, bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true, Recursive: true}) {
+	for oi := range s.s3.ListObjects(cctx, bucket, minio.ListObjectsOptions{Prefix: key, WithVersions: true, Recursive: true}) {
 		if oi.Err != nil {
-			return nil, oi.Err
+			return nil, s.storageFailed(oi.Err)
 		}
 		if oi.Key != key || oi.IsDeleteMarker {
 			continue
@@ -88,15 +140,19 @@ func (s *Store) objectVersions(ctx context.Context, bucket, key string) ([]minio
 }
 
 // getObject reads one version (or the current one for versionID "").
+// A definite "no such object" stays an S3 error (isNoSuchObject); a call
+// without a definite answer is an unavailable error (isUnavailable).
 func (s *Store) getObject(ctx context.Context, bucket, key, versionID string) ([]byte, error) {
-	obj, err := s.s3.GetObject(ctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	obj, err := s.s3.GetObject(cctx, bucket, key, minio.GetObjectOptions{VersionID: versionID})
 	if err != nil {
-		return nil, err
+		return nil, s.storageFailed(err)
 	}
 	defer obj.Close()
 	b, err := io.ReadAll(io.LimitReader(obj, maxObjectRead+1))
 	if err != nil {
-		return nil, err
+		return nil, s.storageFailed(err)
 	}
 	if len(b) > maxObjectRead {
 		return nil, fmt.Errorf("object %s is larger than %d bytes", key, maxObjectRead)

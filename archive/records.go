@@ -331,7 +331,7 @@ func (s *Store) RecordText(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", internal("read content", err)
 	}
-	return contentText(b, r.MediaType)
+	return s.contentText(b, r.MediaType)
 }
 
 // Corrections links a record with its corrections (更正), both ways.

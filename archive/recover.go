@@ -35,13 +35,14 @@ type RecoverStats struct {
 // (so a rebuilt catalog knows the number was used), then marks the filing
 // void, lists its numbers in void_numbers and returns the draft to draft
 // (approver cleared) so it can be approved again under new numbers.
-// Storage errors leave a filing pending for the next Recover.
+// Storage errors leave a filing pending for the next Recover; an outage
+// (isUnavailable) ends the pass, leaving the rest pending too.
 func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	s.recoverMu.Lock()
 	defer s.recoverMu.Unlock()
 	var st RecoverStats
 	rows, err := s.cat.Reader().QueryContext(ctx, `SELECT id, owner FROM filings
-		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq, created_at`)
+		WHERE status IN ('allocated', 'rendered', 'signed') ORDER BY chain_seq IS NULL, chain_seq, created_at`)
 	if err != nil {
 		return st, internal("recover", err)
 	}
@@ -64,7 +65,7 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 	alive := map[string]bool{}
 	defer s.releaseOwnerLocks(locks)
 	var errs []error
-	for _, it := range items {
+	for i, it := range items {
 		if it.owner == s.instance {
 			if s.isActive(it.id) {
 				st.Pending++
@@ -90,6 +91,10 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 		}
 		outcome, err := s.recoverOne(ctx, it.id)
 		switch {
+		case err != nil && isUnavailable(err):
+			// Storage is down: the rest would only wait for it too.
+			st.Pending += len(items) - i
+			errs = append(errs, fmt.Errorf("filing %s and %d more: %w", it.id, len(items)-i-1, err))
 		case err != nil:
 			st.Pending++
 			errs = append(errs, fmt.Errorf("filing %s: %w", it.id, err))
@@ -97,6 +102,9 @@ func (s *Store) Recover(ctx context.Context) (RecoverStats, error) {
 			st.Completed++
 		case outcome == filingVoid:
 			st.Voided++
+		}
+		if err != nil && isUnavailable(err) {
+			break
 		}
 	}
 	if len(errs) > 0 {

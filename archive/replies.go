@@ -80,7 +80,7 @@ func (s *Store) FileReply(ctx context.Context, u *identity.User, letterID string
 		return nil, err
 	}
 	ext := strings.ToLower(filepath.Ext(in.FileName))
-	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: ext, text: res.Text, caseNo: letter.CaseNo,
+	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: ext, text: cutText(res.Text, s.opts.ImportLimits.withDefaults().MaxIndexedText), caseNo: letter.CaseNo,
 		persons: letter.Persons, originalName: filepath.Base(in.FileName)}
 	req := ImportRequest{FileName: in.FileName, Data: in.Data, Title: ReplyKind + "（" + svc.Deadline.Person + "）", Kind: ReplyKind,
 		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}

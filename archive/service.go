@@ -159,7 +159,7 @@ func (s *Store) RecordServiceWithReceipt(ctx context.Context, u *identity.User, 
 	if err != nil {
 		return nil, nil, err
 	}
-	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: strings.ToLower(filepath.Ext(fileName)), text: res.Text,
+	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: strings.ToLower(filepath.Ext(fileName)), text: cutText(res.Text, s.opts.ImportLimits.withDefaults().MaxIndexedText),
 		caseNo: letter.CaseNo, persons: letter.Persons, originalName: filepath.Base(fileName)}
 	req := ImportRequest{FileName: fileName, Data: data, Title: ReceiptKind + "（" + d.Person + "）", Kind: ReceiptKind,
 		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}

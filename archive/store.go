@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"wenshu/catalog"
 	"wenshu/identity"
@@ -59,15 +58,24 @@ type Options struct {
 	Location *time.Location
 	// MaxImportBytes limits imported files. Default 50 MiB.
 	MaxImportBytes int64
+	// ImportLimits bound what an import inflates and indexes (importer.go).
+	ImportLimits
 	// OnFiled is called after a record's catalog row is committed, with the
 	// record and its plain text (for the search index). An error is logged;
 	// the record stays filed. Records catalogued while no hook ran (a crash,
 	// a failing index) are found with ListRecordsSince.
 	OnFiled func(ctx context.Context, rec *Record, text string) error
 	// SkipRecover disables the Recover pass that New runs (tests of Recover
-	// itself use it). RecoverInterval > 0 repeats Recover in the background.
+	// itself use it). RecoverInterval > 0 repeats Recover in the background
+	// at that interval, and soon after a storage call fails, backing off
+	// (doubling, up to the interval) while storage keeps failing. `wenshu
+	// serve` sets it (10 s); 0 leaves recovery to New and explicit calls.
 	SkipRecover     bool
 	RecoverInterval time.Duration
+	// StorageTimeout caps each MinIO call (PUT, GET, stat, a version
+	// listing; the bucket checks at start). Default DefaultStorageTimeout
+	// (5 s). A call that runs out of it is an unavailable error (503).
+	StorageTimeout time.Duration
 	// Identity configures the identity directory (login lockout, session
 	// lifetimes) that New opens on the same catalog; its clock defaults to
 	// Now.
@@ -89,10 +97,14 @@ type Store struct {
 	activeMu sync.Mutex
 	active   map[string]bool // filings in progress in this process
 
-	recoverMu sync.Mutex
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	recoverMu   sync.Mutex
+	recoverKick chan struct{} // a storage call failed: recover soon (buffered, 1)
+	chainMu     sync.Mutex
+	chainMoved  chan struct{}  // closed and replaced whenever a filing's manifest is stored
+	chainStored map[int64]bool // chain positions whose manifest this process stored, not yet catalogued
+	stop        chan struct{}
+	wg          sync.WaitGroup
+	closeOnce   sync.Once
 }
 
 // New opens (or creates) the catalog and the signing key, connects to the
@@ -132,6 +144,10 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		bucket: opts.Bucket,
 		active: map[string]bool{},
 		stop:   make(chan struct{}),
+
+		recoverKick: make(chan struct{}, 1),
+		chainMoved:  make(chan struct{}),
+		chainStored: map[int64]bool{},
 	}
 	var err error
 	if s.instance, s.lockFile, err = lockInstance(filepath.Join(opts.DataDir, "run")); err != nil {
@@ -146,10 +162,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("archive: catalog: %w", err)
 	}
 	s.id = identity.New(s.cat, opts.Identity)
-	s.s3, err = minio.New(opts.S3Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(opts.S3AccessKey, opts.S3SecretKey, ""),
-		Secure: opts.S3Secure,
-	})
+	s.s3, err = newS3Client(opts.S3Endpoint, opts.S3AccessKey, opts.S3SecretKey, opts.S3Secure, s.storageTimeout())
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("archive: s3 client: %w", err)
@@ -172,21 +185,67 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// recoverLoop runs Recover every interval, and soon after a kick (a
+// storage call failed). While Recover keeps failing (storage is down) the
+// wait between passes doubles from one second up to the interval, so a
+// filing is finished within one interval of storage coming back.
 func (s *Store) recoverLoop(every time.Duration) {
 	defer s.wg.Done()
-	t := time.NewTicker(every)
-	defer t.Stop()
+	const firstBackoff = time.Second
+	backoff := firstBackoff
+	failing := false
+	wait := every
 	for {
+		timer := time.NewTimer(wait)
 		select {
 		case <-s.stop:
+			timer.Stop()
 			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), every)
-			if _, err := s.Recover(ctx); err != nil {
-				s.log.Error("background recover", "err", err)
+		case <-timer.C:
+		case <-s.recoverKick:
+			timer.Stop()
+			if failing {
+				// A kick during an outage does not shorten the backoff.
+				if !s.sleepOrStop(backoff) {
+					return
+				}
 			}
-			cancel()
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), every+s.storageTimeout())
+		st, err := s.Recover(ctx)
+		cancel()
+		switch {
+		case err != nil:
+			s.log.Warn("background recover: filings left pending", "pending", st.Pending, "err", err)
+			failing, wait = true, backoff
+			backoff = min(2*backoff, every)
+		default:
+			if st.Completed+st.Voided > 0 {
+				s.log.Info("background recover", "completed", st.Completed, "voided", st.Voided, "pending", st.Pending)
+			}
+			failing, wait, backoff = false, every, firstBackoff
+		}
+	}
+}
+
+// sleepOrStop waits d; false if the Store is closing.
+func (s *Store) sleepOrStop(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// kickRecover asks the background recovery to run soon (non-blocking; a
+// kick already waiting is enough).
+func (s *Store) kickRecover() {
+	select {
+	case s.recoverKick <- struct{}{}:
+	default:
 	}
 }
 

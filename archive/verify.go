@@ -14,7 +14,6 @@ import (
 	"wenshu/problem"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Names of verification checks (stable; the server and CLI show them).
@@ -28,51 +27,125 @@ const (
 	CheckCatalog   = "catalog"        // the catalog row equals the manifest
 )
 
-// Check is one verification result.
+// Outcomes of a check and of a verification (Check.Status,
+// Verification.Status).
+const (
+	VerifyPassed = "passed"
+	VerifyFailed = "failed"
+	// VerifyUnavailable: storage did not answer (a timeout, a refused
+	// connection, a 5xx), so nothing was learnt: neither passed nor
+	// failed, and never reported as a missing object.
+	VerifyUnavailable = "unavailable"
+)
+
+// Check is one verification result. OK is true only when Status is
+// passed.
 type Check struct {
 	Name   string `json:"name"`
 	OK     bool   `json:"ok"`
+	Status string `json:"status"` // passed | failed | unavailable
 	Detail string `json:"detail"`
 }
 
 // Verification is the result of verifying one record (a 四性 fixity and
-// authenticity check). OK is true when every check passed.
+// authenticity check). OK is true when every check passed; Status is
+// unavailable when any check could not be made because storage did not
+// answer (OK is then false, and Failed lists only real failures).
 type Verification struct {
 	RecordID   string    `json:"record_id"`
 	OK         bool      `json:"ok"`
+	Status     string    `json:"status"` // passed | failed | unavailable
 	Checks     []Check   `json:"checks"`
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
 func (v *Verification) add(name string, ok bool, detail string) {
-	v.Checks = append(v.Checks, Check{Name: name, OK: ok, Detail: detail})
+	status := VerifyFailed
+	if ok {
+		status = VerifyPassed
+	}
+	v.Checks = append(v.Checks, Check{Name: name, OK: ok, Status: status, Detail: detail})
+}
+
+// addUnavailable records a check that could not be made.
+func (v *Verification) addUnavailable(name, detail string) {
+	v.Checks = append(v.Checks, Check{Name: name, Status: VerifyUnavailable, Detail: detail})
+}
+
+// addResult adds the outcome of a check function (unavailable wins).
+func (v *Verification) addResult(name string, ok bool, detail string, unavailable bool) {
+	if unavailable {
+		v.addUnavailable(name, detail)
+		return
+	}
+	v.add(name, ok, detail)
 }
 
 func (v *Verification) finish() *Verification {
 	v.OK = len(v.Checks) > 0
+	v.Status = VerifyPassed
 	for _, c := range v.Checks {
 		v.OK = v.OK && c.OK
+		switch {
+		case c.Status == VerifyUnavailable:
+			v.Status = VerifyUnavailable
+		case !c.OK && v.Status == VerifyPassed:
+			v.Status = VerifyFailed
+		}
+	}
+	if !v.OK && v.Status == VerifyPassed {
+		v.Status = VerifyFailed
 	}
 	return v
 }
 
-// Failed returns the names of the failed checks.
+// Unavailable reports that storage did not answer during the
+// verification: its result says nothing about the record.
+func (v *Verification) Unavailable() bool { return v.Status == VerifyUnavailable }
+
+// Err is the error to report for an unavailable verification (503), nil
+// otherwise.
+func (v *Verification) Err() error {
+	if v.Unavailable() {
+		return errStorageUnavailable
+	}
+	return nil
+}
+
+// Failed returns the names of the failed checks (not the unavailable).
 func (v *Verification) Failed() []string {
 	var out []string
 	for _, c := range v.Checks {
-		if !c.OK {
+		if !c.OK && c.Status != VerifyUnavailable {
 			out = append(out, c.Name)
 		}
 	}
 	return out
 }
 
+// unavailableChecks names the checks that could not be made.
+func (v *Verification) unavailableChecks() []string {
+	var out []string
+	for _, c := range v.Checks {
+		if c.Status == VerifyUnavailable {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// unavailableDetail is the detail of a check that storage did not answer.
+const unavailableDetail = "存储服务暂不可用，未能检查"
+
 // Verify re-reads a record's objects from the bucket and checks them: the
 // recorded versions exist; SM3 and SHA-256 of the stored bytes equal the
 // manifest's; the manifest's SM2 signature is valid; both versions are
 // locked COMPLIANCE until the manifest's retain_until; the chain links to
 // the previous manifest; the catalog row equals the manifest. A failed
-// check is a result, not an error. The verification is audited.
+// check is a result, not an error. A check that storage did not answer is
+// unavailable, and so is the result (see Verification.Err). The
+// verification is audited: 通过, 未通过 with the failed checks, or 不可用
+// (never 未通过 for an outage).
 func (s *Store) Verify(ctx context.Context, u *identity.User, id string) (*Verification, error) {
 	return s.verifyIn(ctx, u, id, s.bucket)
 }
@@ -99,21 +172,33 @@ func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket strin
 	v := &Verification{RecordID: r.ID, VerifiedAt: s.now()}
 	b := &bucketView{s: s, bucket: bucket}
 	content, manifest := b.readPinned(ctx, r.ContentKey, r.ContentVersion), b.readPinned(ctx, r.ManifestKey, r.ManifestVersion)
-	v.add(objectsCheck(r, content, manifest))
-	m := verifySignatureInto(v, manifest, pub)
-	digestChecksInto(v, r, m, content)
-	until := r.RetainUntil
-	if m != nil {
-		until = parseRetain(m.RetainUntil)
+	if content.unavailable || manifest.unavailable {
+		unavailableInto(v)
+	} else {
+		v.add(objectsCheck(r, content, manifest))
+		m := verifySignatureInto(v, manifest, pub)
+		digestChecksInto(v, r, m, content)
+		until := r.RetainUntil
+		if m != nil {
+			until = parseRetain(m.RetainUntil)
+		}
+		v.addResult(b.retentionCheck(ctx, r, m, until))
+		v.addResult(s.chainCheck(ctx, b, m, manifest.data, manifest.err == nil))
+		v.add(catalogCheck(r, m, manifest.data))
 	}
-	v.add(b.retentionCheck(ctx, r, m, until))
-	v.add(s.chainCheck(ctx, b, m, manifest.data, manifest.err == nil))
-	v.add(catalogCheck(r, m, manifest.data))
 	v.finish()
 	if err := s.auditVerification(ctx, u, r.ID, v, bucket != s.bucket); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// unavailableInto adds every check as unavailable: an object could not be
+// read at all.
+func unavailableInto(v *Verification) {
+	for _, name := range []string{CheckObjects, CheckSignature, CheckSM3, CheckSHA256, CheckRetention, CheckChain, CheckCatalog} {
+		v.addUnavailable(name, unavailableDetail)
+	}
 }
 
 // objectsCheck reports whether both objects exist at the versions the
@@ -187,7 +272,10 @@ func catalogCheck(r *Record, m *Manifest, manifestBytes []byte) (string, bool, s
 // auditVerification appends record.verify with the outcome.
 func (s *Store) auditVerification(ctx context.Context, u *identity.User, recordID string, v *Verification, ofCopy bool) error {
 	detail := "通过"
-	if !v.OK {
+	switch {
+	case v.Unavailable():
+		detail = "不可用：存储服务暂不可用（" + strings.Join(v.unavailableChecks(), ",") + "）"
+	case !v.OK:
 		detail = "未通过：" + strings.Join(v.Failed(), ",")
 	}
 	if ofCopy {
@@ -212,32 +300,44 @@ type bucketView struct {
 // pinnedRead is one object read for verification: its bytes, or the
 // error if neither the pinned nor the current version could be read.
 // fallback is set when the pinned version was missing and data is the
-// current version's.
+// current version's. unavailable is set when storage gave no definite
+// answer (err is then not a "no such object").
 type pinnedRead struct {
-	data     []byte
-	err      error
-	fallback bool
+	data        []byte
+	err         error
+	fallback    bool
+	unavailable bool
 }
 
-// readPinned reads key at version; if that version is missing it reads
-// the current version instead (fallback) so later checks can still report.
+// readPinned reads key at version; if that version is definitely missing
+// it reads the current version instead (fallback) so later checks can
+// still report. Any other read error makes the read unavailable.
 func (b *bucketView) readPinned(ctx context.Context, key, version string) pinnedRead {
 	data, err := b.s.getObject(ctx, b.bucket, key, version)
 	if err == nil {
 		return pinnedRead{data: data}
 	}
+	if !isNoSuchObject(err) {
+		return pinnedRead{err: err, unavailable: true}
+	}
 	data, err2 := b.s.getObject(ctx, b.bucket, key, "")
 	if err2 != nil {
-		return pinnedRead{err: err}
+		return pinnedRead{err: err, unavailable: !isNoSuchObject(err2)}
 	}
 	return pinnedRead{data: data, fallback: true}
 }
 
-func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest, until time.Time) (string, bool, string) {
+// retentionCheck reports whether both versions are locked COMPLIANCE
+// until at least until; unavailable when storage did not answer.
+func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest, until time.Time) (name string, ok bool, detail string, unavailable bool) {
 	var problems []string
 	for _, o := range []struct{ what, key, ver string }{{"正文", r.ContentKey, r.ContentVersion}, {"清单", r.ManifestKey, r.ManifestVersion}} {
-		mode, got, err := b.s.s3.GetObjectRetention(ctx, b.bucket, o.key, o.ver)
+		cctx, cancel := b.s.callCtx(ctx)
+		mode, got, err := b.s.s3.GetObjectRetention(cctx, b.bucket, o.key, o.ver)
+		cancel()
 		switch {
+		case err != nil && isUnavailable(err):
+			return CheckRetention, false, unavailableDetail, true
 		case err != nil:
 			problems = append(problems, o.what+"没有对象锁定保留设置")
 		case mode == nil || *mode != minio.Compliance:
@@ -252,9 +352,9 @@ func (b *bucketView) retentionCheck(ctx context.Context, r *Record, m *Manifest,
 		}
 	}
 	if len(problems) > 0 {
-		return CheckRetention, false, strings.Join(problems, "；")
+		return CheckRetention, false, strings.Join(problems, "；"), false
 	}
-	return CheckRetention, true, "COMPLIANCE，保留至 " + until.Format(time.DateOnly)
+	return CheckRetention, true, "COMPLIANCE，保留至 " + until.Format(time.DateOnly), false
 }
 
 // expectedRetain is filed_at + 10 or 30 years for D10 and D30. For Y the
@@ -267,9 +367,12 @@ func expectedRetain(m *Manifest) (time.Time, bool) {
 	return catalog.ParseTime(m.FiledAt).AddDate(years, 0, 0).Truncate(time.Second), true
 }
 
-func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb []byte, haveManifest bool) (string, bool, string) {
+// chainCheck reports whether the manifest links to the previous one
+// (read from the bucket) and the next one links to it; unavailable when
+// storage did not answer.
+func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb []byte, haveManifest bool) (name string, ok bool, detail string, unavailable bool) {
 	if m == nil || !haveManifest {
-		return CheckChain, false, "清单不存在或无法解析，无法检查链"
+		return CheckChain, false, "清单不存在或无法解析，无法检查链", false
 	}
 	var problems []string
 	if m.ChainSeq <= 1 {
@@ -283,6 +386,9 @@ func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb [
 			problems = append(problems, fmt.Sprintf("前序清单（第%d件）不在目录中", m.ChainSeq-1))
 		default:
 			pb, err := b.s.getObject(ctx, b.bucket, prev.ManifestKey, prev.ManifestVersion)
+			if err != nil && !isNoSuchObject(err) {
+				return CheckChain, false, unavailableDetail, true
+			}
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("前序清单（第%d件）无法读取", m.ChainSeq-1))
 			} else if got := sm3Hex(pb); got != m.PrevManifestSM3 {
@@ -294,9 +400,9 @@ func (s *Store) chainCheck(ctx context.Context, b *bucketView, m *Manifest, mb [
 		problems = append(problems, fmt.Sprintf("后续清单（第%d件）记载的前序摘要与本清单不符", m.ChainSeq+1))
 	}
 	if len(problems) > 0 {
-		return CheckChain, false, strings.Join(problems, "；")
+		return CheckChain, false, strings.Join(problems, "；"), false
 	}
-	return CheckChain, true, fmt.Sprintf("第%d件，前序摘要 %s", m.ChainSeq, orDash(m.PrevManifestSM3))
+	return CheckChain, true, fmt.Sprintf("第%d件，前序摘要 %s", m.ChainSeq, orDash(m.PrevManifestSM3)), false
 }
 
 func orDash(s string) string {
@@ -388,10 +494,7 @@ func (s *Store) VerifyBucketOnly(ctx context.Context, pubPEM []byte, progress fu
 // the chain runs 1…N without gaps, forks or broken links. Void markers are
 // checked too.
 func VerifyBucketOnly(ctx context.Context, cfg BucketConfig, pubPEM []byte, progress func(done, total int)) (*BucketVerification, error) {
-	c, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.Secure,
-	})
+	c, err := newS3Client(cfg.Endpoint, cfg.AccessKey, cfg.SecretKey, cfg.Secure, DefaultStorageTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -466,7 +569,7 @@ func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress fu
 	}
 	good, bad, notes, err := scanManifests(ctx, b, pub, progress)
 	if err != nil {
-		return nil, internal("verify bucket", err)
+		return nil, bucketOutage("", err)
 	}
 	out := &BucketVerification{Records: len(good) + len(bad), Failed: bad, Errors: notes}
 	for _, g := range good {
@@ -474,9 +577,12 @@ func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress fu
 		v := Verification{RecordID: m.RecordID, VerifiedAt: time.Now().UTC()}
 		v.add(CheckSignature, true, "SM2 签名有效")
 		cb, err := b.s.getObject(ctx, b.bucket, m.Content.Key, m.Content.VersionID)
-		if err != nil {
+		switch {
+		case err != nil && !isNoSuchObject(err):
+			return nil, bucketOutage(m.RecordID, err)
+		case err != nil:
 			v.add(CheckObjects, false, "正文的归档版本不存在")
-		} else {
+		default:
 			v.add(CheckObjects, true, "正文版本 "+m.Content.VersionID+"，清单版本 "+g.version)
 			got := sm3Hex(cb)
 			v.add(CheckSM3, got == m.Content.SM3, digestDetail("SM3", got, m.Content.SM3, "清单"))
@@ -484,8 +590,11 @@ func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress fu
 			v.add(CheckSHA256, got == m.Content.SHA256, digestDetail("SHA-256", got, m.Content.SHA256, "清单"))
 		}
 		r := &Record{ContentKey: m.Content.Key, ContentVersion: m.Content.VersionID, ManifestKey: m.ManifestKey, ManifestVersion: g.version}
-		v.add(b.retentionCheck(ctx, r, m, parseRetain(m.RetainUntil)))
+		v.addResult(b.retentionCheck(ctx, r, m, parseRetain(m.RetainUntil)))
 		v.finish()
+		if v.Unavailable() {
+			return nil, bucketOutage(m.RecordID, errStorageUnavailable)
+		}
 		if v.OK {
 			out.Passed++
 		} else {
@@ -496,12 +605,26 @@ func verifyBucket(ctx context.Context, b *bucketView, pubPEM []byte, progress fu
 
 	voids, voidErrs, err := scanVoids(ctx, b, pub)
 	if err != nil {
-		return nil, internal("verify bucket", err)
+		return nil, bucketOutage("", err)
 	}
 	out.Voids = len(voids)
 	out.Errors = append(out.Errors, voidErrs...)
 	out.OK = len(out.Failed) == 0 && out.Chain.OK && len(voidErrs) == 0
 	return out, nil
+}
+
+// bucketOutage aborts a bucket verification (or rebuild) that storage
+// stopped answering: an outage must never be reported as missing records.
+// Errors that are not an outage are internal, as before.
+func bucketOutage(at string, err error) error {
+	if !isUnavailable(err) {
+		return internal("verify bucket", err)
+	}
+	where := ""
+	if at != "" {
+		where = " at record " + at
+	}
+	return fmt.Errorf("archive: bucket verification aborted%s, storage did not answer (nothing was checked to the end): %w", where, storageErr(err))
 }
 
 // chainOver checks that the manifests form one chain 1…N.
@@ -567,11 +690,18 @@ func scanVoids(ctx context.Context, b *bucketView, pub *PublicKey) ([]*VoidMarke
 // (anyone with write access can add one) still holds its locked versions
 // and must not drop out of verification or rebuild.
 func listKeys(ctx context.Context, b *bucketView, prefix string) ([]string, error) {
+	// A listing of a whole bucket may take longer than one call's
+	// timeout: it is given the timeout between two entries instead.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := time.AfterFunc(b.s.storageTimeout(), cancel)
+	defer idle.Stop()
 	seen := map[string]bool{}
 	var keys []string
 	for oi := range b.s.s3.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, WithVersions: true}) {
+		idle.Reset(b.s.storageTimeout())
 		if oi.Err != nil {
-			return nil, oi.Err
+			return nil, storageErr(oi.Err)
 		}
 		if strings.HasSuffix(oi.Key, ".json") && !seen[oi.Key] {
 			seen[oi.Key] = true

@@ -6,12 +6,15 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/yanyiwu/gojieba"
 )
 
@@ -61,12 +64,22 @@ func BenchmarkQuality(b *testing.B) {
 			ix := openTest(b, c.opts, docs...)
 			b.ResetTimer()
 			var q quality
+			var sr, sp substringRecall
 			for i := 0; i < b.N; i++ {
 				q = measure(b, ix, qs)
+				sr = measureSubstrings(b, ix, docs, everyone, drawSubstrings(rand.New(rand.NewSource(3)), docs, 100))
 			}
+			b.StopTimer()
+			pdocs := genSubstringCorpus(600)
+			pix := openTest(b, c.opts, pdocs...)
+			sp = measureSubstrings(b, pix, pdocs, Viewer{Units: cUnits[:4], Clearance: "秘密"}, drawSubstrings(rand.New(rand.NewSource(5)), pdocs, 400))
 			b.ReportMetric(q.recall, "recall@10")
 			b.ReportMetric(q.precision, "precision@10")
 			b.ReportMetric(float64(q.queries), "queries")
+			b.ReportMetric(sr.bare, "substr_bare")
+			b.ReportMetric(sr.quoted, "substr_quoted")
+			b.ReportMetric(sp.bare, "property_bare")
+			b.ReportMetric(sp.quoted, "property_quoted")
 		})
 	}
 }
@@ -346,27 +359,52 @@ func BenchmarkSearchLatency(b *testing.B) {
 	corpus := genCorpusShape(benchDocs(), benchShape)
 	ix := benchIndex(b, corpus)
 	mix, worst := benchViewers(corpus, benchShape)
+	docs := len(corpus)
+	// the generated records are not the index's memory: let them go
+	corpus = nil
+	debug.FreeOSMemory()
 	b.ResetTimer()
 	var lat, wlat []time.Duration
 	var slow, wslow string
 	var kinds, wkinds map[string][]time.Duration
+	var cpu, wcpu time.Duration
+	rounds := 10 // after one warm-up round; WENSHU_BENCH_ROUNDS overrides
+	if n, err := strconv.Atoi(os.Getenv("WENSHU_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
 	for i := 0; i < b.N; i++ {
-		lat, slow, kinds = latencies(b, ix, mix, 10)
-		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, 10)
+		c0 := processCPU()
+		lat, slow, kinds = latencies(b, ix, mix, rounds)
+		c1 := processCPU()
+		wlat, wslow, wkinds = latencies(b, ix, []benchViewer{worst}, rounds)
+		cpu, wcpu = c1-c0, processCPU()-c1
 	}
 	b.StopTimer()
 	b.Logf("mix: %d searches, slowest %s", len(lat), slow)
 	b.Logf("worst case: %d searches, slowest %s", len(wlat), wslow)
 	logKinds(b, "mix", kinds)
 	logKinds(b, "all units", wkinds)
-	b.ReportMetric(float64(len(corpus)), "docs")
+	b.ReportMetric(float64(docs), "docs")
 	b.ReportMetric(pctMS(lat, 0.50), "p50_ms")
 	b.ReportMetric(pctMS(lat, 0.99), "p99_ms")
 	b.ReportMetric(pctMS(wlat, 0.50), "all-units_p50_ms")
 	b.ReportMetric(pctMS(wlat, 0.99), "all-units_p99_ms")
+	// CPU time per search (the warm-up round included) is less
+	// sensitive than latency to other processes on a shared machine
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)*(rounds+1)/rounds), "cpu_ms/search")
+	b.ReportMetric(float64(wcpu.Microseconds())/1000/float64(len(wlat)*(rounds+1)/rounds), "all-units_cpu_ms/search")
 	rss, hwm := procMemMB()
 	b.ReportMetric(rss, "rss_MB")
 	b.ReportMetric(hwm, "peak_rss_MB")
+}
+
+// processCPU is the user + system CPU time of the process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // procMemMB reads VmRSS and VmHWM from /proc/self/status (Linux).
@@ -389,4 +427,50 @@ func procMemMB() (rss, hwm float64) {
 		}
 	}
 	return rss, hwm
+}
+
+// BenchmarkBroadAllUnits repeats the broad requests of the archivist
+// granted every unit (list all, a term in every record by date, a frequent
+// term by relevance) on the index BenchmarkSearchLatency builds; for
+// profiles (-cpuprofile).
+func BenchmarkBroadAllUnits(b *testing.B) {
+	corpus := genCorpusShape(benchDocs(), benchShape)
+	ix := benchIndex(b, corpus)
+	_, worst := benchViewers(corpus, benchShape)
+	reqs := []Request{{}, {Q: "纪检监察", Sort: "-filed_at"}, {Q: "谈话函询"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ix.Search(context.Background(), reqs[i%len(reqs)], worst.v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAnalyzers reports the analysis rate of title + body + meta of
+// 2 000 benchmark records for the exact-field analyzer, the cjk bigram
+// analyzer it replaced, and the jieba index analyzer, on one goroutine.
+func BenchmarkAnalyzers(b *testing.B) {
+	var texts []string
+	for _, d := range plainDocs(genCorpusShape(2000, benchShape)) {
+		texts = append(texts, d.Title, d.Body, d.fields()[fMeta].(string))
+	}
+	testSegmenter(b)
+	for _, name := range []string{AnalyzerExact, AnalyzerBigram, AnalyzerIndex} {
+		b.Run(name, func(b *testing.B) {
+			a, err := registry.NewCache().AnalyzerNamed(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tokens := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for _, text := range texts {
+					tokens += len(a.Analyze([]byte(text)))
+				}
+			}
+			docs := float64(len(texts) / 3 * b.N)
+			b.ReportMetric(docs/b.Elapsed().Seconds(), "docs/s")
+			b.ReportMetric(float64(tokens)/docs, "tokens/doc")
+		})
+	}
 }

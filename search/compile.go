@@ -17,10 +17,21 @@ type boostedField struct {
 // Text fields searched by a bare term or a phrase, with their boosts: a
 // match in the title counts three times, in 文号/persons/case twice.
 var (
-	wordFields   = []boostedField{{fTitle, 3}, {fBody, 1}, {fMeta, 2}}
-	bigramFields = []boostedField{{fTitleCJK, 3}, {fBodyCJK, 1}, {fMetaCJK, 2}}
+	wordFields  = []boostedField{{fTitle, 3}, {fBody, 1}, {fMeta, 2}}
+	exactFields = []boostedField{{fTitleExact, 3}, {fBodyExact, 1}, {fMetaExact, 2}}
 	// the cjk-only baseline indexes title/body/meta with the cjk analyzer
 	baselineFields = []boostedField{{fTitle, 3}, {fBody, 1}, {fMeta, 2}}
+)
+
+// Score tiers (bonusQuery): a record where a bare term is a whole jieba
+// word gets wordBonus on top of its term statistics, so it ranks above the
+// records where the term is only a substring; when a term has synonyms,
+// its literal matches get literalBonus, so they rank above the records
+// found only through a synonym, whose clauses are weighed synonymBoost.
+const (
+	wordBonus    = 10
+	literalBonus = 100
+	synonymBoost = 0.5
 )
 
 // queryStopWords are dropped from the word clause of a bare term (they stay
@@ -36,8 +47,10 @@ type compiler struct {
 	ix     *Index
 	zh     analysis.Analyzer // AnalyzerQuery
 	zhIdx  analysis.Analyzer // AnalyzerIndex, for the parts of long words
-	bigram analysis.Analyzer // AnalyzerBigram
-	marks  []string          // positive leaves' texts and words
+	bigram analysis.Analyzer // AnalyzerBigram (the cjk-only baseline)
+	marks  []markGroup       // what positive leaves look for, for the highlighter
+	// lastWords are the jieba words the last literal also matches by
+	lastWords []string
 }
 
 func (ix *Index) newCompiler() *compiler {
@@ -55,8 +68,7 @@ func (c *compiler) compile(n node, neg bool) query.Query {
 	case nil:
 		return nil
 	case *leaf:
-		q := c.leaf(n, neg)
-		return q
+		return c.leaf(n, neg)
 	case *notNode:
 		child := c.compile(n.child, !neg)
 		if child == nil {
@@ -124,96 +136,140 @@ func disjunction(qs []query.Query) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-func (c *compiler) mark(neg bool, s ...string) {
+// mark records what a positive leaf looks for: exact strings, and the
+// words a record may match it by instead (highlighted only where none of
+// the exact strings occurs).
+func (c *compiler) mark(neg bool, exact []string, words []string) {
 	if !neg {
-		c.marks = append(c.marks, s...)
+		c.marks = append(c.marks, markGroup{exact: exact, words: words})
 	}
 }
 
 func (c *compiler) leaf(l *leaf, neg bool) query.Query {
-	switch l.kind {
-	case leafField:
-		c.mark(neg, strings.TrimSuffix(l.text, "*"))
+	if l.kind == leafField {
+		c.mark(neg, []string{strings.TrimSuffix(l.text, "*")}, nil)
 		return fieldQuery(l.field, l.text)
-	case leafPhrase:
-		c.mark(neg, l.text)
-		if c.ix.opts.mode == modeCJKOnly {
-			return c.phrase(baselineFields, c.bigram, l.text)
-		}
-		if isSingleHan(l.text) {
-			return c.singleHan(strings.TrimSpace(l.text))
-		}
-		return c.phrase(bigramFields, c.bigram, l.text)
 	}
-	// a bare term
-	c.mark(neg, l.text)
 	if c.ix.opts.mode == modeCJKOnly {
-		var alts []query.Query
-		for _, f := range baselineFields {
-			m := query.NewMatchQuery(l.text)
-			m.SetField(f.name)
-			m.Analyzer = AnalyzerBigram
-			m.SetBoost(f.boost)
-			if c.ix.opts.baseOp == "and" {
-				m.SetOperator(query.MatchQueryOperatorAnd)
-			}
-			alts = append(alts, m)
-		}
-		return disjunction(alts)
+		c.mark(neg, []string{l.text}, nil)
+		return c.baseline(l)
 	}
-	if isSingleHan(l.text) {
-		return c.singleHan(strings.TrimSpace(l.text))
+	if l.kind == leafPhrase {
+		// exactly the phrase; jieba only ranks
+		c.mark(neg, []string{l.text}, nil)
+		return c.literal(l.text, false)
 	}
-	var alts []query.Query
-	// 1. the exact substring, on the bigram shadow fields; not for a term
-	// jieba keeps as one word (谈话函询, 纪检监察, most names): clause 2
-	// finds it as an indexed word or sub-word, and a bigram phrase check
-	// of a frequent word reads the positions of every record that has it.
-	if !c.oneWord(l.text) {
-		if q := c.phrase(bigramFields, c.bigram, l.text); q != nil {
+	// a bare term: itself, or one of its synonyms
+	syns := c.ix.synonyms.Load().expand(l.text)
+	lit := c.literal(l.text, true)
+	exact := append([]string{l.text}, syns...)
+	c.mark(neg, exact, c.lastWords)
+	if len(syns) == 0 || lit == nil {
+		return lit
+	}
+	alts := []query.Query{bonusQuery{lit, literalBonus}}
+	for _, s := range syns {
+		// title and body: meta holds numbers and names, no synonyms
+		if q := exactQueryOn(exactFields[:2], s, synonymBoost); q != nil {
 			alts = append(alts, q)
 		}
-	}
-	// 2. all of its jieba words, anywhere in one field each: finds
-	// 违反中央八项规定精神 for 违反八项规定精神. Skipped when jieba cut a
-	// single Han character out of it (李红梅 → 李 / 红梅): a lone character
-	// would match far too much, and clause 1 already finds the name.
-	if words := c.words(l.text); len(words) > 0 {
-		var conj []query.Query
-		for _, w := range words {
-			q := wordQuery(w)
-			c.mark(neg, w)
-			// a long word also matches as its parts: the query word
-			// 违反八项规定精神 is found in 违反中央八项规定精神, where
-			// jieba's coarse cut differs.
-			if parts := c.parts(w); len(parts) > 1 {
-				var pq []query.Query
-				for _, p := range parts {
-					pq = append(pq, wordQuery(p))
-				}
-				c.mark(neg, parts...)
-				q = query.NewDisjunctionQuery([]query.Query{q, query.NewConjunctionQuery(pq)})
-			}
-			conj = append(conj, q)
-		}
-		if len(conj) == 1 {
-			alts = append(alts, conj[0])
-		} else {
-			alts = append(alts, query.NewConjunctionQuery(conj))
-		}
-	}
-	if len(alts) == 0 {
-		return nil
 	}
 	return disjunction(alts)
 }
 
-// oneWord reports whether jieba's query mode keeps s whole: one token
-// spanning all of s.
-func (c *compiler) oneWord(s string) bool {
+// literal matches text verbatim in the exact fields (separators matching
+// any separator; see exact.go). A record where jieba made text one word
+// ranks above one where it is only a substring (wordBonus). A bare term
+// (bare) that jieba cuts into several words also matches a record that has
+// all of those words, each anywhere in one field (违反八项规定精神 finds
+// 违反中央八项规定精神), ranked below the verbatim matches; c.lastWords
+// then holds the words, for the highlighter.
+func (c *compiler) literal(text string, bare bool) query.Query {
+	c.lastWords = nil
+	exact := exactQuery(text, 1)
+	if exact == nil {
+		return nil
+	}
+	if w, ok := c.oneWord(text); ok {
+		// every record that has the jieba word also has the substring
+		return exactWordQuery{text: text, word: w}
+	}
+	if !bare {
+		return exact
+	}
+	words := c.allWords(text)
+	if words == nil {
+		return exact
+	}
+	return query.NewDisjunctionQuery([]query.Query{bonusQuery{exact, wordBonus}, words})
+}
+
+// allWords matches every jieba word of s, each anywhere in one word field,
+// or returns nil when jieba cut a single Han character out of s (李红梅 →
+// 李 / 红梅: a lone character would match far too much). It sets
+// c.lastWords.
+func (c *compiler) allWords(s string) query.Query {
+	words := c.words(s)
+	if len(words) == 0 {
+		return nil
+	}
+	var conj []query.Query
+	for _, w := range words {
+		q := wordQuery(w)
+		c.lastWords = append(c.lastWords, w)
+		// a long word also matches as its parts: the query word
+		// 违反八项规定精神 is found in 违反中央八项规定精神, where
+		// jieba's coarse cut differs.
+		if parts := c.parts(w); len(parts) > 1 {
+			var pq []query.Query
+			for _, p := range parts {
+				pq = append(pq, wordQuery(p))
+			}
+			c.lastWords = append(c.lastWords, parts...)
+			q = query.NewDisjunctionQuery([]query.Query{q, query.NewConjunctionQuery(pq)})
+		}
+		conj = append(conj, q)
+	}
+	if len(conj) == 1 {
+		return conj[0]
+	}
+	return query.NewConjunctionQuery(conj)
+}
+
+// baseline is the cjk-only benchmark baseline: a phrase as a bigram phrase,
+// a bare term as a match query of its bigrams.
+func (c *compiler) baseline(l *leaf) query.Query {
+	if l.kind == leafPhrase {
+		return c.phrase(baselineFields, c.bigram, l.text)
+	}
+	var alts []query.Query
+	for _, f := range baselineFields {
+		m := query.NewMatchQuery(l.text)
+		m.SetField(f.name)
+		m.Analyzer = AnalyzerBigram
+		m.SetBoost(f.boost)
+		if c.ix.opts.baseOp == "and" {
+			m.SetOperator(query.MatchQueryOperatorAnd)
+		}
+		alts = append(alts, m)
+	}
+	return disjunction(alts)
+}
+
+// oneWord returns the jieba word s is, folded as the index folds it, when
+// jieba's query mode keeps s whole (one token spanning all of s, not a
+// single Han character, not cut into parts), or a single letter or digit.
+func (c *compiler) oneWord(s string) (string, bool) {
+	if t := strings.TrimSpace(s); isSingleWordRune(t) {
+		r, _ := utf8.DecodeRuneInString(t)
+		return string(foldRune(r)), true
+	}
 	toks := c.zh.Analyze([]byte(s))
-	return len(toks) == 1 && toks[0].Start == 0 && toks[0].End == len(s) && !isSingleHan(s) &&
-		len(c.parts(string(toks[0].Term))) == 0
+	if len(toks) == 1 && toks[0].Start == 0 && toks[0].End == len(s) && !isSingleHan(s) &&
+		len(c.parts(string(toks[0].Term))) == 0 {
+		return string(toks[0].Term), true
+	}
+	return "", false
 }
 
 // wordQuery finds one jieba word in any of the word fields.
@@ -282,23 +338,11 @@ func isSingleHan(s string) bool {
 	return n == len(s) && n > 0 && unicode.Is(unicode.Han, r)
 }
 
-// singleHan finds one Han character: as the first character of any bigram
-// (or a lone unigram) in the shadow fields, or as a jieba word.
-func (c *compiler) singleHan(ch string) query.Query {
-	var alts []query.Query
-	for _, f := range bigramFields {
-		p := query.NewPrefixQuery(ch)
-		p.SetField(f.name)
-		p.SetBoost(f.boost)
-		alts = append(alts, p)
-	}
-	for _, f := range wordFields {
-		t := query.NewTermQuery(ch)
-		t.SetField(f.name)
-		t.SetBoost(f.boost)
-		alts = append(alts, t)
-	}
-	return query.NewDisjunctionQuery(alts)
+// isSingleWordRune reports whether s is one letter or digit (spaces aside).
+func isSingleWordRune(s string) bool {
+	s = strings.TrimSpace(s)
+	r, n := utf8.DecodeRuneInString(s)
+	return n == len(s) && n > 0 && isWordRune(r)
 }
 
 // phrase matches text as a phrase (consecutive positions) in any of fields.

@@ -77,5 +77,17 @@ func FuzzAnalyzers(f *testing.F) {
 				last = tk.Position
 			}
 		}
+		// the exact analyzer: offsets on character boundaries, one
+		// position per letter or digit, no term longer than two runes + edge
+		last := 0
+		for _, tk := range (exactAnalyzer{}).Analyze([]byte(in)) {
+			if tk.Start < 0 || tk.End > len(in) || tk.Start >= tk.End || !utf8.ValidString(in[tk.Start:tk.End]) {
+				t.Fatalf("%q: exact token %s out of range", in, tok(tk))
+			}
+			if tk.Position < last || tk.Position > last+1 || utf8.RuneCount(tk.Term) > 2 {
+				t.Fatalf("%q: exact token %s after position %d", in, tok(tk), last)
+			}
+			last = tk.Position
+		}
 	})
 }

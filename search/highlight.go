@@ -13,9 +13,21 @@ import (
 // case and full-width forms, and treats any run of non-letters as one
 // separator, as the bigram phrase search does (see sepRune).
 type highlighter struct {
-	needles   [][]rune
+	groups    []needleGroup
 	fragRunes int
 	maxFrags  int
+}
+
+// markGroup is what one positive leaf of a query looks for: exact strings
+// (the term and its synonyms), and words that a record may match it by
+// instead (a bare term's jieba words), marked only in a text where none of
+// the exact strings occurs.
+type markGroup struct {
+	exact, words []string
+}
+
+type needleGroup struct {
+	exact, words [][]rune
 }
 
 const (
@@ -41,10 +53,26 @@ const sepRune rune = -1
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
-func newHighlighter(marks []string, fragRunes, maxFrags int) *highlighter {
+func newHighlighter(marks []markGroup, fragRunes, maxFrags int) *highlighter {
 	h := &highlighter{fragRunes: fragRunes, maxFrags: maxFrags}
-	seen := map[string]bool{}
+	total := 0
 	for _, m := range marks {
+		g := needleGroup{exact: needles(m.exact), words: needles(m.words)}
+		if n := len(g.exact) + len(g.words); n > 0 && total+n <= maxNeedles {
+			total += n
+			h.groups = append(h.groups, g)
+		}
+	}
+	return h
+}
+
+// needles folds strings as the exact fields do: runes folded, every run
+// of non-letters one sepRune, none at either end; duplicates and empty
+// ones dropped.
+func needles(ss []string) [][]rune {
+	var out [][]rune
+	seen := map[string]bool{}
+	for _, m := range ss {
 		var n []rune
 		for _, r := range m {
 			if r = foldRune(r); isWordRune(r) {
@@ -60,19 +88,17 @@ func newHighlighter(marks []string, fragRunes, maxFrags int) *highlighter {
 			continue
 		}
 		seen[string(n)] = true
-		h.needles = append(h.needles, n)
-		if len(h.needles) == maxNeedles {
-			break
-		}
+		out = append(out, n)
 	}
-	return h
+	return out
 }
 
 type rspan struct{ a, b int } // rune indexes, [a, b)
 
-// spans finds every needle in text and returns merged, sorted rune spans.
+// spans finds, for each group, every exact needle in text, or when there
+// is none, every word needle, and returns merged, sorted rune spans.
 func (h *highlighter) spans(text []rune) []rspan {
-	if len(h.needles) == 0 {
+	if len(h.groups) == 0 {
 		return nil
 	}
 	proj := make([]rune, 0, len(text))
@@ -87,21 +113,11 @@ func (h *highlighter) spans(text []rune) []rspan {
 		}
 	}
 	var out []rspan
-	for _, n := range h.needles {
-		for i := 0; i+len(n) <= len(proj) && len(out) < maxSpans; i++ {
-			if proj[i] != n[0] {
-				continue
-			}
-			ok := true
-			for k := 1; k < len(n); k++ {
-				if proj[i+k] != n[k] {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				out = append(out, rspan{idx[i], idx[i+len(n)-1] + 1})
-			}
+	for _, g := range h.groups {
+		n := len(out)
+		out = findNeedles(out, g.exact, proj, idx)
+		if len(out) == n {
+			out = findNeedles(out, g.words, proj, idx)
 		}
 	}
 	if len(out) == 0 {
@@ -118,6 +134,29 @@ func (h *highlighter) spans(text []rune) []rspan {
 		merged = append(merged, s)
 	}
 	return merged
+}
+
+// findNeedles appends the spans (in text runes, through idx) of every
+// occurrence of a needle in the projected text proj.
+func findNeedles(out []rspan, ns [][]rune, proj []rune, idx []int) []rspan {
+	for _, n := range ns {
+		for i := 0; i+len(n) <= len(proj) && len(out) < maxSpans; i++ {
+			if proj[i] != n[0] {
+				continue
+			}
+			ok := true
+			for k := 1; k < len(n); k++ {
+				if proj[i+k] != n[k] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				out = append(out, rspan{idx[i], idx[i+len(n)-1] + 1})
+			}
+		}
+	}
+	return out
 }
 
 // render writes text[a:b] escaped, with the spans inside it marked.
@@ -213,3 +252,6 @@ func (h *highlighter) fragments(s string) []string {
 	}
 	return out
 }
+
+// active reports whether there is anything to mark.
+func (h *highlighter) active() bool { return len(h.groups) > 0 }

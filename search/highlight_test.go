@@ -33,7 +33,7 @@ func TestHighlighter(t *testing.T) {
 		{[]string{"监察"}, "😀监察😀", "😀<mark>监察</mark>😀", nil},
 	}
 	for _, tt := range tests {
-		h := newHighlighter(tt.marks, 100, 3)
+		h := newHighlighter(exactMarks(tt.marks...), 100, 3)
 		if got := h.title(tt.text); got != tt.title {
 			t.Errorf("%v in %q:\n got  %s\n want %s", tt.marks, tt.text, got, tt.title)
 		}
@@ -43,7 +43,7 @@ func TestHighlighter(t *testing.T) {
 func TestFragments(t *testing.T) {
 	long := strings.Repeat("前言部分没有要找的内容。", 20) + "第一处谈话函询在这里。" +
 		strings.Repeat("中间也没有。", 40) + "第二处<谈话函询>和纪检监察在这里。" + strings.Repeat("结尾。", 30)
-	h := newHighlighter([]string{"谈话函询", "纪检监察", "纪检"}, 40, 2)
+	h := newHighlighter(exactMarks("谈话函询", "纪检监察", "纪检"), 40, 2)
 	frags := h.fragments(long)
 	if len(frags) != 2 {
 		t.Fatalf("got %d fragments: %q", len(frags), frags)
@@ -70,7 +70,7 @@ func TestFragments(t *testing.T) {
 		t.Errorf("second fragment %q", frags[1])
 	}
 	// a match longer than the window is never cut
-	h = newHighlighter([]string{strings.Repeat("纪", 50)}, 10, 1)
+	h = newHighlighter(exactMarks(strings.Repeat("纪", 50)), 10, 1)
 	f := h.fragments("开头" + strings.Repeat("纪", 50) + "结尾")
 	if len(f) != 1 || !strings.Contains(f[0], "<mark>"+strings.Repeat("纪", 50)+"</mark>") {
 		t.Errorf("long match cut: %q", f)
@@ -105,4 +105,13 @@ func TestSearchHighlights(t *testing.T) {
 	if _, err := ix.Search(context.Background(), Request{Q: "谈话函询"}, allUnits); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// exactMarks is one mark group per string, each an exact needle.
+func exactMarks(ss ...string) []markGroup {
+	var out []markGroup
+	for _, s := range ss {
+		out = append(out, markGroup{exact: []string{s}})
+	}
+	return out
 }

@@ -19,6 +19,10 @@ import (
 type Options struct {
 	// FacetSize is the number of values returned per facet (default 20).
 	FacetSize int
+	// FacetLimit is the most matches facets are counted over (default
+	// 10000; negative: no limit). A search with more matches returns
+	// empty facets and Result.FacetsCapped; its total stays exact.
+	FacetLimit int
 	// FragmentRunes is the length of a body highlight fragment (default 100).
 	FragmentRunes int
 	// MaxFragments is the number of body fragments per hit (default 3).
@@ -32,6 +36,10 @@ type Options struct {
 	// BulkBatchSize is the number of records per shard batch between
 	// BeginBulk and EndBulk (default 2000).
 	BulkBatchSize int
+	// SynonymDir holds an admin's synonym groups (*.txt, the format of
+	// dict/synonyms.txt), added to the shipped ones (default
+	// <dir>/synonyms.d; missing is fine). See synonyms.go.
+	SynonymDir string
 
 	mode   analysisMode // benchmarks only: the cjk-only baseline
 	baseOp string       // baseline bare-term operator: "or" (Bleve's default) or "and"
@@ -40,6 +48,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.FacetSize <= 0 {
 		o.FacetSize = 20
+	}
+	if o.FacetLimit == 0 {
+		o.FacetLimit = 10000
 	}
 	if o.FragmentRunes <= 0 {
 		o.FragmentRunes = 100
@@ -79,6 +90,8 @@ type Index struct {
 	extra  map[string][]string // ids found in more than one shard at Open: the other units
 	meta   indexMeta
 
+	synonyms atomic.Pointer[synonymSet] // query-time expansion (synonyms.go)
+
 	searched atomic.Int64 // shards searched so far (tests)
 }
 
@@ -94,6 +107,13 @@ func Open(dir string, opts Options) (*Index, error) {
 		return nil, errors.New("search: empty index dir")
 	}
 	opts.defaults()
+	if opts.SynonymDir == "" {
+		opts.SynonymDir = filepath.Join(dir, "synonyms.d")
+	}
+	syns, err := loadSynonyms(opts.SynonymDir)
+	if err != nil {
+		return nil, err
+	}
 	paths, hash, err := writeDictionaries(filepath.Join(dir, "dict"))
 	if err != nil {
 		return nil, err
@@ -106,6 +126,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		dir: dir, root: filepath.Join(dir, "index"), opts: opts, seg: s,
 		m: newMapping(opts.mode), shards: map[string]*shard{}, units: map[string]string{}, extra: map[string][]string{},
 	}
+	ix.synonyms.Store(syns)
 	if err := os.MkdirAll(ix.root, 0o750); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -60,10 +60,10 @@ func validRetention(r string) bool {
 const (
 	fTitle          = "title"
 	fBody           = "body"
-	fMeta           = "meta" // 文号, 档号, persons, case, author … as text
-	fTitleCJK       = "title_cjk"
-	fBodyCJK        = "body_cjk"
-	fMetaCJK        = "meta_cjk"
+	fMeta           = "meta"    // 文号, 档号, persons, case, author … as text
+	fTitleExact     = "title_x" // AnalyzerExact: every substring (exact.go)
+	fBodyExact      = "body_x"
+	fMetaExact      = "meta_x"
 	fDocNumber      = "doc_number"     // stored, as filed
 	fDocNumberKey   = "doc_number_key" // indexed, normalised
 	fArchiveCode    = "archive_code"
@@ -79,8 +79,9 @@ const (
 	fFiledAt        = "filed_at"
 	fAuthor         = "author"
 	fApprover       = "approver"
-	fFacets         = "facets"    // doc values: facet letter + value, one per facet
-	fFiledKey       = "filed_key" // doc values: filedKey(filed_at), the sort key
+	fFacets         = "facets"         // doc values: facet letter + value, one per facet
+	fFiledKey       = "filed_key"      // doc values: filedKey(filed_at) + id, the oldest-first sort key
+	fFiledKeyDesc   = "filed_key_desc" // doc values: the newest-first sort key (sortKeys)
 )
 
 // facetLetters prefix a facet's values in the facets field (short: zap
@@ -95,18 +96,37 @@ func filedKey(t time.Time) string {
 	return strings.Repeat("0", max(0, 10-len(k))) + k
 }
 
+// sortKeys are the two date sort keys of a record, both sorted ascending
+// and unique, so that no sort needs the record id as a tie-break (which
+// reads every match's stored id): the filing time then the id, and the
+// time inverted (newest first) then the id. A record without a filing time
+// sorts last in both orders.
+func sortKeys(filed time.Time, id string) (oldestFirst, newestFirst string) {
+	if filed.IsZero() {
+		return "~" + id, "~" + id
+	}
+	const maxKey = 3656158440062975 // 36^10 - 1: ten base-36 digits
+	k := filedKey(filed)
+	ms, _ := strconv.ParseInt(k, 36, 64)
+	inv := strconv.FormatInt(maxKey-ms, 36)
+	return k + id, strings.Repeat("0", max(0, 10-len(inv))) + inv + id
+}
+
 // schemaVersion changes with the mapping; with the dictionary hash it decides
 // NeedsReindex.
 // Version 2: the five facets share one doc-values field and filed_at is
 // sorted by a keyword key (see newMapping).
 // Version 3: one index per unit (shard.go) with meta.json; an index of
 // version ≤ 2 is one Bleve index at <dir>/index and is recreated.
-const schemaVersion = "3"
+// Version 4: the cjk-bigram shadow fields (title_cjk …) are replaced by the
+// exact fields (title_x …, AnalyzerExact), which find every substring; the
+// date sort keys hold the id (sortKeys).
+const schemaVersion = "4"
 
 type analysisMode int
 
 const (
-	modeJieba   analysisMode = iota // jieba fields + cjk shadow fields
+	modeJieba   analysisMode = iota // jieba fields + exact fields
 	modeCJKOnly                     // baseline for benchmarks: only Bleve's cjk analyzer
 )
 
@@ -151,9 +171,9 @@ func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
 		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerBigram, true)))
 		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerBigram, false)))
 	default:
-		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerIndex, true), text(fTitleCJK, AnalyzerBigram, false)))
-		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerIndex, true), text(fBodyCJK, AnalyzerBigram, false)))
-		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerIndex, false), text(fMetaCJK, AnalyzerBigram, false)))
+		dm.AddSubDocumentMapping(fTitle, prop(text(fTitle, AnalyzerIndex, true), text(fTitleExact, AnalyzerExact, false)))
+		dm.AddSubDocumentMapping(fBody, prop(text(fBody, AnalyzerIndex, true), text(fBodyExact, AnalyzerExact, false)))
+		dm.AddSubDocumentMapping(fMeta, prop(text(fMeta, AnalyzerIndex, false), text(fMetaExact, AnalyzerExact, false)))
 	}
 	dm.AddSubDocumentMapping(fDocNumber, prop(kw(fDocNumber, true, false, false)))
 	dm.AddSubDocumentMapping(fDocNumberKey, prop(kw(fDocNumberKey, false, true, false)))
@@ -169,6 +189,7 @@ func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
 	}
 	dm.AddSubDocumentMapping(fFacets, prop(kw(fFacets, false, true, true)))
 	dm.AddSubDocumentMapping(fFiledKey, prop(kw(fFiledKey, false, true, true)))
+	dm.AddSubDocumentMapping(fFiledKeyDesc, prop(kw(fFiledKeyDesc, false, true, true)))
 	for _, f := range []string{fTemplate, fPersons, fCase, fAuthor, fApprover} {
 		dm.AddSubDocumentMapping(f, prop(kw(f, false, true, false)))
 	}
@@ -284,8 +305,8 @@ func (d *Doc) fields() map[string]any {
 	}
 	if !d.FiledAt.IsZero() {
 		m[fFiledAt] = d.FiledAt.UTC()
-		m[fFiledKey] = filedKey(d.FiledAt)
 	}
+	m[fFiledKey], m[fFiledKeyDesc] = sortKeys(d.FiledAt, d.ID)
 	var facets []string
 	for _, name := range FacetNames {
 		if v, ok := m[facetFields[name]].(string); ok {

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math/rand"
 	"os"
 	"testing"
 )
@@ -58,8 +59,10 @@ func measure(tb testing.TB, ix *Index, qs []labeledQuery) quality {
 const qualityDocs = 800
 
 // TestQuality asserts the search quality over a generated corpus of 800
-// records and 40 labelled queries. Thresholds are the measured figures
-// minus a margin (see BENCH.md).
+// records and 40 labelled queries (thresholds: the measured figures minus
+// a margin, see BENCH.md), and that 100 strings drawn from the records find
+// every record that holds them, bare and quoted (TestSubstringProperty does
+// the same on a corpus with more digits, Latin letters and quotation marks).
 func TestQuality(t *testing.T) {
 	corpus := genCorpus(qualityDocs)
 	qs := genQueries(corpus)
@@ -72,15 +75,22 @@ func TestQuality(t *testing.T) {
 	}
 	ix := openTest(t, Options{}, docs...)
 	q := measure(t, ix, qs)
+	subs := drawSubstrings(rand.New(rand.NewSource(3)), docs, 100)
+	sr := measureSubstrings(t, ix, docs, everyone, subs)
 	t.Logf("jieba: %d queries, recall@10 %.3f, precision@10 %.3f; imperfect: %q", q.queries, q.recall, q.precision, q.worst)
+	t.Logf("substrings: %d strings, %d pairs, recall bare %.3f, quoted %.3f", sr.strings, sr.pairs, sr.bare, sr.quoted)
 	if q.recall < minRecall || q.precision < minPrecision {
 		t.Errorf("quality dropped: recall@10 %.3f (min %.2f), precision@10 %.3f (min %.2f)", q.recall, minRecall, q.precision, minPrecision)
+	}
+	if sr.bare < 1 || sr.quoted < 1 {
+		t.Errorf("substring recall bare %.3f, quoted %.3f (want 1.000); missed %q", sr.bare, sr.quoted, sr.missed[:min(20, len(sr.missed))])
 	}
 	if os.Getenv("WENSHU_QUALITY_BASELINE") != "" {
 		for _, op := range []string{"or", "and"} {
 			b := openTest(t, Options{mode: modeCJKOnly, baseOp: op}, docs...)
 			bq := measure(t, b, qs)
-			t.Logf("cjk-%s: recall@10 %.3f, precision@10 %.3f; imperfect: %d", op, bq.recall, bq.precision, len(bq.worst))
+			bs := measureSubstrings(t, b, docs, everyone, subs)
+			t.Logf("cjk-%s: recall@10 %.3f, precision@10 %.3f; imperfect: %d; substrings bare %.3f, quoted %.3f", op, bq.recall, bq.precision, len(bq.worst), bs.bare, bs.quoted)
 		}
 	}
 }

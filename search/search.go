@@ -49,12 +49,15 @@ type Viewer struct {
 }
 
 // Result is one page of hits with the total and facets over every visible
-// match.
+// match. Total is always exact. Facets are counted when there are at most
+// Options.FacetLimit matches (default 10 000); above, FacetsCapped is set
+// and every facet is empty (counting them would visit every match).
 type Result struct {
-	Total  uint64                  `json:"total"`
-	TookMS int64                   `json:"took_ms"`
-	Hits   []Hit                   `json:"hits"`
-	Facets map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
+	Total        uint64                  `json:"total"`
+	TookMS       int64                   `json:"took_ms"`
+	Hits         []Hit                   `json:"hits"`
+	Facets       map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
+	FacetsCapped bool                    `json:"facets_capped,omitempty"`
 }
 
 // Hit is one matching record. Highlights["title"] and ["body"] are HTML:
@@ -172,13 +175,9 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	clearance := v.Clearance
-	if clearance == "" {
-		clearance = Classifications[0]
-	}
-	rank := classRank(clearance)
-	if rank < 0 {
-		return nil, fmt.Errorf("%w: clearance %q", ErrBadViewer, v.Clearance)
+	rank, err := clearanceRank(v)
+	if err != nil {
+		return nil, err
 	}
 	ast, err := parseQuery(req.Q)
 	if err != nil {
@@ -189,13 +188,87 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	}
 	defer ix.mu.RUnlock()
 
-	// the permission filter: one of the viewer's units, at most its
-	// clearance. Only the shards of those units are searched; the unit
-	// condition stays in the query as well.
-	var units []query.Query
-	var shards []*shard
+	units, shards := ix.viewerShards(v, req.Unit)
+	if len(shards) == 0 {
+		return emptyResult(time.Since(start)), nil // sees nothing
+	}
+	ix.searched.Add(int64(len(shards)))
+	filters := append(permissionFilter(units, rank), requestFilters(req)...)
+
+	c := ix.newCompiler()
+	userQ := c.compile(ast, false)
+	// The filter is a conjunct of the query, not Bleve's post-filter: see
+	// filterQuery.
+	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
+	if userQ != nil {
+		top = query.NewConjunctionQuery([]query.Query{userQ, top})
+	}
+	// Facets in the same pass when the shards hold at most FacetLimit
+	// records; else in a second pass, if the matches are that few.
+	onePass := facets && (ix.opts.FacetLimit < 0 || shardDocs(shards) <= uint64(ix.opts.FacetLimit))
+	sr := newSearchRequest(top, req, userQ == nil, onePass)
+	res, err := searchShards(ctx, shards, sr)
+	if err != nil {
+		return nil, err
+	}
+	out := emptyResult(0)
+	out.Total = res.Total
+	hl := newHighlighter(c.marks, ix.opts.FragmentRunes, ix.opts.MaxFragments)
+	for _, dm := range res.Hits {
+		out.Hits = append(out.Hits, hitOf(dm, hl))
+	}
+	switch {
+	case onePass:
+		ix.splitFacets(out, res)
+	case facets && res.Total <= uint64(ix.opts.FacetLimit):
+		if res, err = searchShards(ctx, shards, facetRequest(top)); err != nil {
+			return nil, err
+		}
+		ix.splitFacets(out, res)
+	case facets:
+		out.FacetsCapped = true
+	}
+	out.TookMS = time.Since(start).Milliseconds()
+	return out, nil
+}
+
+// shardDocs is the number of records in shards.
+func shardDocs(shards []*shard) uint64 {
+	var n uint64
+	for _, sh := range shards {
+		c, _ := sh.idx.DocCount()
+		n += c
+	}
+	return n
+}
+
+// facetRequest counts the facets of top's matches, with no hits or scores.
+func facetRequest(top query.Query) *bleve.SearchRequest {
+	sr := bleve.NewSearchRequestOptions(top, 0, 0, false)
+	sr.Score = bleve.ScoreNone
+	sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
+	return sr
+}
+
+// clearanceRank is the rank of the viewer's clearance ("" = 公开).
+func clearanceRank(v Viewer) (int, error) {
+	clearance := v.Clearance
+	if clearance == "" {
+		clearance = Classifications[0]
+	}
+	rank := classRank(clearance)
+	if rank < 0 {
+		return 0, fmt.Errorf("%w: clearance %q", ErrBadViewer, v.Clearance)
+	}
+	return rank, nil
+}
+
+// viewerShards returns one unit term per distinct unit of the viewer, and
+// the shards to search: those of the viewer's units (only only's, when
+// set) that exist.
+func (ix *Index) viewerShards(v Viewer, only string) (units []query.Query, shards []*shard) {
 	seen := map[string]bool{}
-	only := strings.TrimSpace(req.Unit)
+	only = strings.TrimSpace(only)
 	for _, u := range v.Units {
 		if u = strings.TrimSpace(u); u != "" && !seen[u] {
 			seen[u] = true
@@ -208,16 +281,23 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 			}
 		}
 	}
-	if len(shards) == 0 {
-		return emptyResult(time.Since(start)), nil // sees nothing
-	}
-	ix.searched.Add(int64(len(shards)))
+	return units, shards
+}
+
+// permissionFilter is the viewer's part of the filter: one of its units, at
+// most its clearance. The shards already select the units; the unit
+// condition stays in the query as well.
+func permissionFilter(units []query.Query, rank int) []query.Query {
 	var classes []query.Query
 	for _, c := range Classifications[:rank+1] {
 		classes = append(classes, termOn(fClass, c))
 	}
-	filters := []query.Query{disjunction(units), disjunction(classes)}
-	// the request's own filters
+	return []query.Query{disjunction(units), disjunction(classes)}
+}
+
+// requestFilters are the request's own exact filters.
+func requestFilters(req Request) []query.Query {
+	var filters []query.Query
 	for _, f := range []struct{ field, value string }{
 		{fKind, req.Kind}, {fUnit, req.Unit}, {fClass, req.Classification},
 		{fRetention, req.Retention}, {fPersons, foldName(req.Person)}, {fCase, foldName(req.Case)},
@@ -235,72 +315,69 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		dr.SetField(fFiledAt)
 		filters = append(filters, dr)
 	}
+	return filters
+}
 
-	c := ix.newCompiler()
-	userQ := c.compile(ast, false)
-	// The filter is a conjunct of the query, not Bleve's post-filter: see
-	// filterQuery.
-	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
-	if userQ != nil {
-		top = query.NewConjunctionQuery([]query.Query{userQ, top})
-	}
-
+// newSearchRequest is the Bleve request for one page of top: the stored
+// fields of a hit, the sort, and the one shared facet.
+func newSearchRequest(top query.Query, req Request, noQuery, facets bool) *bleve.SearchRequest {
 	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
 	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt}
-	byDate := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Desc: true, Missing: bsearch.SortFieldMissingLast}
+	// unique keys: no tie-break by id (see sortKeys)
+	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
+	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	switch {
 	case req.Sort == "filed_at":
-		byDate.Desc = false
-		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
-	case req.Sort == "-filed_at" || userQ == nil:
-		sr.SortByCustom(bsearch.SortOrder{byDate, &bsearch.SortDocID{}})
+		sr.SortByCustom(bsearch.SortOrder{oldest})
+	case req.Sort == "-filed_at" || noQuery:
+		sr.SortByCustom(bsearch.SortOrder{newest})
 	default:
-		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, byDate, &bsearch.SortDocID{}})
+		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, newest})
 	}
-	if userQ == nil || req.Sort == "filed_at" || req.Sort == "-filed_at" {
+	if noQuery || req.Sort == "filed_at" || req.Sort == "-filed_at" {
 		// the order ignores scores: do not compute them
 		sr.Score = bleve.ScoreNone
 	}
 	if facets {
-		// one facet over the shared field, every value; split below
+		// one facet over the shared field, every value; split by splitFacets
 		sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
 	}
-	res, err := searchShards(ctx, shards, sr)
-	if err != nil {
-		return nil, err
-	}
+	return sr
+}
 
-	out := emptyResult(0)
-	out.Total = res.Total
-	hl := newHighlighter(c.marks, ix.opts.FragmentRunes, ix.opts.MaxFragments)
-	for _, dm := range res.Hits {
-		h := Hit{
-			ID:          dm.ID,
-			Title:       fieldString(dm.Fields, fTitle),
-			DocNumber:   fieldString(dm.Fields, fDocNumber),
-			ArchiveCode: fieldString(dm.Fields, fArchiveCode),
-			Kind:        fieldString(dm.Fields, fKind),
-			Unit:        fieldString(dm.Fields, fUnit),
-			Score:       dm.Score,
-			Highlights:  map[string][]string{"title": {}, "body": {}},
-		}
-		if h.Score != h.Score { // NaN from an unscored search
-			h.Score = 0
-		}
-		h.Year, _ = strconv.Atoi(fieldString(dm.Fields, fYear))
-		if s := fieldString(dm.Fields, fFiledAt); s != "" {
-			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-				h.FiledAt = t
-			}
-		}
-		if len(c.marks) > 0 {
-			if t := hl.title(h.Title); t != "" {
-				h.Highlights["title"] = []string{t}
-			}
-			h.Highlights["body"] = hl.fragments(fieldString(dm.Fields, fBody))
-		}
-		out.Hits = append(out.Hits, h)
+// hitOf turns a Bleve match into a Hit with its highlights.
+func hitOf(dm *bsearch.DocumentMatch, hl *highlighter) Hit {
+	h := Hit{
+		ID:          dm.ID,
+		Title:       fieldString(dm.Fields, fTitle),
+		DocNumber:   fieldString(dm.Fields, fDocNumber),
+		ArchiveCode: fieldString(dm.Fields, fArchiveCode),
+		Kind:        fieldString(dm.Fields, fKind),
+		Unit:        fieldString(dm.Fields, fUnit),
+		Score:       dm.Score,
+		Highlights:  map[string][]string{"title": {}, "body": {}},
 	}
+	if h.Score != h.Score { // NaN from an unscored search
+		h.Score = 0
+	}
+	h.Year, _ = strconv.Atoi(fieldString(dm.Fields, fYear))
+	if s := fieldString(dm.Fields, fFiledAt); s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			h.FiledAt = t
+		}
+	}
+	if hl.active() {
+		if t := hl.title(h.Title); t != "" {
+			h.Highlights["title"] = []string{t}
+		}
+		h.Highlights["body"] = hl.fragments(fieldString(dm.Fields, fBody))
+	}
+	return h
+}
+
+// splitFacets splits the shared facet into the five facets of out, each
+// its FacetSize most frequent values (years then newest first).
+func (ix *Index) splitFacets(out *Result, res *bleve.SearchResult) {
 	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
 		for _, t := range fr.Terms.Terms() {
 			if name := facetByLetter[t.Term[:min(1, len(t.Term))]]; name != "" {
@@ -309,7 +386,6 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		}
 	}
 	for name, vals := range out.Facets {
-		// the FacetSize most frequent values; years then newest first
 		sort.Slice(vals, func(i, j int) bool {
 			if vals[i].Count != vals[j].Count {
 				return vals[i].Count > vals[j].Count
@@ -324,8 +400,6 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		}
 		out.Facets[name] = vals
 	}
-	out.TookMS = time.Since(start).Milliseconds()
-	return out, nil
 }
 
 func termOn(field, value string) query.Query {

@@ -532,6 +532,25 @@ func TestFiledKeyOrder(t *testing.T) {
 			t.Errorf("filedKey(%v)=%q, filedKey(%v)=%q", times[i-1], a, times[i], b)
 		}
 	}
+	// the sort keys: time then id, and time inverted then id; no time last
+	for i := 2; i < len(times); i++ {
+		for _, ids := range [][2]string{{"b", "a"}, {"a", "b"}, {"a", "a2"}} {
+			olderAsc, olderDesc := sortKeys(times[i-1], ids[0])
+			newerAsc, newerDesc := sortKeys(times[i], ids[1])
+			if olderAsc >= newerAsc || newerDesc >= olderDesc {
+				t.Errorf("sortKeys %v/%s vs %v/%s: %q %q, %q %q", times[i-1], ids[0], times[i], ids[1], olderAsc, newerAsc, newerDesc, olderDesc)
+			}
+		}
+		a1, d1 := sortKeys(times[i], "a")
+		a2, d2 := sortKeys(times[i], "a2")
+		if a1 >= a2 || d1 >= d2 {
+			t.Errorf("ties not by id: %q %q, %q %q", a1, a2, d1, d2)
+		}
+		none, noneDesc := sortKeys(time.Time{}, "a")
+		if none <= a2 || noneDesc <= d2 {
+			t.Errorf("no filing time does not sort last: %q %q", none, noneDesc)
+		}
+	}
 }
 
 // Index splits a large call among writers; a record given twice keeps its

@@ -434,3 +434,28 @@ func benchUnits(docs []Doc) []string {
 	}
 	return out
 }
+
+// With the shards holding more than FacetLimit records, facets come from a
+// second pass and equal those of one pass; with more matches than the
+// limit they are skipped (FacetsCapped) and the total stays exact.
+func TestFacetLimit(t *testing.T) {
+	docs := plainDocs(genCorpus(300))
+	one := openTest(t, Options{}, docs...)
+	two := openTest(t, Options{FacetLimit: 50}, docs...)
+	for _, req := range []Request{{Q: "谈话函询 张建华"}, {Q: "立案审查", Year: 2023}, {Person: docs[0].Persons[0]}} {
+		a, b := mustSearch(t, one, req, everyone), mustSearch(t, two, req, everyone)
+		if a.Total > 50 {
+			t.Fatalf("%+v: %d matches, more than the limit", req, a.Total)
+		}
+		if b.FacetsCapped || fmt.Sprint(a.Facets) != fmt.Sprint(b.Facets) || a.Total != b.Total || !slices.Equal(ids(a), ids(b)) {
+			t.Errorf("%+v: two-pass %v (capped %v), one pass %v", req, b.Facets, b.FacetsCapped, a.Facets)
+		}
+	}
+	r := mustSearch(t, two, Request{}, everyone)
+	if !r.FacetsCapped || r.Total != 300 || len(r.Facets["year"]) != 0 || len(r.Facets) != len(FacetNames) {
+		t.Errorf("broad search: capped %v, total %d, facets %v", r.FacetsCapped, r.Total, r.Facets)
+	}
+	if r := mustSearch(t, one, Request{}, everyone); r.FacetsCapped || len(r.Facets["year"]) == 0 {
+		t.Errorf("default limit: capped %v, facets %v", r.FacetsCapped, r.Facets)
+	}
+}

@@ -2,8 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,9 @@ import (
 // clearance, author), so that no route can serve another unit's record.
 
 func (s *Server) archiveRoutes(api fiber.Router) {
+	// Every route from here on may meet a storage outage: its 503 says
+	// when to retry.
+	api.Use(func(c *fiber.Ctx) error { return setRetryAfter(c, c.Next()) })
 	api.Post("/drafts", s.createDraft)
 	api.Get("/drafts", s.listDrafts)
 	api.Get("/drafts/:id", s.getDraft)
@@ -27,6 +31,7 @@ func (s *Server) archiveRoutes(api fiber.Router) {
 	api.Post("/drafts/:id/return", s.returnDraft)
 	api.Post("/drafts/:id/approve", s.approveDraft)
 	api.Get("/drafts/:id/audit", s.draftAudit)
+	api.Get("/filings/:id", s.getFiling)
 
 	api.Post("/records/import", s.importRecord)
 	api.Get("/records", s.listRecords)
@@ -114,6 +119,7 @@ func (s *Server) listDrafts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	return c.JSON(list)
 }
 
@@ -180,12 +186,46 @@ func (s *Server) approveDraft(c *fiber.Ctx) error {
 		return err
 	}
 	u, _ := caller(c)
-	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
+	res, err := s.store.Approve(c.UserContext(), u, c.Params("id"))
+	var pending *archive.FilingPending
+	if errors.As(err, &pending) {
+		return filingAccepted(c, pending)
+	}
 	if err != nil {
 		return err
 	}
-	c.Location("/api/v1/records/" + rec.ID)
-	return c.Status(fiber.StatusCreated).JSON(rec)
+	c.Location("/api/v1/records/" + res.Record.ID)
+	if res.AlreadyFiled {
+		return c.JSON(res.Record)
+	}
+	return c.Status(fiber.StatusCreated).JSON(res.Record)
+}
+
+// filingAccepted answers 202 for a filing whose outcome storage has not
+// told yet: the status URL is where the client learns it (GET
+// /api/v1/filings/{id}).
+func filingAccepted(c *fiber.Ctx, p *archive.FilingPending) error {
+	statusURL := "/api/v1/filings/" + url.PathEscape(p.FilingID)
+	c.Location(statusURL)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
+		"filing_id": p.FilingID, "draft_id": p.DraftID, "status": p.Status, "status_url": statusURL,
+		"message": "存储服务暂未确认，归档正在进行；请稍后查看归档状态",
+	})
+}
+
+// getFiling reports where a filing stands (allocated, rendered, signed,
+// filed with its record, or void), with the draft's visibility.
+func (s *Server) getFiling(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	f, err := s.store.Filing(c.UserContext(), u, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if f.Open() {
+		c.Set(fiber.HeaderRetryAfter, "2")
+	}
+	return c.JSON(f)
 }
 
 func (s *Server) draftAudit(c *fiber.Ctx) error {
@@ -213,6 +253,7 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return c.JSON(list)
 }
 
@@ -250,6 +291,14 @@ func (s *Server) verifyRecord(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if v.Unavailable() {
+		// Neither passed nor failed: the store did not answer.
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+			"error":        errorBody{Code: "storage_unavailable", Message: "存储服务暂不可用，无法完成校验，请稍后重试", RequestID: requestIDOf(c)},
+			"verification": v,
+		})
+	}
 	return c.JSON(v)
 }
 
@@ -286,43 +335,32 @@ func (s *Server) supersedeRecord(c *fiber.Ctx) error {
 
 // importRecord files an existing .docx or UTF-8 .txt (multipart form:
 // file, title, kind, year, classification, retention, persons, case_no,
-// doc_number).
+// doc_number). The form is streamed to a temporary file once the caller
+// is known to be an archivist (readUpload); the import itself runs among
+// the heavy requests (MaxHeavy).
 func (s *Server) importRecord(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleArchivist); err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
+	up, err := s.readUpload(c)
 	if err != nil {
+		return err
+	}
+	defer up.Close()
+	if up.file == nil {
 		return templates.FieldErrors{{Field: "file", Code: "required", Message: "请在表单字段 file 中上传 .docx 或 .txt 文件"}}
 	}
-	f, err := fh.Open()
+	req, err := importRequest(c, up)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
+		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	release, err := s.heavy.acquire(c)
 	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
-	req := archive.ImportRequest{
-		FileName:       fh.Filename,
-		Data:           data,
-		Title:          c.FormValue("title"),
-		Kind:           c.FormValue("kind"),
-		Classification: c.FormValue("classification"),
-		Retention:      archive.Retention(c.FormValue("retention")),
-		CaseNo:         c.FormValue("case_no"),
-		DocNumber:      c.FormValue("doc_number"),
-	}
-	if y := c.FormValue("year"); y != "" {
-		n, err := strconv.Atoi(y)
-		if err != nil {
-			return templates.FieldErrors{{Field: "year", Code: "bad_year", Message: "年度应为四位数字，如 2025"}}
-		}
-		req.Year = n
-	}
-	if p := c.FormValue("persons"); p != "" {
-		req.Persons = splitPersons(p)
+	defer release()
+	if req.Data, err = up.data(); err != nil {
+		return err
 	}
 	u, _ := caller(c)
 	rec, err := s.store.Import(c.UserContext(), u, req)
@@ -331,6 +369,30 @@ func (s *Server) importRecord(c *fiber.Ctx) error {
 	}
 	c.Location("/api/v1/records/" + rec.ID)
 	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+// importRequest reads the import's fields (all but the file's bytes).
+func importRequest(c *fiber.Ctx, up *upload) (archive.ImportRequest, error) {
+	req := archive.ImportRequest{
+		FileName:       up.fileName,
+		Title:          up.value(c, "title"),
+		Kind:           up.value(c, "kind"),
+		Classification: up.value(c, "classification"),
+		Retention:      archive.Retention(up.value(c, "retention")),
+		CaseNo:         up.value(c, "case_no"),
+		DocNumber:      up.value(c, "doc_number"),
+	}
+	if y := up.value(c, "year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil {
+			return req, templates.FieldErrors{{Field: "year", Code: "bad_year", Message: "年度应为四位数字，如 2025"}}
+		}
+		req.Year = n
+	}
+	if p := up.value(c, "persons"); p != "" {
+		req.Persons = splitPersons(p)
+	}
+	return req, nil
 }
 
 func (s *Server) me(c *fiber.Ctx) error {

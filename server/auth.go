@@ -9,7 +9,9 @@ import (
 
 // authenticate requires "Authorization: Bearer <token>" on every /api
 // route and puts the caller's user and unit (from the catalog, never from
-// the request) into the context.
+// the request) into the context. Only then is a body larger than the
+// pre-auth limit read (bodies.go): into memory up to BodyLimit, except a
+// multipart form, which only the import handler reads (readUpload).
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
 	scheme, token, ok := strings.Cut(h, " ")
@@ -24,6 +26,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	c.Locals(localUser, u)
 	c.Locals(localUnit, unit)
+	if !isMultipart(c) {
+		if err := s.loadBody(c, s.bodyLimit); err != nil {
+			return err
+		}
+	}
 	return c.Next()
 }
 

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -89,29 +88,33 @@ func (s *Server) recordService(c *fiber.Ctx) error {
 // recordServiceWithReceipt is the multipart variant: served_on and an
 // optional receipt file (the signed 送达回执), filed as a record.
 func (s *Server) recordServiceWithReceipt(c *fiber.Ctx) error {
-	day, err := parseDay("served_on", "送达日期", c.FormValue("served_on"))
+	up, err := s.readUpload(c)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	day, err := parseDay("served_on", "送达日期", up.value(c, "served_on"))
 	if err != nil {
 		return err
 	}
 	u, _ := caller(c)
-	fh, err := c.FormFile("receipt")
-	if err != nil {
+	if up.file == nil {
 		d, err := s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
 		if err != nil {
 			return err
 		}
 		return c.Status(fiber.StatusCreated).JSON(fiber.Map{"deadline": d})
 	}
-	f, err := fh.Open()
+	release, err := s.heavy.acquire(c)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
+		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	defer release()
+	data, err := up.data()
 	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
-	d, rec, err := s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
+	d, rec, err := s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, up.fileName, data)
 	if err != nil {
 		return err
 	}
@@ -134,29 +137,33 @@ func (s *Server) fileReply(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return templates.FieldErrors{{Field: "file", Code: "required", Message: "请在表单字段 file 中上传 .docx、.pdf、.jpg、.png 或 .txt 文件"}}
-	}
-	day, err := parseDay("received_on", "收到回复日期", c.FormValue("received_on"))
+	up, err := s.readUpload(c)
 	if err != nil {
 		return err
 	}
-	in := archive.ReplyInput{FileName: fh.Filename, ReceivedOn: day}
-	switch v := c.FormValue("opinion_signed"); v {
+	defer up.Close()
+	if up.file == nil {
+		return templates.FieldErrors{{Field: "file", Code: "required", Message: "请在表单字段 file 中上传 .docx、.pdf、.jpg、.png 或 .txt 文件"}}
+	}
+	day, err := parseDay("received_on", "收到回复日期", up.value(c, "received_on"))
+	if err != nil {
+		return err
+	}
+	in := archive.ReplyInput{FileName: up.fileName, ReceivedOn: day}
+	switch v := up.value(c, "opinion_signed"); v {
 	case "true", "1", "on":
 		in.OpinionSigned = true
 	case "false", "0", "":
 	default:
 		return templates.FieldErrors{{Field: "opinion_signed", Code: "bad_bool", Message: "opinion_signed 应为 true 或 false"}}
 	}
-	f, err := fh.Open()
+	release, err := s.heavy.acquire(c) // OCR is the heaviest thing a request does
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
+		return err
 	}
-	defer f.Close()
-	if in.Data, err = io.ReadAll(f); err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+	defer release()
+	if in.Data, err = up.data(); err != nil {
+		return err
 	}
 	u, _ := caller(c)
 	res, err := s.store.FileReply(c.UserContext(), u, c.Params("id"), in)

@@ -20,6 +20,9 @@ func TestHolidayTableWarningAndUpload(t *testing.T) {
 		t.Fatalf("warnings in October: %+v", w)
 	}
 	e.setDay(2026, 12, 18)
+	if r := e.do(t, "", "GET", "/readyz", nil); !strings.Contains(string(r.body), `"code":"holiday_table_missing"`) {
+		t.Errorf("/readyz does not warn: %d %s", r.status, r.body)
+	}
 	r := e.do(t, "admin", "GET", "/api/v1/warnings", nil)
 	if r.status != 200 || !strings.Contains(string(r.body), "holiday_table_missing") || !strings.Contains(string(r.body), "2027") {
 		t.Fatalf("warnings: %d %s", r.status, r.body)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,7 +33,14 @@ type errorClass struct {
 	Fields templates.FieldErrors
 	// Title heads the web error page.
 	Title string
+	// RetryAfter, in seconds, is sent as Retry-After with a 503: storage
+	// did not answer and the request may be repeated (setRetryAfter).
+	RetryAfter int
 }
+
+// storageRetryAfter is the Retry-After of a storage outage, in seconds:
+// about one storage timeout, the time recovery needs to try again.
+const storageRetryAfter = 5
 
 // internal reports whether the error is the server's fault: logged with
 // the request id, and shown to the user only as that id.
@@ -68,7 +76,10 @@ var statusTitles = map[int]string{
 //	*archive.Error                       by kind: ErrNotFound 404, ErrForbidden 403,
 //	                                     ErrConflict 409, ErrInvalid 422 with a field
 //	                                     (400 without), ErrUnauthenticated 401,
-//	                                     ErrTooLarge 413
+//	                                     ErrTooLarge 413, ErrUnavailable 503 with
+//	                                     Retry-After (a storage outage; an
+//	                                     *archive.FilingPending is one too, where a
+//	                                     handler does not answer it with 202)
 //	*fiber.Error                         413 body_too_large, 404 not_found,
 //	                                     405 method_not_allowed, other 4xx bad_request
 //
@@ -137,6 +148,8 @@ func archiveClass(ae *problem.Error) errorClass {
 		c.Status = fiber.StatusUnauthorized
 	case errors.Is(ae, archive.ErrTooLarge):
 		c.Status = fiber.StatusRequestEntityTooLarge
+	case errors.Is(ae, problem.ErrUnavailable):
+		c.Status, c.RetryAfter, c.Title = fiber.StatusServiceUnavailable, storageRetryAfter, "存储服务暂不可用"
 	default:
 		return internalClass
 	}
@@ -256,4 +269,18 @@ func firstUnknownKey(obj map[string]any, v any) string {
 		}
 	}
 	return ""
+}
+
+// setRetryAfter sets Retry-After when err is a 503 that may be retried
+// (a storage outage), and returns err: handlers and web pages that can
+// meet one return setRetryAfter(c, err), so the answer the error handler
+// writes carries the header.
+func setRetryAfter(c *fiber.Ctx, err error) error {
+	if err == nil {
+		return nil
+	}
+	if class := classify(err); class.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(class.RetryAfter))
+	}
+	return err
 }

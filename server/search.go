@@ -102,6 +102,7 @@ func (s *Server) doSearch(c *fiber.Ctx, req search.Request) error {
 	if s.index == nil {
 		return apiErr(fiber.StatusServiceUnavailable, "search_unavailable", "", "检索服务未启用")
 	}
+	asked := req // for the audit event: the unit as asked, not its key
 	u, _ := caller(c)
 	ctx := c.UserContext()
 	v, err := s.viewer(ctx, u)
@@ -119,6 +120,7 @@ func (s *Server) doSearch(c *fiber.Ctx, req search.Request) error {
 	if err != nil {
 		return err
 	}
+	noteSearch(c, asked, res)
 	return c.JSON(res)
 }
 
@@ -163,6 +165,7 @@ func (s *Server) listBy(c *fiber.Ctx, f func(ctx context.Context, v search.Viewe
 	if res, err = s.present(ctx, res); err != nil {
 		return err
 	}
+	noteSearch(c, req, res)
 	return c.JSON(res)
 }
 

@@ -26,7 +26,12 @@ import (
 	"wenshu/templates"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.RunWithMinIO(m)) }
+func TestMain(m *testing.M) {
+	if set := os.Getenv(childServerEnv); set != "" {
+		os.Exit(runChildServer(set)) // a server process of the memory tests (process_test.go)
+	}
+	os.Exit(testenv.RunWithMinIO(m))
+}
 
 // env is a server on a real store (MinIO + SQLite) with two units and one
 // user of every role.
@@ -49,8 +54,14 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, templates.Options{}) }
 // newEnvWith is newEnv with the given template options.
 func newEnvWith(t *testing.T, topts templates.Options) *env {
 	t.Helper()
+	return newEnvOn(t, testenv.MinIO(t), topts, nil)
+}
+
+// newEnvOn is newEnvWith on a given MinIO (a fault test's own), with mod
+// (if not nil) applied to the store's options.
+func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, mod func(*archive.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
-	mio := testenv.MinIO(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dataDir := t.TempDir()
 	h, err := indexer.Open(dataDir, search.Options{})
@@ -62,6 +73,9 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 		DataDir: dataDir, S3Endpoint: mio.Endpoint, S3AccessKey: mio.AccessKey, S3SecretKey: mio.SecretKey,
 		Bucket: mio.Bucket(t), Logger: log,
 	}}
+	if mod != nil {
+		mod(&e.opts)
+	}
 	e.open(t, topts)
 	st := e.store
 	for _, u := range []identity.UnitInput{
@@ -109,6 +123,7 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 func (e *env) open(t *testing.T, topts templates.Options) {
 	t.Helper()
 	if e.store != nil {
+		closeServer(t, e.srv)
 		if err := e.store.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -131,6 +146,8 @@ func (e *env) open(t *testing.T, topts templates.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := e.srv
+	t.Cleanup(func() { closeServer(t, srv) }) // before the store closes: commits the audited reads
 }
 
 type resp struct {

@@ -62,11 +62,10 @@ func (s *Server) getTemplate(c *fiber.Ctx) error {
 // than JSON 415, and anything but one JSON object 400, each naming what
 // was wrong.
 func (s *Server) jsonObject(c *fiber.Ctx) (map[string]any, error) {
-	body := c.Body()
-	if len(body) > s.bodyLimit {
-		return nil, apiErr(fiber.StatusRequestEntityTooLarge, "body_too_large", "body",
-			"请求内容超过上限（"+humanBytes(s.bodyLimit)+"）")
+	if err := s.loadBody(c, s.bodyLimit); err != nil {
+		return nil, err
 	}
+	body := c.Body()
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return nil, apiErr(fiber.StatusUnsupportedMediaType, "bad_content_type", "Content-Type", "请求内容应为 application/json")

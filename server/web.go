@@ -160,7 +160,7 @@ func (s *Server) webRoutes() {
 	app := s.app
 	app.Get("/static/*", s.webHeaders, s.static)
 	app.Get("/login", s.webHeaders, s.loginPage)
-	app.Post("/login", s.webHeaders, s.loginSubmit)
+	app.Post("/login", s.webHeaders, s.preAuthBody, s.loginSubmit)
 	app.Post("/logout", s.webHeaders, s.webSession, s.page(s.logout))
 	app.Get("/", s.webHeaders, s.webSession, s.page(s.home))
 
@@ -174,11 +174,12 @@ func (s *Server) webRoutes() {
 	get("/drafts/:id/edit", s.editDraftPage)
 	post("/drafts/:id/edit", s.editDraftSubmit)
 	get("/drafts/:id/preview", s.webPreview)
-	post("/drafts/:id/approve", s.webApprove)
+	post("/drafts/:id/approve", s.heavyPage(s.webApprove))
 	post("/drafts/:id/return", s.webReturn)
 	get("/queue", s.queuePage)
 
 	get("/records", s.recordsPage)
+	s.exportRoutes(get, post) // before /records/:id
 	get("/records/:id", s.recordPage)
 	get("/records/:id/content", s.webContent)
 	get("/records/:id/audit", s.recordAuditPage)
@@ -285,10 +286,23 @@ func (s *Server) webSession(c *fiber.Ctx) error {
 	c.Locals(localUnit, unit)
 	c.Locals(localCSRF, csrf)
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		// The caller is known: the form may now be read, up to BodyLimit.
+		if err := s.loadBody(c, s.bodyLimit); err != nil {
+			return s.webError(c, err)
+		}
 		if !sameToken(postedCSRF(c), csrf) {
 			s.log.Warn("csrf mismatch", slog.String("request_id", requestIDOf(c)), slog.String("path", c.Path()), slog.Int64("user", u.ID))
 			return s.errorPage(c, fiber.StatusForbidden, "请求已被拒绝", "表单已过期或来源不明（CSRF 校验失败）。请返回上一页刷新后重试。")
 		}
+	}
+	return c.Next()
+}
+
+// preAuthBody reads the login form, which comes before any session, up to
+// the pre-auth limit.
+func (s *Server) preAuthBody(c *fiber.Ctx) error {
+	if err := s.loadBody(c, s.preAuthLimit); err != nil {
+		return s.webError(c, err)
 	}
 	return c.Next()
 }

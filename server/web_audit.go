@@ -29,6 +29,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return s.render(c, fiber.StatusOK, "audit", newView(c, "审计", "audit", auditHomeData{Records: list}))
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -71,6 +72,7 @@ func (s *Server) draftsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	d := draftsData{Templates: s.templates.All(), Drafts: s.draftRows(c, list), Heading: "本单位文稿"}
 	v := newView(c, "起草", "drafts", d)
 	v.Notice = noticeText(c.Query("notice"))
@@ -86,6 +88,7 @@ func (s *Server) queuePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteDrafts(c, list)
 	v := newView(c, "待审批", "queue", draftsData{Drafts: s.draftRows(c, list), Heading: "待审批文稿", Queue: true})
 	v.Notice = noticeText(c.Query("notice"))
 	return s.render(c, fiber.StatusOK, "queue", v)
@@ -316,7 +319,17 @@ func (s *Server) showDraft(c *fiber.Ctx, status int, id string, problem *errorCl
 	}
 	if dr.Status == archive.DraftFiled && dr.RecordID != "" && problem == nil && c.Query("notice") == "" {
 		// A filed draft lives on as its record.
-		return c.Redirect("/records/"+url.PathEscape(dr.RecordID), fiber.StatusSeeOther)
+		target := "/records/" + url.PathEscape(dr.RecordID)
+		if c.Query("filing") != "" {
+			target += "?notice=filed"
+		}
+		return c.Redirect(target, fiber.StatusSeeOther)
+	}
+	if dr.Status == archive.DraftFiling && problem == nil {
+		return s.showFiling(c, dr, d.TemplateName)
+	}
+	if d.Error == "" {
+		d.Error = s.voidedFilingMessage(c, c.Query("filing"))
 	}
 	v := newView(c, "文稿："+d.TemplateName, "drafts", d)
 	if u.Role == identity.RoleApprover {
@@ -339,14 +352,71 @@ func (s *Server) webApprove(c *fiber.Ctx) error {
 		return err
 	}
 	u, _ := caller(c)
-	rec, err := s.store.ApproveDraft(c.UserContext(), u, c.Params("id"))
+	id := c.Params("id")
+	res, err := s.store.Approve(c.UserContext(), u, id)
+	var pending *archive.FilingPending
+	if errors.As(err, &pending) {
+		// 正在归档: the draft page refreshes itself until the filing ends.
+		return c.Redirect("/drafts/"+url.PathEscape(id)+"?filing="+url.QueryEscape(pending.FilingID), fiber.StatusSeeOther)
+	}
 	if err != nil {
 		if class, ok := shownInline(err); ok {
-			return s.showDraft(c, class.Status, c.Params("id"), &class)
+			return s.showDraft(c, class.Status, id, &class)
 		}
-		return err
+		return setRetryAfter(c, err)
 	}
-	return c.Redirect("/records/"+url.PathEscape(rec.ID)+"?notice=filed", fiber.StatusSeeOther)
+	return c.Redirect("/records/"+url.PathEscape(res.Record.ID)+"?notice=filed", fiber.StatusSeeOther)
+}
+
+// filingData is the 正在归档 page: a draft whose filing has not ended.
+type filingData struct {
+	Draft        *archive.Draft
+	TemplateName string
+	Filing       *archive.FilingStatus // nil when the page was not reached from an approval
+	Step         string                // how far it has come, in words
+}
+
+// filingStepNames say how far an open filing has come.
+var filingStepNames = map[string]string{
+	"allocated": "已分配文号和档号，正在生成正文",
+	"rendered":  "正文已生成，正在写入存储",
+	"signed":    "已签名，正在写入清单",
+}
+
+// showFiling renders the 正在归档 page, which reloads itself every two
+// seconds (a meta refresh and a Refresh header: no script) until the
+// draft is filed (the draft page then redirects to the record) or back
+// to draft (the page then says why).
+func (s *Server) showFiling(c *fiber.Ctx, dr *archive.Draft, templateName string) error {
+	u, _ := caller(c)
+	d := filingData{Draft: dr, TemplateName: templateName}
+	if fid := c.Query("filing"); fid != "" {
+		if f, err := s.store.Filing(c.UserContext(), u, fid); err == nil && f.DraftID == dr.ID {
+			d.Filing, d.Step = f, filingStepNames[f.Status]
+		}
+	}
+	if d.Step == "" {
+		d.Step = "正在写入存储"
+	}
+	c.Set("Refresh", "2")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	v := newView(c, "正在归档："+templateName, "queue", d)
+	return s.render(c, fiber.StatusOK, "filing", v)
+}
+
+// voidedFilingMessage explains, on the draft page reached from the
+// 正在归档 page, that the filing did not complete and its numbers are
+// void; "" if filing fid was not voided.
+func (s *Server) voidedFilingMessage(c *fiber.Ctx, fid string) string {
+	if fid == "" {
+		return ""
+	}
+	u, _ := caller(c)
+	f, err := s.store.Filing(c.UserContext(), u, fid)
+	if err != nil || f.Status != "void" {
+		return ""
+	}
+	return "本次签发未能完成，已分配的编号已作废（" + f.VoidReason + "），文稿已退回待签发状态，可重新签发。"
 }
 
 func (s *Server) webReturn(c *fiber.Ctx) error {

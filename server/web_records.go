@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -22,6 +23,7 @@ func (s *Server) recordsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	noteRecords(c, list)
 	return s.render(c, fiber.StatusOK, "records", newView(c, "档案", "records", recordsData{Records: list}))
 }
 
@@ -48,18 +50,25 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 		d.Fields = readOnlyFields(t, rec.Fields)
 	}
 	if d.Verification, err = s.store.Verify(ctx, u, rec.ID); err != nil {
-		return err
+		return setRetryAfter(c, err)
+	}
+	status := fiber.StatusOK
+	if d.Verification.Unavailable() {
+		// The page still shows the record; the verification says the
+		// store is unreachable (neither passed nor failed).
+		status = fiber.StatusServiceUnavailable
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
 	}
 	if d.Corrections, err = s.store.Corrections(ctx, u, rec.ID); err != nil {
 		return err
 	}
 	v := newView(c, "档案："+rec.Title, "records", d)
 	v.Notice = noticeText(c.Query("notice"))
-	return s.render(c, fiber.StatusOK, "record", v)
+	return s.render(c, status, "record", v)
 }
 
 func (s *Server) webContent(c *fiber.Ctx) error {
-	return s.recordContent(c)
+	return setRetryAfter(c, s.recordContent(c))
 }
 
 func (s *Server) webSupersede(c *fiber.Ctx) error {

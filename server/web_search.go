@@ -194,6 +194,7 @@ func (s *Server) showResults(c *fiber.Ctx, d *searchData, run func(search.Viewer
 		return err
 	}
 	d.Result = res
+	noteSearch(c, d.Req, res)
 	d.Hits = s.hitViews(c, res.Hits)
 	base := c.Path()
 	if d.Form {

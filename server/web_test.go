@@ -30,6 +30,13 @@ var userNames = map[string]string{
 func newWebEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
+	e.setWebPasswords(t)
+	return e
+}
+
+// setWebPasswords gives every test user webPassword, for the web UI.
+func (e *env) setWebPasswords(t *testing.T) {
+	t.Helper()
 	ctx := context.Background()
 	for _, name := range userNames {
 		u, err := e.store.Identity().UserByName(ctx, name)
@@ -40,7 +47,6 @@ func newWebEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	return e
 }
 
 // browser is a cookie-keeping client of the web UI over app.Test.

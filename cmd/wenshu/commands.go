@@ -113,9 +113,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve", e)
 	c.storeFlags(fs)
 	c.addrFlag(fs)
+	c.limitFlags(fs)
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
 	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err
@@ -125,7 +127,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if _, err := a.idx.Prepare(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log})
+	cfg := server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log}
+	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"wenshu/archive"
 	"wenshu/docgen"
@@ -39,6 +40,9 @@ type config struct {
 	HolidaysDir    string // --holidays-dir, WENSHU_HOLIDAYS_DIR
 	DetectFonts    bool   // --detect-fonts, WENSHU_DETECT_FONTS: pick installed fonts from the fallback lists
 	Addr           string // --addr, WENSHU_ADDR: listen address of serve
+	Limits         limits // serve's bounds on hostile input (limits.go)
+	// RecoverEvery runs archive recovery in the background (serve sets it).
+	RecoverEvery time.Duration
 
 	hasStore, hasAddr bool // which flag groups the command added
 	// dataDirReadOnly: the command only reads the data directory (verify
@@ -329,7 +333,9 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		PermanentRetentionYears: c.RetentionYears,
 		Logger:                  log,
 		OnFiled:                 hook,
+		RecoverInterval:         c.RecoverEvery,
 	}
+	c.Limits.storeOptions(&opts)
 	if reg != nil {
 		opts.Templates = reg
 	}

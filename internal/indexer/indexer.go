@@ -48,11 +48,29 @@ type Indexer struct {
 	Workers int
 	// Batch is the number of records indexed at once; default 500.
 	Batch int
+	// MaxWriters bounds the OnFiled calls writing to the index at once
+	// (default 1); the records of the calls waiting meanwhile are written
+	// together, up to Batch, in one batch and one sync (queue.go).
+	MaxWriters int
+
+	queueOnce sync.Once
+	queue     *writeQueue
 }
 
 // OnFiled indexes one record right after filing (archive.Options.OnFiled).
+// It returns once the record is on disk; concurrent calls share batches.
 func (x *Indexer) OnFiled(ctx context.Context, rec *archive.Record, text string) error {
-	return x.Index.Index(ctx, Doc(rec, text))
+	x.queueOnce.Do(func() {
+		x.queue = newWriteQueue(x.Index.Index, max(1, x.MaxWriters), max(1, x.batchSize()))
+	})
+	return x.queue.index(ctx, []search.Doc{Doc(rec, text)})
+}
+
+func (x *Indexer) batchSize() int {
+	if x.Batch <= 0 {
+		return 500
+	}
+	return x.Batch
 }
 
 // Stats counts what a catch-up or reindex did.
@@ -110,25 +128,50 @@ func (x *Indexer) run(ctx context.Context, want func(id string) bool, progress f
 }
 
 func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progress func(done, total int)) (Stats, error) {
-	start := time.Now()
-	workers, batch := x.Workers, x.Batch
-	if workers <= 0 {
-		workers = 4
-	}
-	if batch <= 0 {
-		batch = 500
-	}
+	st := Stats{started: time.Now()}
+	batch := x.batchSize()
 	// Collect what to index first, so that progress knows the total.
+	todo, err := x.wanted(ctx, want, &st)
+	if err != nil {
+		return st, err
+	}
+	total := len(todo)
+	if progress != nil {
+		progress(0, total)
+	}
+	for i := 0; i < total; i += batch {
+		end := min(i+batch, total)
+		docs, failed := x.readDocs(ctx, todo[i:end])
+		st.Failed += failed
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		if err := x.Index.Index(ctx, docs...); err != nil {
+			return st, fmt.Errorf("indexer: index batch: %w", err)
+		}
+		st.Indexed += len(docs)
+		if progress != nil {
+			progress(end, total)
+		}
+	}
+	if st.Failed > 0 {
+		return st, errors.New("indexer: some records could not be read; they stay unindexed until the next catch-up")
+	}
+	return st, nil
+}
+
+// wanted lists the catalogued records want selects, counting all of them
+// in st.Records.
+func (x *Indexer) wanted(ctx context.Context, want func(id string) bool, st *Stats) ([]*archive.Record, error) {
 	var todo []*archive.Record
-	st := Stats{started: start}
 	var after int64
 	for {
 		recs, err := x.Store.ListRecordsSince(ctx, after, 1000)
 		if err != nil {
-			return st, fmt.Errorf("indexer: list records: %w", err)
+			return nil, fmt.Errorf("indexer: list records: %w", err)
 		}
 		if len(recs) == 0 {
-			break
+			return todo, nil
 		}
 		for _, r := range recs {
 			st.Records++
@@ -138,60 +181,49 @@ func (x *Indexer) runBulk(ctx context.Context, want func(id string) bool, progre
 		}
 		after = recs[len(recs)-1].ChainSeq
 	}
-	total := len(todo)
-	if progress != nil {
-		progress(0, total)
+}
+
+// readDocs reads the texts of recs with Workers goroutines and returns the
+// search documents of those it could read, in order, and how many it
+// could not (logged).
+func (x *Indexer) readDocs(ctx context.Context, recs []*archive.Record) ([]search.Doc, int) {
+	workers := x.Workers
+	if workers <= 0 {
+		workers = 4
 	}
-	for i := 0; i < total; i += batch {
-		end := min(i+batch, total)
-		docs := make([]search.Doc, end-i)
-		failed := make([]bool, end-i)
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range next {
-					rec := todo[i+j]
-					text, err := x.Store.RecordText(ctx, rec.ID)
-					if err != nil {
-						failed[j] = true
-						if x.Log != nil {
-							x.Log.Error("indexer: read record text", "record", rec.ID, "err", err)
-						}
-						continue
+	docs := make([]search.Doc, len(recs))
+	failed := make([]bool, len(recs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				text, err := x.Store.RecordText(ctx, recs[j].ID)
+				if err != nil {
+					failed[j] = true
+					if x.Log != nil {
+						x.Log.Error("indexer: read record text", "record", recs[j].ID, "err", err)
 					}
-					docs[j] = Doc(rec, text)
+					continue
 				}
-			}()
-		}
-		for j := range docs {
-			next <- j
-		}
-		close(next)
-		wg.Wait()
-		ok := docs[:0]
-		for j, d := range docs {
-			if failed[j] {
-				st.Failed++
-				continue
+				docs[j] = Doc(recs[j], text)
 			}
-			ok = append(ok, d)
-		}
-		if err := ctx.Err(); err != nil {
-			return st, err
-		}
-		if err := x.Index.Index(ctx, ok...); err != nil {
-			return st, fmt.Errorf("indexer: index batch: %w", err)
-		}
-		st.Indexed += len(ok)
-		if progress != nil {
-			progress(end, total)
-		}
+		}()
 	}
-	if st.Failed > 0 {
-		return st, errors.New("indexer: some records could not be read; they stay unindexed until the next catch-up")
+	for j := range docs {
+		next <- j
 	}
-	return st, nil
+	close(next)
+	wg.Wait()
+	ok, nFailed := docs[:0], 0
+	for j, d := range docs {
+		if failed[j] {
+			nFailed++
+			continue
+		}
+		ok = append(ok, d)
+	}
+	return ok, nFailed
 }

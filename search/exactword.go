@@ -1,0 +1,176 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// exactWordQuery matches text verbatim (as exactQuery does) when jieba
+// keeps text as the word word, cheaply: a record that has the word has the
+// substring too, so it is accepted without reading a position; only the
+// other records that have every exact-field term of text are checked as a
+// phrase. A record with the word scores wordBonus more (the whole-word
+// tier). Its matches and scores are those of
+// Boolean{Must: exactQuery(text), Should: bonusQuery{wordQuery(word)}}, but a
+// frequent word (纪检监察, in every record) no longer costs a phrase check
+// of every record.
+type exactWordQuery struct {
+	text, word string
+}
+
+func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	terms, single := exactTerms(q.text)
+	word := bonusQuery{wordQuery(q.word), wordBonus}
+	if len(terms) < 2 || single != "" {
+		// one term or a prefix: no positions to check anyway
+		return query.NewBooleanQuery([]query.Query{exactQuery(q.text, 1)}, []query.Query{word}, nil).Searcher(ctx, i, m, o)
+	}
+	var per []query.Query
+	for _, f := range exactFields {
+		var conj []query.Query
+		for _, t := range terms {
+			tq := query.NewTermQuery(t)
+			tq.SetField(f.name)
+			tq.SetBoost(f.boost)
+			conj = append(conj, tq)
+		}
+		per = append(per, query.NewConjunctionQuery(conj))
+	}
+	cand, err := query.NewDisjunctionQuery(per).Searcher(ctx, i, m, o)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := word.Searcher(ctx, i, m, o)
+	if err != nil {
+		cand.Close()
+		return nil, err
+	}
+	// the phrase searcher is built when a candidate without the word
+	// comes up: for most words, never
+	phrase := func() (bsearch.Searcher, error) {
+		return exactQuery(q.text, 1).Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+	}
+	return &exactWordSearcher{cand: cand, word: follower{s: ws}, phrase: follower{build: phrase}}, nil
+}
+
+// exactWordSearcher walks the candidates (records with every term of the
+// text in one exact field) and keeps those with the word or the phrase.
+type exactWordSearcher struct {
+	cand         bsearch.Searcher
+	word, phrase follower
+}
+
+func (s *exactWordSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	dm, err := s.cand.Next(ctx)
+	return s.keep(ctx, dm, err)
+}
+
+func (s *exactWordSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.cand.Advance(ctx, id)
+	return s.keep(ctx, dm, err)
+}
+
+// keep returns the first of dm and the candidates after it that matches.
+func (s *exactWordSearcher) keep(ctx *bsearch.SearchContext, dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	for ; err == nil && dm != nil; dm, err = s.cand.Next(ctx) {
+		w, err := s.word.at(ctx, dm.IndexInternalID)
+		if err != nil {
+			return nil, err
+		}
+		if w != nil {
+			dm.Score += w.Score
+			return dm, nil
+		}
+		p, err := s.phrase.at(ctx, dm.IndexInternalID)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			return dm, nil
+		}
+		ctx.DocumentMatchPool.Put(dm)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: exact match: %w", err)
+	}
+	return nil, nil
+}
+
+func (s *exactWordSearcher) Close() error {
+	err := s.cand.Close()
+	for _, f := range []bsearch.Searcher{s.word.s, s.phrase.s} {
+		if f == nil {
+			continue
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func (s *exactWordSearcher) Weight() float64 { return s.cand.Weight() + s.word.s.Weight() }
+
+func (s *exactWordSearcher) SetQueryNorm(n float64) {
+	s.cand.SetQueryNorm(n)
+	s.word.s.SetQueryNorm(n)
+}
+
+func (s *exactWordSearcher) Count() uint64 { return s.cand.Count() }
+func (s *exactWordSearcher) Min() int      { return 0 }
+func (s *exactWordSearcher) Size() int { return s.cand.Size() + s.word.s.Size() }
+
+// phrasePoolSize is what a phrase searcher of the exact fields may take
+// from the pool: the phrase searcher is built after the pool is sized.
+const phrasePoolSize = 16
+
+func (s *exactWordSearcher) DocumentMatchPoolSize() int {
+	return s.cand.DocumentMatchPoolSize() + s.word.s.DocumentMatchPoolSize() + phrasePoolSize + 2
+}
+
+// follower is a searcher asked, for increasing ids, whether it matches one.
+type follower struct {
+	s     bsearch.Searcher
+	build func() (bsearch.Searcher, error) // makes s on the first question, when s is nil
+	curr  *bsearch.DocumentMatch           // its match at or after the last id asked
+	done  bool
+}
+
+// at returns the follower's match of id, or nil; the match stays the
+// follower's.
+func (f *follower) at(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if f.done {
+		return nil, nil
+	}
+	if f.s == nil {
+		s, err := f.build()
+		if err != nil {
+			return nil, err
+		}
+		f.s = s
+	}
+	if f.curr == nil || f.curr.IndexInternalID.Compare(id) < 0 {
+		if f.curr != nil {
+			ctx.DocumentMatchPool.Put(f.curr)
+			f.curr = nil
+		}
+		dm, err := f.s.Advance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if dm == nil {
+			f.done = true
+			return nil, nil
+		}
+		f.curr = dm
+	}
+	if f.curr.IndexInternalID.Equals(id) {
+		return f.curr, nil
+	}
+	return nil, nil
+}
