@@ -287,7 +287,7 @@ func (s *Server) webSession(c *fiber.Ctx) error {
 	c.Locals(localCSRF, csrf)
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		// The caller is known: the form may now be read, up to BodyLimit.
-		if err := s.loadBody(c, s.bodyLimit); err != nil {
+		if err := s.loadBody(c, s.webBodyLimit(c)); err != nil {
 			return s.webError(c, err)
 		}
 		if !sameToken(postedCSRF(c), csrf) {

@@ -408,3 +408,16 @@ func (s *Server) caseLoopPage(c *fiber.Ctx) error {
 	}
 	return s.render(c, fiber.StatusOK, "case_loop", newView(c, "办理进程："+loop.CaseNo, "records", loop))
 }
+
+// webUploadRoutes are the web forms that carry a file of a case (a reply,
+// a 送达回执): their bodies may be as large as an import's.
+var webUploadRoutes = map[string]bool{"/records/:id/replies": true, "/records/:id/service": true}
+
+// webBodyLimit is how much of a web POST's body webSession reads, once the
+// session is known: BodyLimit, or the upload limit for webUploadRoutes.
+func (s *Server) webBodyLimit(c *fiber.Ctx) int {
+	if webUploadRoutes[c.Route().Path] {
+		return s.uploadLimit()
+	}
+	return s.bodyLimit
+}

@@ -108,7 +108,8 @@ func TestWebInquiryLoop(t *testing.T) {
 	wantBody(t, r, "deadlines page", `<tr class="overdue"`, "逾期", "张建国", "2026-10-23")
 
 	clerk.get(casePath)
-	r = clerk.upload("/records/"+letter.ID+"/replies", "file", "回复.txt", []byte("以上情况属实。"),
+	big := []byte(strings.Repeat("以上情况属实。", 80_000)) // 1.7 MB: over BodyLimit, a scan's size
+	r = clerk.upload("/records/"+letter.ID+"/replies", "file", "回复.txt", big,
 		url.Values{"received_on": {"2026-10-26"}, "opinion_signed": {"true"}})
 	wantStatus(t, r, 303, "reply")
 	wantBody(t, clerk.get(casePath), "replied", `id="reply-record"`, "已办结（2026-10-26）")
