@@ -123,7 +123,7 @@ func (s *exactWordSearcher) SetQueryNorm(n float64) {
 
 func (s *exactWordSearcher) Count() uint64 { return s.cand.Count() }
 func (s *exactWordSearcher) Min() int      { return 0 }
-func (s *exactWordSearcher) Size() int { return s.cand.Size() + s.word.s.Size() }
+func (s *exactWordSearcher) Size() int     { return s.cand.Size() + s.word.s.Size() }
 
 // phrasePoolSize is what a phrase searcher of the exact fields may take
 // from the pool: the phrase searcher is built after the pool is sized.

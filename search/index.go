@@ -130,35 +130,9 @@ func Open(dir string, opts Options) (*Index, error) {
 	if err := os.MkdirAll(ix.root, 0o750); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	meta, ok, err := readMeta(ix.root)
+	entries, err := ix.readOrResetMeta(hash)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := os.ReadDir(ix.root)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	switch {
-	case !ok && len(entries) == 0: // new
-		ix.meta = indexMeta{Schema: schemaVersion, DictHash: hash}
-		if err := writeMeta(ix.root, ix.meta); err != nil {
-			return nil, err
-		}
-	case !ok || meta.Schema != schemaVersion:
-		// the single index of schema ≤ 2 (index_meta.json, store/) or
-		// shards of another mapping: start afresh, needing a reindex
-		for _, e := range entries {
-			if err := os.RemoveAll(filepath.Join(ix.root, e.Name())); err != nil {
-				return nil, fmt.Errorf("search: remove index of another schema: %w", err)
-			}
-		}
-		ix.meta = indexMeta{Schema: schemaVersion}
-		if err := writeMeta(ix.root, ix.meta); err != nil {
-			return nil, err
-		}
-		entries = nil
-	default:
-		ix.meta = meta
 	}
 	for _, e := range entries {
 		if !e.IsDir() || !(strings.HasPrefix(e.Name(), "u_") || strings.HasPrefix(e.Name(), "h_")) {
@@ -183,6 +157,37 @@ func Open(dir string, opts Options) (*Index, error) {
 		}
 	}
 	return ix, nil
+}
+
+// readOrResetMeta reads meta.json into ix.meta and returns the entries of
+// the index directory; a new directory gets a meta.json, and one of
+// another layout or schema is emptied (no entries returned).
+func (ix *Index) readOrResetMeta(hash string) ([]os.DirEntry, error) {
+	meta, ok, err := readMeta(ix.root)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(ix.root)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	switch {
+	case !ok && len(entries) == 0: // new
+		ix.meta = indexMeta{Schema: schemaVersion, DictHash: hash}
+		return nil, writeMeta(ix.root, ix.meta)
+	case !ok || meta.Schema != schemaVersion:
+		// the single index of schema ≤ 2 (index_meta.json, store/) or
+		// shards of another mapping: start afresh, needing a reindex
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(ix.root, e.Name())); err != nil {
+				return nil, fmt.Errorf("search: remove index of another schema: %w", err)
+			}
+		}
+		ix.meta = indexMeta{Schema: schemaVersion}
+		return nil, writeMeta(ix.root, ix.meta)
+	}
+	ix.meta = meta
+	return entries, nil
 }
 
 func (ix *Index) closeShards() error {
