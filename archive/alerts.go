@@ -149,7 +149,7 @@ func (s *Store) clearReadAlerts() {
 // Chinese line per alert kind with its count, naming no record, key or
 // detail (those are in the audit trail and `wenshu verify --catalog`).
 // Nil when there is nothing to report.
-func (s *Store) AlertWarnings() []string {
+func (s *Store) AlertWarnings() []Warning {
 	counts := map[string]int{}
 	for _, a := range s.Alerts() {
 		k := a.Kind
@@ -163,9 +163,9 @@ func (s *Store) AlertWarnings() []string {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	var out []string
+	var out []Warning
 	for _, k := range kinds {
-		out = append(out, fmt.Sprintf("告警 %s：%d 项（详见审计记录与 wenshu verify --catalog）", k, counts[k]))
+		out = append(out, Warning{Code: "alert_" + k, Message: fmt.Sprintf("告警 %s：%d 项（详见审计记录与 wenshu verify --catalog）", k, counts[k])})
 	}
 	return out
 }

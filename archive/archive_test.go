@@ -200,7 +200,7 @@ func TestPlanRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	notice := e.file("不是谈话方案")
-	pd := e.draft(e.clerk, "talk-plan", "关于对某甲同志谈话的方案")
+	pd := e.draft(e.clerk, "talk-plan", "关于对某甲同志谈话的方案", "person", "某甲", "method", "函询")
 	plan, err := e.s.ApproveDraft(e.ctx, e.approver, pd.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestPlanRule(t *testing.T) {
 		{"own unit's plan", plan.ID, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := e.draft(e.clerk, "inquiry-letter", "函询通知书", "plan_record_id", tc.ref)
+			d := e.draft(e.clerk, "inquiry-letter", "函询通知书", "plan_record_id", tc.ref, "person", "某甲")
 			_, err := e.s.ApproveDraft(e.ctx, e.approver, d.ID)
 			if tc.ok {
 				if err != nil {

@@ -49,7 +49,11 @@ func BenchmarkFiling(b *testing.B) {
 	for _, c := range benchWorkers {
 		b.Run(fmt.Sprintf("workers=%d", c), func(b *testing.B) {
 			e := newEnv(b, func(o *Options) { o.Templates = reg })
+			if _, err := e.s.Identity().SetUnitHead(e.ctx, nil, e.unit.ID, e.approver.Name); err != nil {
+				b.Fatal(err) // the 谈话方案 is signed by the unit's head
+			}
 			fields := exampleFields(b, "talk-plan")
+			delete(fields, "classification") // printed as the draft's (内部)
 			drafts := make([]string, b.N)
 			for i := range drafts {
 				d, err := e.s.CreateDraft(e.ctx, e.clerk, DraftInput{TemplateID: "talk-plan", Fields: fields,

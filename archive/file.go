@@ -33,14 +33,6 @@ const MediaTypeDocx = "application/vnd.openxmlformats-officedocument.wordprocess
 // MediaTypeText is the media type of imported plain-text records.
 const MediaTypeText = "text/plain; charset=utf-8"
 
-// PlanTemplateID is the 谈话方案 template that inquiry letters must cite.
-const PlanTemplateID = "talk-plan"
-
-// planRequired lists templates that must cite a filed talk-plan of the same
-// unit in field plan_record_id before approval (seed rule: 谈话函询 needs an
-// approved 谈话方案).
-var planRequired = map[string]bool{"inquiry-letter": true}
-
 // filingRow is one row of the filings journal.
 type filingRow struct {
 	ID, DraftID, Source, Owner, Status string
@@ -265,6 +257,9 @@ func (s *Store) checkApproval(ctx context.Context, u *identity.User, id string) 
 	if unit.Placeholder {
 		return nil, problem.Conflict("unit_placeholder", "单位「"+unit.Name+"」尚未设置机关代字、全宗号和机构代码，不能归档")
 	}
+	if err := s.checkHeadApproval(ctx, u, d, unit); err != nil {
+		return nil, err
+	}
 	if err := s.validateFields(d.TemplateID, d.Fields); err != nil {
 		return nil, err
 	}
@@ -294,9 +289,9 @@ func (s *Store) claimAndAllocate(ctx context.Context, ap *approval, f *filingRow
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem.Conflict("draft_changed", "草稿已被修改、退回或签发，请刷新后重试")
 		}
-		a := allocation{Fonds: unit.Fonds, Year: year, Retention: d.Retention, Org: unit.Org, DocAgency: unit.Code}
+		a := allocation{Fonds: unit.Fonds, Year: year, Retention: d.Retention, Org: unit.Org, DocAgency: s.docAgencyKey(unit.Code, d.TemplateID)}
 		if numbered {
-			if a.DocNumber, a.DocSeq, err = allocDocNumber(ctx, tx, unit.Code, year); err != nil {
+			if a.DocNumber, a.DocSeq, err = allocDocNumber(ctx, tx, a.DocAgency, year); err != nil {
 				return err
 			}
 		}
@@ -565,37 +560,6 @@ func (s *Store) afterFiled(ctx context.Context, rec *Record, text string) {
 	if err := s.opts.OnFiled(ctx, rec, text); err != nil {
 		s.log.Error("OnFiled hook failed; the record is filed and will be found by ListRecordsSince", "record", rec.ID, "err", err)
 	}
-}
-
-// checkPlanRule enforces the seed rule: an inquiry letter must cite in field plan_record_id a filed talk-plan record of its unit.
-func (s *Store) checkPlanRule(ctx context.Context, d *Draft) error {
-	if !planRequired[d.TemplateID] {
-		return nil
-	}
-	ref, _ := d.Fields["plan_record_id"].(string)
-	ref = strings.TrimSpace(ref)
-	refuse := func(why string) error {
-		e := problem.Conflict("plan_required", "谈话函询须先有已签发归档的本单位谈话方案："+why)
-		e.Field = "plan_record_id"
-		return e
-	}
-	if ref == "" {
-		return refuse("请在「谈话方案档案编号」(plan_record_id) 中填写谈话方案的档案编号")
-	}
-	plan, err := s.loadRecord(ctx, s.cat.Reader(), ref)
-	if errors.Is(err, ErrNotFound) {
-		return refuse("未找到编号为 " + ref + " 的已归档谈话方案")
-	}
-	if err != nil {
-		return err
-	}
-	if plan.TemplateID != PlanTemplateID {
-		return refuse("编号 " + ref + " 的档案不是谈话方案")
-	}
-	if plan.UnitID != d.UnitID {
-		return refuse("编号 " + ref + " 的谈话方案不属于本单位")
-	}
-	return nil
 }
 
 // crashHook, when set (by tests only), is called at each named point of the

@@ -228,6 +228,10 @@ func (s *Store) contentText(b []byte, mediaType string) (string, error) {
 	if strings.HasPrefix(mediaType, "text/plain") {
 		return plainText(b, limits.MaxIndexedText), nil
 	}
+	if mediaType != MediaTypeDocx {
+		t, err := extractedText(b, mediaType) // a PDF or a scan (replies.go)
+		return cutText(t, limits.MaxIndexedText), err
+	}
 	t, err := docgen.ExtractTextLimits(b, storedDocxLimits(limits))
 	if errors.Is(err, docgen.ErrNotDocx) {
 		return "", fmt.Errorf("archive: stored content is not a .docx: %w", err)

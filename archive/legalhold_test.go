@@ -71,12 +71,3 @@ func TestLegalHoldOutlivesRetention(t *testing.T) {
 		t.Fatalf("after lifting and expiry the version stays undeletable: %v", err)
 	}
 }
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}

@@ -65,6 +65,9 @@ func (r *Record) FileName() string {
 	if strings.HasPrefix(r.MediaType, "text/plain") {
 		ext = ".txt"
 	}
+	if e, ok := replyExtensions[r.MediaType]; ok {
+		ext = e // a reply's PDF or scan (replies.go)
+	}
 	name := r.ArchiveCode + " " + r.Title
 	name = strings.Map(func(c rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, c) || c < 0x20 {

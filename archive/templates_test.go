@@ -59,7 +59,12 @@ func TestRealTemplatesTalkPlanThenInquiry(t *testing.T) {
 		}
 		return d
 	}
-	plan, err := e.s.ApproveDraft(ctx, e.approver, mk("talk-plan", exampleFields(t, "talk-plan")).ID)
+	if _, err := e.s.Identity().SetUnitHead(ctx, nil, e.unit.ID, e.approver.Name); err != nil {
+		t.Fatal(err)
+	}
+	planFields := exampleFields(t, "talk-plan")
+	planFields["method"] = "函询" // a letter follows a plan whose 处置方式 is 函询
+	plan, err := e.s.ApproveDraft(ctx, e.approver, mk("talk-plan", planFields).ID)
 	if err != nil {
 		t.Fatal(err)
 	}

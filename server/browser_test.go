@@ -47,7 +47,9 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	e := newWebEnv(t)
 	// The 谈话方案 that the letter must cite, filed through the API.
-	plan := fileOne(t, e, "talk-plan", withoutNumber(example(t, e.reg, "talk-plan")))
+	planFields := withoutNumber(example(t, e.reg, "talk-plan"))
+	planFields["method"] = "函询" // the plan of an inquiry letter
+	plan := fileOne(t, e, "talk-plan", planFields)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -158,8 +160,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#f-reported-issues-1`)),
 		chromedp.SetValue(chromedp.CSS(`#f-reported-issues-1`), "接受下属单位负责人安排的宴请，违反中央八项规定精神"),
 		chromedp.SetValue(chromedp.CSS(`#f-contact`), "李华"),
-		chromedp.SetValue(chromedp.CSS(`#f-phone`), "请致电"), // not a phone number
-		chromedp.SetValue(chromedp.CSS(`#case_no`), "AJ-2026-011"),
+		chromedp.SetValue(chromedp.CSS(`#f-phone`), "请致电"),         // not a phone number
+		chromedp.SetValue(chromedp.CSS(`#case_no`), "AJ-2026-007"), // the plan's case
 		chromedp.SetValue(chromedp.CSS(`#persons`), "张建国"),
 	)
 	snap("clerk-form-filled")

@@ -23,9 +23,10 @@ const readyDeadline = 4 * time.Second
 type readiness struct {
 	Status     string                   `json:"status"` // ready, not_ready
 	Components []archive.ComponentState `json:"components"`
-	// Warnings: tamper and reconcile alerts (archive.Store.AlertWarnings),
-	// counts only; they do not make the server unready.
-	Warnings []string `json:"warnings,omitempty"`
+	// Warnings never make the server unready: a missing holiday table
+	// (archive.Store.Warnings, from 1 November for next year) and tamper or
+	// reconcile alerts by kind and count (archive.Store.AlertWarnings).
+	Warnings []archive.Warning `json:"warnings,omitempty"`
 }
 
 // readyz answers 200 when every component is ready, else 503.
@@ -35,7 +36,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	index := make(chan archive.ComponentState, 1)
 	go func() { index <- s.indexReady(ctx) }()
 	comps := append(s.store.Ready(ctx), <-index)
-	out := readiness{Status: "ready", Components: comps, Warnings: s.store.AlertWarnings()}
+	out := readiness{Status: "ready", Components: comps, Warnings: append(s.store.Warnings(), s.store.AlertWarnings()...)}
 	status := fiber.StatusOK
 	for _, cs := range comps {
 		if !cs.Ready {

@@ -28,7 +28,9 @@ func fileBoth(t *testing.T, e *env) (plan, letter string) {
 		r.json(t, &rec)
 		return rec.ID
 	}
-	plan = approve("talk-plan", withoutNumber(example(t, e.reg, "talk-plan")))
+	pf := withoutNumber(example(t, e.reg, "talk-plan"))
+	pf["method"] = "函询" // the plan of an inquiry letter
+	plan = approve("talk-plan", pf)
 	lf := withoutNumber(example(t, e.reg, "inquiry-letter"))
 	lf["plan_record_id"] = plan
 	letter = approve("inquiry-letter", lf)

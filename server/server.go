@@ -179,6 +179,7 @@ func (s *Server) routes() {
 	s.searchRoutes(api)
 	s.auditRoutes(api)
 	s.lifecycleRoutes(api)
+	s.caseRoutes(api)
 	s.webRoutes()
 	s.app.Use(func(c *fiber.Ctx) error {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "请求的地址不存在")

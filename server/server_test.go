@@ -103,6 +103,17 @@ func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, m
 		}
 		e.tokens[key] = res.Token
 	}
+	// The approvers are their units' heads (主要负责人), who sign 谈话方案,
+	// 函询通知书 and 建议书.
+	for unit, head := range map[string]string{unitA: "刘强", unitB: "王海燕"} {
+		un, err := st.Identity().UnitByName(ctx, unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Identity().SetUnitHead(ctx, nil, un.ID, head); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return e
 }
 
@@ -400,6 +411,7 @@ func draftBody(fields map[string]any, template string) map[string]any {
 func TestFilingJourney(t *testing.T) {
 	e := newEnv(t)
 	plan := withoutNumber(example(t, e.reg, "talk-plan"))
+	plan["method"] = "函询" // the plan of an inquiry letter
 	r := e.do(t, "clerk", "POST", "/api/v1/drafts", draftBody(plan, "talk-plan"))
 	if r.status != 201 {
 		t.Fatalf("create draft: %d %s", r.status, r.body)
@@ -461,8 +473,8 @@ func TestFilingJourney(t *testing.T) {
 	var lrec map[string]any
 	r.json(t, &lrec)
 	num, _ := lrec["doc_number"].(string)
-	if !strings.HasPrefix(num, "驻财纪〔") || !strings.HasSuffix(num, "〕1号") || !templates.ValidDocNumber(num) {
-		t.Errorf("letter 文号 %q, want the unit's first number of the year", num)
+	if !strings.HasPrefix(num, "驻财纪函〔") || !strings.HasSuffix(num, "〕1号") || !templates.ValidDocNumber(num) {
+		t.Errorf("letter 文号 %q, want the first number of the unit's 函 series this year", num)
 	}
 	id := lrec["id"].(string)
 

@@ -93,10 +93,14 @@ func TestCatalogTamperingThroughTheAPI(t *testing.T) {
 	r = e.do(t, "", "GET", "/readyz", nil)
 	var ready struct {
 		Status   string
-		Warnings []string
+		Warnings []struct{ Code, Message string }
 	}
 	r.json(t, &ready)
-	w := strings.Join(ready.Warnings, "\n")
+	var codes []string
+	for _, x := range ready.Warnings {
+		codes = append(codes, x.Code+" "+x.Message)
+	}
+	w := strings.Join(codes, "\n")
 	if r.status != 200 || ready.Status != "ready" || !strings.Contains(w, "catalog_mismatch") || !strings.Contains(w, "tamper") ||
 		strings.Contains(string(r.body), rec.ID) {
 		t.Errorf("/readyz after the attacks: %d %s", r.status, r.body)

@@ -133,7 +133,7 @@ func (s *Server) readParts(mr *multipart.Reader, up *upload) error {
 
 func (s *Server) readPart(part *multipart.Part, up *upload) error {
 	name := part.FormName()
-	if name == "file" && part.FileName() != "" && up.file == nil {
+	if (name == "file" || name == "receipt") && part.FileName() != "" && up.file == nil { // receipt: the 送达回执 of a service (case.go)
 		return s.spoolFile(part, up)
 	}
 	b, err := io.ReadAll(io.LimitReader(part, maxUploadField+1))

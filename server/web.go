@@ -121,11 +121,12 @@ var webFuncs = template.FuncMap{
 	// search highlight, which search.Index produces HTML-escaped with only
 	// <mark> and </mark> added (see search/highlight.go and the escaping
 	// tests in web_test.go). Nothing else may be passed to it.
-	"marked":   func(s string) template.HTML { return template.HTML(s) },
-	"add":      func(a, b int) int { return a + b },
-	"join":     strings.Join,
-	"pathEsc":  url.PathEscape,
-	"queryEsc": url.QueryEscape,
+	"marked":    func(s string) template.HTML { return template.HTML(s) },
+	"add":       func(a, b int) int { return a + b },
+	"join":      strings.Join,
+	"pathEsc":   url.PathEscape,
+	"queryEsc":  url.QueryEscape,
+	"citesList": citesList, // web_case.go
 	"hasRole": func(u *identity.User, roles ...string) bool {
 		if u == nil {
 			return false
@@ -201,6 +202,7 @@ func (s *Server) webRoutes() {
 	post("/admin/users/:id/disable", s.adminDisable(true))
 	post("/admin/users/:id/enable", s.adminDisable(false))
 	post("/admin/users/:id/password", s.adminPassword)
+	s.caseWebRoutes(get, post)
 
 	// Any other path outside /api is a page that does not exist.
 	app.Use(func(c *fiber.Ctx) error {
@@ -289,7 +291,7 @@ func (s *Server) webSession(c *fiber.Ctx) error {
 	c.Locals(localCSRF, csrf)
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		// The caller is known: the form may now be read, up to BodyLimit.
-		if err := s.loadBody(c, s.bodyLimit); err != nil {
+		if err := s.loadBody(c, s.webBodyLimit(c)); err != nil {
 			return s.webError(c, err)
 		}
 		if !sameToken(postedCSRF(c), csrf) {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"strconv"
+
+	"wenshu/archive"
 	"wenshu/identity"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +28,9 @@ type adminData struct {
 	Units []*identity.Unit
 	Form  struct{ Name, Role, Unit, Clearance string }
 	Error string
+	// Warnings are what the admin must act on soon (archive.Store.Warnings:
+	// a missing holiday table).
+	Warnings []archive.Warning
 }
 
 func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
@@ -36,6 +41,7 @@ func (s *Server) showAdmin(c *fiber.Ctx, status int, d *adminData) error {
 		return err
 	}
 	d.Units = []*identity.Unit{unit}
+	d.Warnings = s.store.Warnings()
 	for _, u := range users {
 		au := adminUser{User: u, UnitName: unit.Name, Manage: identity.AdminMayManage(admin, u)}
 		if au.Password, au.Locked, err = s.store.Identity().HasPassword(ctx, u.ID); err != nil {

@@ -107,29 +107,29 @@ type draftFormData struct {
 	Retention      string
 	Meta           map[string][]string // errors of the draft's own inputs
 	Summary        []fieldErrorList
-	PlanRecords    []*archive.Record
+	PlanRecords    map[string][]*archive.Record // cited template → the records a record_id field may name
 	ReturnReason   string
 }
 
-// planRecords lists the unit's filed 谈话方案 for the record-id picker;
-// without them the picker is left empty (and the failure logged).
-func (s *Server) planRecords(c *fiber.Ctx, t *templates.Template) []*archive.Record {
-	need := false
-	for _, f := range t.Fields {
-		if f.Format == templates.FormatRecordID {
-			need = true
-		}
-	}
-	if !need {
-		return nil
-	}
+// planRecords lists, per template cited by a record_id field (Field.Cites),
+// the filed records of the unit the draft may cite (archive.CitableRecords:
+// a letter's plans are the 函询 ones, never superseded); on a failure the
+// picker is left empty (and the failure logged).
+func (s *Server) planRecords(c *fiber.Ctx, t *templates.Template) map[string][]*archive.Record {
 	u, _ := caller(c)
-	list, err := s.store.ListRecords(c.UserContext(), u, archive.RecordFilter{TemplateID: archive.PlanTemplateID, Limit: 100})
-	if err != nil {
-		s.logPartial(c, "plan records", err)
-		return nil
+	out := map[string][]*archive.Record{}
+	for _, f := range t.Fields {
+		if f.Format != templates.FormatRecordID || f.Cites == "" || out[f.Cites] != nil {
+			continue
+		}
+		list, err := s.store.CitableRecords(c.UserContext(), u, t.ID, f.Cites)
+		if err != nil {
+			s.logPartial(c, "citable records", err)
+			continue
+		}
+		out[f.Cites] = list
 	}
-	return list
+	return out
 }
 
 func (s *Server) showDraftForm(c *fiber.Ctx, status int, d *draftFormData, values map[string]any, errs map[string][]string, list []templates.FieldError, isNew bool) error {

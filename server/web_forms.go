@@ -277,6 +277,7 @@ type formField struct {
 	MaxLength int
 	Enum      []string
 	Format    string
+	Cites     string // on a record_id field: the template of the records it may name
 	Value     string
 	MinItems  int
 	MaxItems  int
@@ -320,7 +321,7 @@ func valueString(v any) string {
 func scalarField(f *templates.Field, path string, v any, errs map[string][]string) formField {
 	return formField{
 		Path: path, Name: fieldPrefix + path, ID: inputID(path), Label: f.Label, Help: f.Help, Type: string(f.Type),
-		Required: f.Required, MaxLength: f.MaxLength, Enum: f.Enum, Format: f.Format, Value: valueString(v), Errors: errs[path],
+		Required: f.Required, MaxLength: f.MaxLength, Enum: f.Enum, Format: f.Format, Cites: f.Cites, Value: valueString(v), Errors: errs[path],
 	}
 }
 

@@ -380,7 +380,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 		"f.reported_issues[4]": {"接受宴请"},
 		"f.phone":              {"不是电话"},
 		"f.contact":            {"李华"},
-		"case_no":              {"AJ-2026-009"},
+		"case_no":              {"AJ-2026-007"},
 		"persons":              {"张建国、王明"},
 		"classification":       {"秘密"},
 		"retention":            {"D30"},
@@ -388,7 +388,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	r = clerk.post("/drafts/new?template=inquiry-letter", form)
 	wantStatus(t, r, 422, "invalid form")
 	wantBody(t, r, "invalid form", "有 2 处需要修改", `href="#f-party-org-head"`, `href="#f-phone"`,
-		`value="张建国"`, `value="接受宴请"`, `name="f.reported_issues[1]"`, `value="AJ-2026-009"`, `value="张建国、王明"`)
+		`value="张建国"`, `value="接受宴请"`, `name="f.reported_issues[1]"`, `value="AJ-2026-007"`, `value="张建国、王明"`)
 	// The error is beside its field.
 	if !regexp.MustCompile(`(?s)id="f-phone" name="f.phone" value="不是电话"[^>]*>.{0,200}field-error`).Match(r.body) {
 		t.Errorf("phone error not beside the phone input:\n%s", r.body)
@@ -410,7 +410,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	// Edit keeps the values and takes the revision.
 	r = clerk.get("/drafts/" + id + "/edit")
 	wantStatus(t, r, 200, "edit form")
-	wantBody(t, r, "edit form", `value="接受宴请"`, `name="revision" value="1"`, `value="AJ-2026-009"`)
+	wantBody(t, r, "edit form", `value="接受宴请"`, `name="revision" value="1"`, `value="AJ-2026-007"`)
 	form.Set("revision", "1")
 	form.Set("f.reported_issues[5]", "其配偶经营的公司承接本处项目")
 	r = clerk.post("/drafts/"+id+"/edit", form)
@@ -468,7 +468,7 @@ func TestWebDraftApproveRecord(t *testing.T) {
 	r = auditor.get(recPath)
 	wantStatus(t, r, 200, "record page")
 	wantBody(t, r, "record page", "✓ 全部通过", `data-check="sm3"`, `data-check="signature"`, `data-check="chain"`,
-		"驻财纪", "Z109-WS·", recPath+"/content", "AJ-2026-009", `href="/persons/%E5%BC%A0%E5%BB%BA%E5%9B%BD"`, "/records/"+plan)
+		"驻财纪", "Z109-WS·", recPath+"/content", "AJ-2026-007", `href="/persons/%E5%BC%A0%E5%BB%BA%E5%9B%BD"`, "/records/"+plan)
 	if strings.Contains(string(r.body), "✗") {
 		t.Errorf("a check failed:\n%s", r.body)
 	}

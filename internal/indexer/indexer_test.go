@@ -60,6 +60,10 @@ func newFixture(t *testing.T, hook func(context.Context, *archive.Record, string
 			f.appr = res.User
 		}
 	}
+	// The approver is the unit's head (主要负责人), who signs 谈话方案.
+	if _, err := f.store.Identity().SetUnitHead(ctx, nil, f.appr.UnitID, f.appr.Name); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
