@@ -79,6 +79,10 @@ func newFixtureOn(t testing.TB, mio *testenv.MinIOServer) *fixture {
 	clerkA, apprA := user("李华", identity.RoleClerk, unitA), user("刘强", identity.RoleApprover, unitA)
 	clerkB, apprB := user("周志明", identity.RoleClerk, unitB), user("王海燕", identity.RoleApprover, unitB)
 	f.archivist = user("赵磊", identity.RoleArchivist, unitA)
+	// The 谈话方案 and the 建议书 are signed off by the unit's head.
+	if _, err := ids.SetUnitHead(ctx, identity.Operator("test"), f.unitA.ID, apprA.Name); err != nil {
+		t.Fatal(err)
+	}
 
 	recA := f.file(t, reg, clerkA, apprA, "talk-plan", archive.Retention30)
 	f.year = recA.Year
