@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -93,6 +94,9 @@ func (s *Store) checkImport(ctx context.Context, u *identity.User, req *ImportRe
 	if err := s.checkImportMetadata(req); err != nil {
 		return nil, err
 	}
+	if err := s.checkImportDocNumber(ctx, unit, req.DocNumber); err != nil {
+		return nil, err
+	}
 	if identity.ClearanceRank(req.Classification) > identity.ClearanceRank(u.Clearance) {
 		return nil, problem.Forbidden("above_clearance", "不能导入高于本人密级的档案")
 	}
@@ -176,6 +180,47 @@ func (s *Store) allocateImport(ctx context.Context, tx *sql.Tx, u *identity.User
 	}
 	return s.audit(ctx, tx, u, "record.import_start", f.ID, "", m.Content.OriginalName+" "+a.ArchiveCode)
 }
+
+// checkImportDocNumber holds an imported 文号 to the importer's unit
+// (文号归属本单位): its 机关代字 — the text before 〔 — must be the unit's
+// code, alone or followed by a series of one to four Chinese characters
+// (驻财纪函〔2026〕6号), and must not be read better as another unit's
+// longer code (驻财纪 when the unit is 驻财). Anything else is refused
+// before the catalog is asked whether the number is in use, with one
+// answer whether or not another unit used it, so that an import neither
+// tells about nor takes from another unit's sequence.
+func (s *Store) checkImportDocNumber(ctx context.Context, unit *identity.Unit, docNumber string) error {
+	if docNumber == "" {
+		return nil
+	}
+	refused := problem.Invalid("doc_number_other_unit", "doc_number",
+		"文号须为本单位（机关代字「"+unit.Code+"」）的发文字号，如 "+FormatDocNumber(unit.Code, s.now().In(s.opts.Location).Year(), 1))
+	agency, _, _, ok := ParseDocNumber(docNumber)
+	if !ok {
+		return refused
+	}
+	series, own := strings.CutPrefix(agency, unit.Code)
+	if !own || (series != "" && !docSeriesRE.MatchString(series)) {
+		return refused
+	}
+	if series == "" {
+		return nil
+	}
+	units, err := s.id.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range units {
+		if other.ID != unit.ID && len(other.Code) > len(unit.Code) && strings.HasPrefix(agency, other.Code) {
+			return refused
+		}
+	}
+	return nil
+}
+
+// docSeriesRE is a 文号 series (系列) after the 机关代字: one to four Chinese
+// characters, as templates allows in doc_series.
+var docSeriesRE = regexp.MustCompile(`^\p{Han}{1,4}$`)
 
 func errDocNumberTaken(docNumber string) error {
 	return problem.FieldError(problem.ErrConflict, "doc_number_taken", "doc_number", "文号「"+docNumber+"」已被使用")
