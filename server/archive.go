@@ -20,9 +20,6 @@ import (
 // clearance, author), so that no route can serve another unit's record.
 
 func (s *Server) archiveRoutes(api fiber.Router) {
-	// Every route from here on may meet a storage outage: its 503 says
-	// when to retry.
-	api.Use(func(c *fiber.Ctx) error { return setRetryAfter(c, c.Next()) })
 	api.Post("/drafts", s.createDraft)
 	api.Get("/drafts", s.listDrafts)
 	api.Get("/drafts/:id", s.getDraft)
