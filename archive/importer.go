@@ -17,6 +17,7 @@ import (
 	"wenshu/docgen"
 	"wenshu/identity"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // ImportRequest is an existing record to file (a .docx or UTF-8 .txt).
@@ -119,9 +120,9 @@ func (s *Store) checkImportMetadata(req *ImportRequest) error {
 	}
 	thisYear := s.now().In(s.opts.Location).Year()
 	switch {
-	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || hasControl(req.Title):
+	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || textrule.Refused(req.Title):
 		return problem.Invalid("bad_title", "title", "题名不能为空，不超过200字，且不含控制字符")
-	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || hasControl(req.Kind):
+	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || textrule.Refused(req.Kind):
 		return problem.Invalid("bad_kind", "kind", "文种不能为空，不超过50字")
 	case req.Year < 1949 || req.Year > thisYear:
 		return problem.Invalid("bad_year", "year", fmt.Sprintf("年度须在1949至%d之间", thisYear))
@@ -129,7 +130,7 @@ func (s *Store) checkImportMetadata(req *ImportRequest) error {
 		return problem.Invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
 	case !req.Retention.Valid():
 		return problem.Invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
-	case utf8.RuneCountInString(req.DocNumber) > 50 || hasControl(req.DocNumber):
+	case utf8.RuneCountInString(req.DocNumber) > 50 || textrule.Refused(req.DocNumber):
 		return problem.Invalid("bad_doc_number", "doc_number", "文号不超过50字")
 	}
 	return nil
