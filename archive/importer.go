@@ -47,6 +47,9 @@ func (s *Store) Import(ctx context.Context, u *identity.User, req ImportRequest)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.storageChecked(); err != nil {
+		return nil, err
+	}
 	now := s.now().Truncate(time.Millisecond)
 	f := &filingRow{ID: newID(), Source: SourceImported, Owner: s.instance, FiledAt: now}
 	f.ContentKey = contentKey(req.Year, f.ID, im.ext)
