@@ -31,13 +31,14 @@ type ImportRequest struct {
 	Retention      Retention
 	Persons        []string
 	CaseNo         string
-	DocNumber      string // optional 文号; must not be in use
+	DocNumber      string // optional 文号; must be the importer's unit's own and not in use
 }
 
 // Import files an existing document like a generated record: the 档号 is
 // allocated for its year, the content is digested, signed, stored under
-// COMPLIANCE lock and catalogued; a given 文号 is recorded if no record
-// uses it yet. Archivists (and operators) import, into their own unit, at
+// COMPLIANCE lock and catalogued; a given 文号 is recorded if it is the
+// unit's own (checkImportDocNumber: doc_number_other_unit otherwise) and
+// no record uses it yet. Archivists (and operators) import, into their own unit, at
 // or below their clearance. Rejected with typed errors: empty files
 // (ErrInvalid, empty_file), unknown extensions (unsupported_type), a .docx
 // that is not a Word package (invalid_docx), a .txt that is not UTF-8 text
