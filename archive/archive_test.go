@@ -506,6 +506,9 @@ func TestImport(t *testing.T) {
 		{"no title", with("a.txt", []byte("x"), func(r *ImportRequest) { r.Title = "" }), ErrInvalid, "bad_title"},
 		{"future year", with("a.txt", []byte("x"), func(r *ImportRequest) { r.Year = 2999 }), ErrInvalid, "bad_year"},
 		{"doc number in use", with("a.txt", []byte("x"), func(r *ImportRequest) { r.DocNumber = "驻测纪〔2019〕12号" }), ErrConflict, "doc_number_taken"},
+		{"another unit's doc number", with("a.txt", []byte("x"), func(r *ImportRequest) { r.DocNumber = "驻财纪〔2019〕12号" }), ErrInvalid, "doc_number_other_unit"},
+		{"doc number without 机关代字", with("a.txt", []byte("x"), func(r *ImportRequest) { r.DocNumber = "第12号" }), ErrInvalid, "doc_number_other_unit"},
+		{"series not Chinese", with("a.txt", []byte("x"), func(r *ImportRequest) { r.DocNumber = "驻测纪A〔2019〕1号" }), ErrInvalid, "doc_number_other_unit"},
 		{"above clearance", with("a.txt", []byte("x"), func(r *ImportRequest) { r.Classification = identity.ClearanceConfidential }), ErrForbidden, "above_clearance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

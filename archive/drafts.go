@@ -13,6 +13,7 @@ import (
 	"wenshu/identity"
 	"wenshu/problem"
 	"wenshu/templates"
+	"wenshu/textrule"
 )
 
 // DraftStatus is where a draft is in its life.
@@ -117,22 +118,14 @@ func (in *DraftInput) normalise() error {
 	return nil
 }
 
-// checkText applies the text rule (templates.TextProblem) to the value of
+// checkText applies the text rule (textrule.Problem) to the value of
 // an input field: nil, or an ErrInvalid naming the field.
 func checkText(field, label, s string, multiline bool) error {
-	code, r := templates.TextProblem(s, multiline)
+	code, r := textrule.Problem(s, multiline)
 	if code == "" {
 		return nil
 	}
-	return problem.Invalid(code, field, templates.TextMessage(label, code, r))
-}
-
-// hasControl reports a character the text rule refuses in a one-line
-// value (templates.TextProblem): invalid UTF-8, U+FFFD, controls, bidi
-// and other format characters.
-func hasControl(s string) bool {
-	code, _ := templates.TextProblem(s, false)
-	return code != ""
+	return problem.Invalid(code, field, textrule.Message(label, code, r))
 }
 
 // checkFieldClassification holds the 密级 printed in the document (the

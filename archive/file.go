@@ -185,6 +185,9 @@ func (s *Store) fileDraft(ctx context.Context, ap *approval) (*Record, error) {
 	year := now.In(s.opts.Location).Year()
 	f := &filingRow{ID: newID(), DraftID: ap.draft.ID, Source: SourceGenerated, Owner: s.instance, FiledAt: now}
 	f.ContentKey = contentKey(year, f.ID, ".docx")
+	if err := s.storageChecked(); err != nil {
+		return nil, err // storage was unreachable at start: no number is taken for a filing that cannot be stored
+	}
 	s.setActive(f.ID, true)
 	defer s.setActive(f.ID, false)
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"wenshu/docgen"
 	"wenshu/identity"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // ImportRequest is an existing record to file (a .docx or UTF-8 .txt).
@@ -29,7 +31,7 @@ type ImportRequest struct {
 	Retention      Retention
 	Persons        []string
 	CaseNo         string
-	DocNumber      string // optional 文号; must not be in use
+	DocNumber      string // optional 文号; must be the importer's unit's own and not in use
 	// Fields go into the manifest as they are: set by the archive itself
 	// for the records it generates (销毁清册, 四性检测报告), never from a
 	// client.
@@ -38,8 +40,9 @@ type ImportRequest struct {
 
 // Import files an existing document like a generated record: the 档号 is
 // allocated for its year, the content is digested, signed, stored under
-// COMPLIANCE lock and catalogued; a given 文号 is recorded if no record
-// uses it yet. Archivists (and operators) import, into their own unit, at
+// COMPLIANCE lock and catalogued; a given 文号 is recorded if it is the
+// unit's own (checkImportDocNumber: doc_number_other_unit otherwise) and
+// no record uses it yet. Archivists (and operators) import, into their own unit, at
 // or below their clearance. Rejected with typed errors: empty files
 // (ErrInvalid, empty_file), unknown extensions (unsupported_type), a .docx
 // that is not a Word package (invalid_docx), a .txt that is not UTF-8 text
@@ -47,6 +50,9 @@ type ImportRequest struct {
 func (s *Store) Import(ctx context.Context, u *identity.User, req ImportRequest) (*Record, error) {
 	im, err := s.checkImport(ctx, u, &req)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.storageChecked(); err != nil {
 		return nil, err
 	}
 	now := s.now().Truncate(time.Millisecond)
@@ -97,6 +103,9 @@ func (s *Store) checkImport(ctx context.Context, u *identity.User, req *ImportRe
 	if err := s.checkImportMetadata(req); err != nil {
 		return nil, err
 	}
+	if err := s.checkImportDocNumber(ctx, unit, req.DocNumber); err != nil {
+		return nil, err
+	}
 	if identity.ClearanceRank(req.Classification) > identity.ClearanceRank(u.Clearance) {
 		return nil, problem.Forbidden("above_clearance", "不能导入高于本人密级的档案")
 	}
@@ -119,9 +128,9 @@ func (s *Store) checkImportMetadata(req *ImportRequest) error {
 	}
 	thisYear := s.now().In(s.opts.Location).Year()
 	switch {
-	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || hasControl(req.Title):
+	case req.Title == "" || utf8.RuneCountInString(req.Title) > 200 || textrule.Refused(req.Title):
 		return problem.Invalid("bad_title", "title", "题名不能为空，不超过200字，且不含控制字符")
-	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || hasControl(req.Kind):
+	case req.Kind == "" || utf8.RuneCountInString(req.Kind) > 50 || textrule.Refused(req.Kind):
 		return problem.Invalid("bad_kind", "kind", "文种不能为空，不超过50字")
 	case req.Year < 1949 || req.Year > thisYear:
 		return problem.Invalid("bad_year", "year", fmt.Sprintf("年度须在1949至%d之间", thisYear))
@@ -129,7 +138,7 @@ func (s *Store) checkImportMetadata(req *ImportRequest) error {
 		return problem.Invalid("bad_classification", "classification", "密级须为 公开、内部、秘密 或 机密")
 	case !req.Retention.Valid():
 		return problem.Invalid("bad_retention", "retention", "保管期限须为 Y（永久）、D30（定期30年）或 D10（定期10年）")
-	case utf8.RuneCountInString(req.DocNumber) > 50 || hasControl(req.DocNumber):
+	case utf8.RuneCountInString(req.DocNumber) > 50 || textrule.Refused(req.DocNumber):
 		return problem.Invalid("bad_doc_number", "doc_number", "文号不超过50字")
 	}
 	return nil
@@ -180,6 +189,47 @@ func (s *Store) allocateImport(ctx context.Context, tx *sql.Tx, u *identity.User
 	}
 	return s.audit(ctx, tx, u, "record.import_start", f.ID, "", m.Content.OriginalName+" "+a.ArchiveCode)
 }
+
+// checkImportDocNumber holds an imported 文号 to the importer's unit
+// (文号归属本单位): its 机关代字 — the text before 〔 — must be the unit's
+// code, alone or followed by a series of one to four Chinese characters
+// (驻财纪函〔2026〕6号), and must not be read better as another unit's
+// longer code (驻财纪 when the unit is 驻财). Anything else is refused
+// before the catalog is asked whether the number is in use, with one
+// answer whether or not another unit used it, so that an import neither
+// tells about nor takes from another unit's sequence.
+func (s *Store) checkImportDocNumber(ctx context.Context, unit *identity.Unit, docNumber string) error {
+	if docNumber == "" {
+		return nil
+	}
+	refused := problem.Invalid("doc_number_other_unit", "doc_number",
+		"文号须为本单位（机关代字「"+unit.Code+"」）的发文字号，如 "+FormatDocNumber(unit.Code, s.now().In(s.opts.Location).Year(), 1))
+	agency, _, _, ok := ParseDocNumber(docNumber)
+	if !ok {
+		return refused
+	}
+	series, own := strings.CutPrefix(agency, unit.Code)
+	if !own || (series != "" && !docSeriesRE.MatchString(series)) {
+		return refused
+	}
+	if series == "" {
+		return nil
+	}
+	units, err := s.id.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	for _, other := range units {
+		if other.ID != unit.ID && len(other.Code) > len(unit.Code) && strings.HasPrefix(agency, other.Code) {
+			return refused
+		}
+	}
+	return nil
+}
+
+// docSeriesRE is a 文号 series (系列) after the 机关代字: one to four Chinese
+// characters, as templates allows in doc_series.
+var docSeriesRE = regexp.MustCompile(`^\p{Han}{1,4}$`)
 
 func errDocNumberTaken(docNumber string) error {
 	return problem.FieldError(problem.ErrConflict, "doc_number_taken", "doc_number", "文号「"+docNumber+"」已被使用")

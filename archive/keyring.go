@@ -414,12 +414,3 @@ func (s *Store) s3Failed(op string, err error) error {
 	}
 	return internal(op, err)
 }
-
-// openBucket checks (or creates) the bucket and publishes the keyring
-// into it.
-func (s *Store) openBucket(ctx context.Context) error {
-	if err := s.ensureBucket(ctx); err != nil {
-		return err
-	}
-	return s.publishKeys(ctx, s.ring)
-}

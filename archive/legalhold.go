@@ -13,6 +13,7 @@ import (
 	"wenshu/catalog"
 	"wenshu/identity"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // Legal hold (法律保全): a record under investigation, appeal or 留置 is
@@ -81,7 +82,7 @@ func (s *Store) setLegalHold(ctx context.Context, vs []objectVersion, on bool) e
 
 func checkHoldReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 || hasControl(reason) {
+	if reason == "" || utf8.RuneCountInString(reason) > 500 || textrule.Refused(reason) {
 		return "", problem.Invalid("bad_reason", "reason", "须填写理由（不超过500字，不含控制字符）")
 	}
 	return reason, nil

@@ -113,6 +113,13 @@ func (s *Store) catalogReady(ctx context.Context) (string, string, error) {
 }
 
 func (s *Store) storageReady(ctx context.Context) (string, string, error) {
+	if !s.gate.open.Load() {
+		err := errStorageNotChecked
+		if last := s.gate.lastErr.Load(); last != nil {
+			err = *last
+		}
+		return StateUnavailable, "存储服务不可达（启动时未能连接，正在后台重试）", err
+	}
 	enabled, mode, _, _, err := s.s3.GetObjectLockConfig(ctx, s.bucket)
 	switch {
 	case err != nil:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"syscall"
 	"time"
@@ -34,6 +35,12 @@ const (
 // transport whose waits fit inside timeout (minio-go's default transport
 // waits a minute for response headers).
 func newS3Client(endpoint, access, secret string, secure bool, timeout time.Duration) (*minio.Client, error) {
+	return newGatedS3Client(endpoint, access, secret, secure, timeout, nil)
+}
+
+// newGatedS3Client is newS3Client whose requests pass through gate (if
+// not nil) before they reach the transport (see startup.go).
+func newGatedS3Client(endpoint, access, secret string, secure bool, timeout time.Duration, gate *storageGate) (*minio.Client, error) {
 	tr, err := minio.DefaultTransport(secure)
 	if err != nil {
 		return nil, err
@@ -42,10 +49,14 @@ func newS3Client(endpoint, access, secret string, secure bool, timeout time.Dura
 	tr.ResponseHeaderTimeout = timeout
 	tr.TLSHandshakeTimeout = timeout
 	tr.ExpectContinueTimeout = time.Second
+	var rt http.RoundTripper = tr
+	if gate != nil {
+		gate.base, rt = tr, gate
+	}
 	return minio.New(endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(access, secret, ""),
 		Secure:     secure,
-		Transport:  tr,
+		Transport:  rt,
 		MaxRetries: storageRetries,
 	})
 }

@@ -78,6 +78,13 @@ type Options struct {
 	// AllowRetentionOverride is also set; the command line sets neither.
 	RetentionOverride      map[Retention]time.Duration
 	AllowRetentionOverride bool
+	// StartWithoutStorage lets New return when MinIO cannot be reached:
+	// the bucket is checked again in the background (backoff from 1 s to
+	// 30 s), storage calls answer unavailable (503) and Ready reports
+	// storage not ready until it passes (startup.go). `wenshu serve` sets
+	// it; other commands fail at once. A bucket that answers but lacks
+	// object lock is an error of New either way.
+	StartWithoutStorage bool
 	// StorageTimeout caps each MinIO call (PUT, GET, stat, a version
 	// listing; the bucket checks at start). Default DefaultStorageTimeout
 	// (5 s). A call that runs out of it is an unavailable error (503).
@@ -95,6 +102,7 @@ type Store struct {
 	cat      *catalog.DB
 	id       *identity.Directory // units, users and the visibility rule
 	s3       *minio.Client
+	gate     storageGate // holds s3's calls back until the bucket is checked (startup.go)
 	bucket   string
 	keyMu    sync.RWMutex // guards keys and ring (RotateKey)
 	keys     *keyPair     // the current signing key
@@ -174,16 +182,21 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("archive: catalog: %w", err)
 	}
 	s.id = identity.New(s.cat, opts.Identity)
-	s.s3, err = newS3Client(opts.S3Endpoint, opts.S3AccessKey, opts.S3SecretKey, opts.S3Secure, s.storageTimeout())
+	s.s3, err = newGatedS3Client(opts.S3Endpoint, opts.S3AccessKey, opts.S3SecretKey, opts.S3Secure, s.storageTimeout(), &s.gate)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("archive: s3 client: %w", err)
 	}
-	if err := s.openBucket(ctx); err != nil {
-		s.Close()
-		return nil, err
+	if err := s.checkBucket(ctx); err != nil {
+		if !opts.StartWithoutStorage || !isUnavailable(err) {
+			s.Close()
+			return nil, err
+		}
+		s.log.Warn("storage unreachable at start; checking again in the background, storage calls answer unavailable until then", "err", err)
+		s.wg.Add(1)
+		go s.checkBucketLoop()
 	}
-	if !opts.SkipRecover {
+	if !opts.SkipRecover && s.storageChecked() == nil {
 		if st, err := s.Recover(ctx); err != nil {
 			s.log.Error("recover at start", "err", err)
 		} else if st.Completed+st.Voided > 0 {

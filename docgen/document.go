@@ -240,7 +240,7 @@ func (w *writer) writeDocumentXML(d *Document) {
 	case LayoutDocument:
 		w.documentHead(d)
 	case LayoutPlain:
-		if w.stackedMarks(d, false) > 0 {
+		if w.stackedMarks(d) > 0 {
 			w.para(gridLine(pp{}), rp{}, "")
 		}
 	}
@@ -259,7 +259,7 @@ func (w *writer) writeDocumentXML(d *Document) {
 // the red 标志 35 mm below the 版心 top, the 发文字号 two lines below it and
 // the red rule 4 mm below the number.
 func (w *writer) documentHead(d *Document) {
-	lines := w.stackedMarks(d, false)
+	lines := w.stackedMarks(d)
 	mark := d.IssuerMark + d.MarkSuffix
 	size := markSize(mark, TextWidth)
 	before := MarkFromTop - lines*LinePitch
@@ -271,7 +271,7 @@ func (w *writer) documentHead(d *Document) {
 		rp{east: w.fonts.Title, latin: w.fonts.Title, color: colorRed, setSp: true, size: size}, mark)
 	border := `<w:bottom w:val="single" w:sz="10" w:space="` + strconv.Itoa(RedRuleSpace) + `" w:color="` + colorRed + `"/>`
 	w.para(gridLine(pp{spacing: true, before: 2 * LinePitch, ind: true, jc: "center", border: border}),
-		rp{}, docNumberOrBlank(d.DocNumber))
+		rp{}, d.DocNumber)
 }
 
 // letterHead writes what the 信函格式 needs in the body: the row under the
@@ -336,7 +336,7 @@ func (w *writer) letterLowerRule() {
 
 // stackedMarks writes 份号, 密级和保密期限 and 紧急程度 flush left, one per
 // line, and returns how many lines it used.
-func (w *writer) stackedMarks(d *Document, _ bool) int {
+func (w *writer) stackedMarks(d *Document) int {
 	n := 0
 	if d.CopyNumber != "" {
 		w.para(gridLine(pp{ind: true, jc: "left"}), rp{}, d.CopyNumber)
@@ -350,13 +350,6 @@ func (w *writer) stackedMarks(d *Document, _ bool) int {
 		}
 	}
 	return n
-}
-
-func docNumberOrBlank(s string) string {
-	if s == "" {
-		return ""
-	}
-	return s
 }
 
 // title writes the 标题: 2号小标宋, centred, two blank lines below what is

@@ -7,15 +7,13 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"wenshu/textrule"
 )
 
-// ValidXMLChar reports whether r may appear in an XML 1.0 document.
-func ValidXMLChar(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D ||
-		(r >= 0x20 && r <= 0xD7FF) ||
-		(r >= 0xE000 && r <= 0xFFFD) ||
-		(r >= 0x10000 && r <= 0x10FFFF)
-}
+// ValidXMLChar reports whether r may appear in an XML 1.0 document
+// (textrule.XMLChar, the one copy of the rule).
+func ValidXMLChar(r rune) bool { return textrule.XMLChar(r) }
 
 // sanitize replaces every character XML cannot carry (and invalid UTF-8)
 // with U+FFFD. Validation in the templates package rejects such input with

@@ -9,6 +9,7 @@ import (
 
 	"wenshu/catalog"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // Admin actions (管理员操作) of the web UI. An admin is scoped: it manages
@@ -65,7 +66,7 @@ func (d *Directory) auditRefusal(ctx context.Context, admin *User, action, targe
 	if errors.As(err, &hidden) {
 		reason = hidden.reason
 	}
-	if textProblem(target) != "" {
+	if textrule.Refused(target) {
 		// A refused name may hold what the text rule refuses (a bidi
 		// control, say): the trail shows it quoted and escaped, not obeyed.
 		target = strconv.QuoteToGraphic(target)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"wenshu/problem"
-	"wenshu/templates"
 )
 
 // scopeEnv is an env with a second unit, an admin of each at 内部 and a
@@ -176,28 +175,6 @@ func TestAdminTargetScope(t *testing.T) {
 	}
 	if AdminMayManage(s.adminA, s.admin2) || AdminMayManage(s.adminA, s.clerkB) || AdminMayManage(s.adminA, s.secretA) || !AdminMayManage(s.adminA, lowA) {
 		t.Error("AdminMayManage disagrees with the actions")
-	}
-}
-
-// TestTextRuleMatchesTemplates: identity's copy of the text rule refuses
-// exactly what templates.TextProblem refuses in a one-line field, over
-// every code point (and two invalid byte strings).
-func TestTextRuleMatchesTemplates(t *testing.T) {
-	for r := rune(0); r <= 0x10FFFF; r++ {
-		if r >= 0xD800 && r <= 0xDFFF {
-			continue // not encodable in UTF-8
-		}
-		s := "甲" + string(r) + "乙"
-		want, _ := templates.TextProblem(s, false)
-		if got := textProblem(s); got != want {
-			t.Fatalf("U+%04X: identity %q, templates %q", r, got, want)
-		}
-	}
-	for _, s := range []string{"\xff", "\xed\xa0\x80"} {
-		want, _ := templates.TextProblem(s, false)
-		if got := textProblem(s); got != want || got == "" {
-			t.Errorf("%q: identity %q, templates %q", s, got, want)
-		}
 	}
 }
 

@@ -4,11 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"wenshu/catalog"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // Options configure a Directory. All have defaults.
@@ -77,45 +76,14 @@ func (d *Directory) auditNow(ctx context.Context, actor *User, action, detail st
 // internal wraps an unexpected failure for the log (see problem.Internal).
 func internal(op string, err error) error { return problem.Internal("identity: "+op, err) }
 
-// hasControl reports characters the text rule refuses (see textProblem)
-// in a one-line name.
-func hasControl(s string) bool { return textProblem(s) != "" }
-
-// Codes of the text rule, as package templates names them.
-const (
-	codeControlChar = "control_char"
-	codeInvalidChar = "invalid_char"
-)
-
-// textProblem is the text rule of templates.TextProblem for one-line
-// names (user, unit, saved search), kept here because identity does not
-// import templates; TestTextRuleMatchesTemplates holds the two equal. It
-// returns codeInvalidChar for invalid UTF-8, U+FFFD (what JSON makes of an
-// unpaired surrogate) and characters XML cannot carry; codeControlChar for
-// C0 and C1 controls, DEL, format characters (Cf: bidi controls, zero-width
-// characters, U+FEFF) and U+2028, U+2029; "" otherwise.
-func textProblem(s string) string {
-	if !utf8.ValidString(s) {
-		return codeInvalidChar
-	}
-	for _, r := range s {
-		switch {
-		case r < 0x20 || (r >= 0x7F && r <= 0x9F) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r):
-			return codeControlChar
-		case r == utf8.RuneError || (r >= 0xD800 && r <= 0xDFFF) || r == 0xFFFE || r == 0xFFFF:
-			return codeInvalidChar
-		}
-	}
-	return ""
-}
-
-// checkText refuses a name that breaks the text rule, naming its field.
+// checkText refuses a name that breaks the text rule (textrule, one-line),
+// naming its field.
 func checkText(field, label, s string) error {
-	switch textProblem(s) {
-	case codeControlChar:
-		return problem.Invalid(codeControlChar, field, label+"含有不可见的控制字符或格式控制字符（如换行、文字方向控制符、零宽字符）")
-	case codeInvalidChar:
-		return problem.Invalid(codeInvalidChar, field, label+"含有无效的字符编码（损坏的 UTF-8、不成对的代理项或替换字符 U+FFFD）")
+	switch code, _ := textrule.Problem(s, false); code {
+	case textrule.CodeControlChar:
+		return problem.Invalid(code, field, label+"含有不可见的控制字符或格式控制字符（如换行、文字方向控制符、零宽字符）")
+	case textrule.CodeInvalidChar:
+		return problem.Invalid(code, field, label+"含有无效的字符编码（损坏的 UTF-8、不成对的代理项或替换字符 U+FFFD）")
 	}
 	return nil
 }

@@ -46,7 +46,7 @@
 // # The text rule
 //
 // User, unit and saved-search names follow the text rule of package
-// templates (textProblem): no invalid UTF-8, U+FFFD, controls or bidi and
+// textrule (one-line): no invalid UTF-8, U+FFFD, controls or bidi and
 // other format characters.
 //
 // # Passwords, sessions and tokens

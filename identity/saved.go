@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 	"wenshu/catalog"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // SavedSearch is a user's named search (保存的检索): the query parameters
@@ -33,7 +34,7 @@ func (d *Directory) SaveSearch(ctx context.Context, u *User, name string, query 
 		return nil, problem.Forbidden("operator_no_saved", "操作员身份不能保存检索")
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 50 || hasControl(name) {
+	if name == "" || utf8.RuneCountInString(name) > 50 || textrule.Refused(name) {
 		return nil, problem.Invalid("bad_name", "name", "名称不能为空，不超过50字，且不含控制字符")
 	}
 	if len(query) == 0 || len(query) > 4096 || !json.Valid(query) {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 	"wenshu/catalog"
 	"wenshu/problem"
+	"wenshu/textrule"
 )
 
 // Session is a logged-in browser session. ID is the cookie value, known
@@ -39,7 +40,7 @@ func (d *Directory) Login(ctx context.Context, name, password, remoteAddr string
 	if len(remoteAddr) > 100 {
 		remoteAddr = remoteAddr[:100]
 	}
-	if name == "" || utf8.RuneCountInString(name) > 50 || hasControl(name) || len(password) > maxPasswordBytes {
+	if name == "" || utf8.RuneCountInString(name) > 50 || textrule.Refused(name) || len(password) > maxPasswordBytes {
 		verifyPassword(dummyHash(), password)
 		return nil, errBadLogin()
 	}

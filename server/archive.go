@@ -20,9 +20,6 @@ import (
 // clearance, author), so that no route can serve another unit's record.
 
 func (s *Server) archiveRoutes(api fiber.Router) {
-	// Every route from here on may meet a storage outage: its 503 says
-	// when to retry.
-	api.Use(func(c *fiber.Ctx) error { return setRetryAfter(c, c.Next()) })
 	api.Post("/drafts", s.createDraft)
 	api.Get("/drafts", s.listDrafts)
 	api.Get("/drafts/:id", s.getDraft)
@@ -201,17 +198,21 @@ func (s *Server) approveDraft(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(res.Record)
 }
 
-// filingAccepted answers 202 for a filing whose outcome storage has not
-// told yet: the status URL is where the client learns it (GET
-// /api/v1/filings/{id}).
+// filingAccepted answers 202 for a filing (an approval's or an import's)
+// whose outcome storage has not told yet: the status URL is where the
+// client learns it (GET /api/v1/filings/{id}).
 func filingAccepted(c *fiber.Ctx, p *archive.FilingPending) error {
 	statusURL := "/api/v1/filings/" + url.PathEscape(p.FilingID)
 	c.Location(statusURL)
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(storageRetryAfter))
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
-		"filing_id": p.FilingID, "draft_id": p.DraftID, "status": p.Status, "status_url": statusURL,
+	body := fiber.Map{
+		"filing_id": p.FilingID, "status": p.Status, "status_url": statusURL,
 		"message": "存储服务暂未确认，归档正在进行；请稍后查看归档状态",
-	})
+	}
+	if p.DraftID != "" { // an import has none
+		body["draft_id"] = p.DraftID
+	}
+	return c.Status(fiber.StatusAccepted).JSON(body)
 }
 
 // getFiling reports where a filing stands (allocated, rendered, signed,
@@ -337,7 +338,8 @@ func (s *Server) supersedeRecord(c *fiber.Ctx) error {
 // file, title, kind, year, classification, retention, persons, case_no,
 // doc_number). The form is streamed to a temporary file once the caller
 // is known to be an archivist (readUpload); the import itself runs among
-// the heavy requests (MaxHeavy).
+// the heavy requests (MaxHeavy). When storage did not confirm in time the
+// answer is 202 with the filing's status URL, as for an approval.
 func (s *Server) importRecord(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleArchivist); err != nil {
 		return err
@@ -364,6 +366,10 @@ func (s *Server) importRecord(c *fiber.Ctx) error {
 	}
 	u, _ := caller(c)
 	rec, err := s.store.Import(c.UserContext(), u, req)
+	var pending *archive.FilingPending
+	if errors.As(err, &pending) {
+		return filingAccepted(c, pending)
+	}
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,9 @@ type errorClass struct {
 	Fields templates.FieldErrors
 	// Title heads the web error page.
 	Title string
-	// RetryAfter, in seconds, is sent as Retry-After with a 503: storage
-	// did not answer and the request may be repeated (setRetryAfter).
+	// RetryAfter, in seconds, is sent as Retry-After (setRetryAfter) by
+	// both faces. Every 503 has one: storageRetryAfter for a storage
+	// outage and any 503 that names none, the heavy gate's wait for busy.
 	RetryAfter int
 }
 
@@ -76,14 +77,15 @@ var statusTitles = map[int]string{
 //	*archive.Error                       by kind: ErrNotFound 404, ErrForbidden 403,
 //	                                     ErrConflict 409, ErrInvalid 422 with a field
 //	                                     (400 without), ErrUnauthenticated 401,
-//	                                     ErrTooLarge 413, ErrUnavailable 503 with
-//	                                     Retry-After (a storage outage; an
-//	                                     *archive.FilingPending is one too, where a
-//	                                     handler does not answer it with 202)
+//	                                     ErrTooLarge 413, ErrUnavailable 503 (a
+//	                                     storage outage; an *archive.FilingPending
+//	                                     is one too, where a handler does not
+//	                                     answer it with 202)
 //	*fiber.Error                         413 body_too_large, 404 not_found,
 //	                                     405 method_not_allowed, other 4xx bad_request
 //
-// and anything else is internalClass (500).
+// and anything else is internalClass (500). Every 503 carries a
+// RetryAfter.
 func classify(err error) errorClass {
 	var (
 		fe   templates.FieldErrors
@@ -100,7 +102,7 @@ func classify(err error) errorClass {
 	case errors.Is(err, templates.ErrUnknownTemplate):
 		c = errorClass{Status: fiber.StatusNotFound, Code: "template_not_found", Message: "模板不存在"}
 	case errors.As(err, &own):
-		c = errorClass{Status: own.Status, Code: own.Code, Field: own.Field, Message: own.Message}
+		c = errorClass{Status: own.Status, Code: own.Code, Field: own.Field, Message: own.Message, RetryAfter: own.RetryAfter}
 	case errors.As(err, &de):
 		c = de.class()
 	case errors.As(err, &qe):
@@ -114,6 +116,9 @@ func classify(err error) errorClass {
 	}
 	if c.internal() {
 		return internalClass
+	}
+	if c.Status == fiber.StatusServiceUnavailable && c.RetryAfter <= 0 {
+		c.RetryAfter = storageRetryAfter
 	}
 	if c.Title == "" {
 		c.Title = statusTitles[c.Status]
@@ -271,16 +276,11 @@ func firstUnknownKey(obj map[string]any, v any) string {
 	return ""
 }
 
-// setRetryAfter sets Retry-After when err is a 503 that may be retried
-// (a storage outage), and returns err: handlers and web pages that can
-// meet one return setRetryAfter(c, err), so the answer the error handler
-// writes carries the header.
-func setRetryAfter(c *fiber.Ctx, err error) error {
-	if err == nil {
-		return nil
+// setRetryAfter sets the class's Retry-After, if it has one, on the
+// answer: the JSON error handler and the web error page both call it, so
+// that every 503 tells when to try again.
+func (e errorClass) setRetryAfter(c *fiber.Ctx) {
+	if e.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.RetryAfter))
 	}
-	if class := classify(err); class.RetryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(class.RetryAfter))
-	}
-	return err
 }

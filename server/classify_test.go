@@ -37,6 +37,9 @@ var errorKinds = []struct {
 	{"server 413", apiErr(413, "too_many_fields", "", "表单字段过多"), 413, "too_many_fields"},
 	{"server 415", apiErr(415, "bad_content_type", "Content-Type", "请求内容应为 application/json"), 415, "bad_content_type"},
 	{"server 503", apiErr(503, "search_unavailable", "", "检索服务未启用"), 503, "search_unavailable"},
+	{"busy", &apiError{Status: 503, Code: "busy", RetryAfter: 2, Message: "服务器正忙"}, 503, "busy"},
+	{"storage unavailable", fmt.Errorf("archive: read content: %w", problem.New(problem.ErrUnavailable, "storage_unavailable", "存储服务暂不可用，请稍后重试")), 503, "storage_unavailable"},
+	{"filing pending", &archive.FilingPending{FilingID: "f1", DraftID: "d1", Status: "rendered"}, 503, "filing_pending"},
 	{"unknown JSON field", &requestDecodeError{UnknownField: "unit", Err: errors.New("json: unknown field \"unit\"")}, 422, "unknown_field"},
 	{"JSON type", &requestDecodeError{Err: &json.UnmarshalTypeError{Value: "number", Field: "persons"}}, 422, "bad_type"},
 	{"JSON syntax", &requestDecodeError{Err: &json.SyntaxError{Offset: 3}}, 400, "bad_json"},
@@ -113,6 +116,7 @@ func TestErrorFacesAgree(t *testing.T) {
 			}
 
 			web := get("/web/" + strconv.Itoa(i))
+			checkRetryAfter(t, k.err, k.status, api, web)
 			if k.status == 401 {
 				if web.status != 303 || web.header.Get("Location") != "/login" {
 					t.Errorf("web 401: %d to %q, want 303 to /login", web.status, web.header.Get("Location"))
@@ -134,6 +138,25 @@ func TestErrorFacesAgree(t *testing.T) {
 				t.Errorf("web: message %q not on the page:\n%s", msg, page)
 			}
 		})
+	}
+}
+
+// checkRetryAfter: both faces answer every 503 with the Retry-After of
+// its class (busy: the gate's wait; any other: storageRetryAfter), and
+// nothing else with one.
+func checkRetryAfter(t *testing.T, err error, status int, api, web *resp) {
+	t.Helper()
+	want := ""
+	if status == 503 {
+		want = strconv.Itoa(storageRetryAfter)
+		if ae := (*apiError)(nil); errors.As(err, &ae) && ae.RetryAfter > 0 {
+			want = strconv.Itoa(ae.RetryAfter)
+		}
+	}
+	for face, r := range map[string]*resp{"API": api, "web": web} {
+		if got := r.header.Get("Retry-After"); got != want {
+			t.Errorf("%s: Retry-After %q, want %q", face, got, want)
+		}
 	}
 }
 

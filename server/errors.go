@@ -18,6 +18,9 @@ type apiError struct {
 	Code    string
 	Field   string
 	Message string
+	// RetryAfter, in seconds, for a 503 that knows when to retry (busy);
+	// 0 takes classify's default.
+	RetryAfter int
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -44,6 +47,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if class.internal() {
 		s.logInternal(c, err)
 	}
+	class.setRetryAfter(c)
 	if class.Fields != nil {
 		return c.Status(class.Status).JSON(fiber.Map{"errors": class.Fields})
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"math"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +33,8 @@ func newHeavyGate(n int, wait time.Duration) *heavyGate {
 }
 
 // acquire takes a place, waiting up to g.wait, and returns its release;
-// when none frees in time it sets Retry-After and returns 503 busy.
+// when none frees in time it returns 503 busy, whose Retry-After is the
+// wait.
 func (g *heavyGate) acquire(c *fiber.Ctx) (release func(), err error) {
 	release = func() { <-g.slots }
 	select {
@@ -50,8 +50,8 @@ func (g *heavyGate) acquire(c *fiber.Ctx) (release func(), err error) {
 	case <-t.C:
 	case <-c.UserContext().Done():
 	}
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(g.wait.Seconds()))))
-	return nil, apiErr(fiber.StatusServiceUnavailable, "busy", "", "服务器正忙：同时进行的导入和审批已达上限，请稍后重试")
+	return nil, &apiError{Status: fiber.StatusServiceUnavailable, Code: "busy", RetryAfter: int(math.Ceil(g.wait.Seconds())),
+		Message: "服务器正忙：同时进行的导入和审批已达上限，请稍后重试"}
 }
 
 // heavyRoute runs the rest of the route inside the gate.

@@ -368,11 +368,12 @@ func (s *Server) errorPage(c *fiber.Ctx, status int, heading, msg string) error 
 }
 
 // webError is the page face of classify: the same status as the API
-// gives for the same error, with its title and message. A 401 (the
+// gives for the same error, with its title, message and Retry-After. A 401 (the
 // session ended) goes to the login page instead; anything unexpected is
 // logged and shown as 500 with the request id.
 func (s *Server) webError(c *fiber.Ctx, err error) error {
 	class := classify(err)
+	class.setRetryAfter(c)
 	switch {
 	case class.Status == fiber.StatusUnauthorized:
 		s.clearCookie(c, sessionCookie, "/")

@@ -363,7 +363,7 @@ func (s *Server) webApprove(c *fiber.Ctx) error {
 		if class, ok := shownInline(err); ok {
 			return s.showDraft(c, class.Status, id, &class)
 		}
-		return setRetryAfter(c, err)
+		return err
 	}
 	return c.Redirect("/records/"+url.PathEscape(res.Record.ID)+"?notice=filed", fiber.StatusSeeOther)
 }

@@ -50,7 +50,7 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 		d.Fields = readOnlyFields(t, rec.Fields)
 	}
 	if d.Verification, err = s.store.Verify(ctx, u, rec.ID); err != nil {
-		return setRetryAfter(c, err)
+		return err
 	}
 	status := fiber.StatusOK
 	if d.Verification.Unavailable() {
@@ -68,7 +68,7 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) webContent(c *fiber.Ctx) error {
-	return setRetryAfter(c, s.recordContent(c))
+	return s.recordContent(c)
 }
 
 func (s *Server) webSupersede(c *fiber.Ctx) error {

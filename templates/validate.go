@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"wenshu/docgen"
+	"wenshu/textrule"
 )
 
 // FieldError is one invalid field: Field is its path (issues[2],
@@ -44,8 +45,8 @@ const (
 	CodeBadDocSeries   = "bad_doc_series"
 	CodeBadCopyNumber  = "bad_copy_number"
 	CodeBadRecordID    = "bad_record_id"
-	CodeControlChar    = "control_char"
-	CodeInvalidChar    = "invalid_char"
+	CodeControlChar    = textrule.CodeControlChar
+	CodeInvalidChar    = textrule.CodeInvalidChar
 	CodeTooFewItems    = "too_few_items"
 	CodeTooManyItems   = "too_many_items"
 	CodeUnknownField   = "unknown_field"
@@ -290,8 +291,8 @@ func (v *validator) count(f *Field, path string, n int) bool {
 // scalar validates one string of a string, text, enum or date field.
 func (v *validator) scalar(f *Field, path, s string) any {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	if code, r := TextProblem(s, f.Type == TypeText); code != "" {
-		v.add(path, code, TextMessage(f.Label, code, r))
+	if code, r := textrule.Problem(s, f.Type == TypeText); code != "" {
+		v.add(path, code, textrule.Message(f.Label, code, r))
 		return zero(f)
 	}
 	s = strings.TrimSpace(s)

@@ -120,6 +120,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
+	c.StartWithoutStorage = true      // start, say not ready, and begin working once MinIO answers
 	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ type config struct {
 	Limits         limits // serve's bounds on hostile input (limits.go)
 	// RecoverEvery runs archive recovery in the background (serve sets it).
 	RecoverEvery time.Duration
+	// StartWithoutStorage lets the store open while MinIO is unreachable
+	// (serve sets it: /readyz says 503 until storage is checked).
+	StartWithoutStorage bool
 
 	hasStore, hasAddr bool // which flag groups the command added
 	// dataDirReadOnly: the command only reads the data directory (verify
@@ -347,6 +350,7 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		Logger:                  log,
 		OnFiled:                 hook,
 		RecoverInterval:         c.RecoverEvery,
+		StartWithoutStorage:     c.StartWithoutStorage,
 	}
 	c.Limits.storeOptions(&opts)
 	if reg != nil {

@@ -1,19 +1,9 @@
-package templates
-
-import (
-	"fmt"
-	"unicode"
-	"unicode/utf8"
-
-	"wenshu/docgen"
-)
-
-// The text rule (文字规则) for every string a user gives wenshu: template
-// fields here, and a draft's case_no, persons and return reason and an
-// import's title, kind and 文号 in archive (through TextProblem and
-// TextMessage). identity keeps the same rule for user and unit
-// names in its own copy (it does not import templates); a test there holds
-// the two equal.
+// Package textrule is the text rule (文字规则) for every string a user gives
+// wenshu: template fields (templates), a draft's case_no, persons and
+// return reason and an import's title, kind and 文号 (archive), and user,
+// unit and saved-search names (identity). It is one rule in one place; it
+// imports only the standard library, so that those three packages share it
+// without an import cycle and without identity knowing of documents.
 //
 // Refused, so that what is stored, printed and searched is what the user
 // saw when typing it:
@@ -27,11 +17,27 @@ import (
 //     U+202A–U+202E and isolates U+2066–U+2069, the marks U+200E, U+200F and
 //     U+061C, zero-width characters, U+FEFF …) and the line and paragraph
 //     separators U+2028, U+2029: CodeControlChar.
+//
+// It must not know of HTTP, storage or documents: callers turn its codes
+// into their own errors.
+package textrule
 
-// TextProblem returns the code of the first character of s the text rule
+import (
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Codes of the text rule, used as the stable error codes of a refused field.
+const (
+	CodeControlChar = "control_char"
+	CodeInvalidChar = "invalid_char"
+)
+
+// Problem returns the code of the first character of s the text rule
 // refuses (CodeInvalidChar or CodeControlChar), and that character; ""
 // when s is acceptable. multiline allows line feeds.
-func TextProblem(s string, multiline bool) (code string, r rune) {
+func Problem(s string, multiline bool) (code string, r rune) {
 	if !utf8.ValidString(s) {
 		return CodeInvalidChar, utf8.RuneError
 	}
@@ -46,22 +52,38 @@ func TextProblem(s string, multiline bool) (code string, r rune) {
 	return "", 0
 }
 
-// runeProblem is TextProblem for one character of valid UTF-8 (a CR that
-// starts a CR LF is TextProblem's business).
+// Refused reports whether the text rule refuses any character of the
+// one-line value s.
+func Refused(s string) bool {
+	code, _ := Problem(s, false)
+	return code != ""
+}
+
+// runeProblem is Problem for one character of valid UTF-8 (a CR that
+// starts a CR LF is Problem's business).
 func runeProblem(r rune, multiline bool) string {
 	switch {
 	case r == '\n' && multiline:
 		return ""
 	case r < 0x20 || (r >= 0x7F && r <= 0x9F) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r):
 		return CodeControlChar
-	case r == utf8.RuneError || !docgen.ValidXMLChar(r):
+	case r == utf8.RuneError || !XMLChar(r):
 		return CodeInvalidChar
 	}
 	return ""
 }
 
-// TextMessage is the Chinese message for a TextProblem of the field label.
-func TextMessage(label, code string, r rune) string {
+// XMLChar reports whether r may appear in an XML 1.0 document (the Char
+// production).
+func XMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		(r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) ||
+		(r >= 0x10000 && r <= 0x10FFFF)
+}
+
+// Message is the Chinese message for a Problem of the field label.
+func Message(label, code string, r rune) string {
 	switch {
 	case code == CodeInvalidChar && r == utf8.RuneError:
 		return fmt.Sprintf("「%s」含有无效的字符编码（损坏的 UTF-8、不成对的代理项或替换字符 U+FFFD）", label)
