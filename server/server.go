@@ -8,8 +8,10 @@
 // input gets bounded memory: bodies are read only once the caller is known
 // and only up to the route's limit, uploads stream to a temporary file
 // (bodies.go, upload.go), and at most MaxHeavy imports and approvals run
-// at once (heavy.go). /healthz and /readyz (health.go) need no token. It
-// owns no data: templates, the archive and the search index do.
+// at once (heavy.go); RaiseProcs (procs.go) gives serve more Go
+// processors than CPUs so that searches do not queue behind filing work.
+// /healthz and /readyz (health.go) need no token. It owns no data:
+// templates, the archive and the search index do.
 package server
 
 import (

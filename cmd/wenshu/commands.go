@@ -139,6 +139,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {
 		return err
 	}
+	// More Go processors than CPUs once the index is ready, so that
+	// searches are not queued behind filing work (server.RaiseProcs); the
+	// heavy gate stays twice the CPU count.
+	if cpus := server.RaiseProcs(); cfg.MaxHeavy <= 0 {
+		cfg.MaxHeavy = 2 * cpus
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err

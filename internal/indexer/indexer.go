@@ -52,6 +52,12 @@ type Indexer struct {
 	// (default 1); the records of the calls waiting meanwhile are written
 	// together, up to Batch, in one batch and one sync (queue.go).
 	MaxWriters int
+	// BatchLinger is how long a writer waits for more filings to join
+	// its batch (攒批等待) when the last write ended less than BatchLinger
+	// ago, i.e. while filings arrive back to back; a filing after a quiet
+	// spell is written at once. 0 means DefaultBatchLinger; negative
+	// never waits.
+	BatchLinger time.Duration
 
 	queueOnce sync.Once
 	queue     *writeQueue
@@ -62,6 +68,7 @@ type Indexer struct {
 func (x *Indexer) OnFiled(ctx context.Context, rec *archive.Record, text string) error {
 	x.queueOnce.Do(func() {
 		x.queue = newWriteQueue(x.Index.Index, max(1, x.MaxWriters), max(1, x.batchSize()))
+		x.queue.linger = x.batchLinger()
 	})
 	return x.queue.index(ctx, []search.Doc{Doc(rec, text)})
 }

@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"sync"
+	"time"
 
 	"wenshu/search"
 )
@@ -18,10 +19,13 @@ import (
 type writeQueue struct {
 	write    func(context.Context, ...search.Doc) error // (*search.Index).Index
 	maxBatch int
-	slots    chan struct{} // one per writer
+	slots    chan struct{}       // one per writer
+	linger   time.Duration       // a writer's wait for more records when writes follow each other
+	sleep    func(time.Duration) // time.Sleep; tests replace it
 
-	mu      sync.Mutex
-	pending []*pendingWrite
+	mu        sync.Mutex
+	pending   []*pendingWrite
+	lastWrite time.Time // end of the last write
 }
 
 type pendingWrite struct {
@@ -30,7 +34,7 @@ type pendingWrite struct {
 }
 
 func newWriteQueue(write func(context.Context, ...search.Doc) error, writers, maxBatch int) *writeQueue {
-	return &writeQueue{write: write, maxBatch: maxBatch, slots: make(chan struct{}, writers)}
+	return &writeQueue{write: write, maxBatch: maxBatch, slots: make(chan struct{}, writers), sleep: time.Sleep}
 }
 
 // index queues docs and returns once they are written.
@@ -66,6 +70,7 @@ func (q *writeQueue) index(ctx context.Context, docs []search.Doc) error {
 // callers' records.
 func (q *writeQueue) drain(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
+	q.lingerIfBusy()
 	for {
 		batch := q.take()
 		if len(batch) == 0 {
@@ -76,6 +81,9 @@ func (q *writeQueue) drain(ctx context.Context) {
 			docs = append(docs, w.docs...)
 		}
 		err := q.write(ctx, docs...)
+		q.mu.Lock()
+		q.lastWrite = time.Now()
+		q.mu.Unlock()
 		for _, w := range batch {
 			w.done <- err
 		}
@@ -95,6 +103,26 @@ func (q *writeQueue) take() []*pendingWrite {
 	batch := q.pending[:n:n]
 	q.pending = q.pending[n:]
 	return batch
+}
+
+// lingerIfBusy waits q.linger before a batch when the last write ended
+// less than q.linger ago (filings are arriving back to back) and fewer
+// than maxBatch records wait, so that more filings share the batch. A
+// filing after a quiet spell is written at once.
+func (q *writeQueue) lingerIfBusy() {
+	if q.linger <= 0 {
+		return
+	}
+	q.mu.Lock()
+	n := 0
+	for _, p := range q.pending {
+		n += len(p.docs)
+	}
+	busy := !q.lastWrite.IsZero() && time.Since(q.lastWrite) < q.linger && n < q.maxBatch
+	q.mu.Unlock()
+	if busy {
+		q.sleep(q.linger)
+	}
 }
 
 // remove drops w from the queue; false when a writer has taken it.

@@ -116,3 +116,64 @@ func TestWriteQueueErrorsAndCancel(t *testing.T) {
 		t.Errorf("written %v, want [a b]", seen)
 	}
 }
+
+// With BatchLinger, a filing after a quiet spell is written at once; one
+// that follows the last write closely waits, and the filings that arrive
+// meanwhile share its batch.
+func TestWriteQueueLingersWhenBusy(t *testing.T) {
+	var mu sync.Mutex
+	var batches []string
+	write := func(_ context.Context, docs ...search.Doc) error {
+		mu.Lock()
+		defer mu.Unlock()
+		var ids []string
+		for _, d := range docs {
+			ids = append(ids, d.ID)
+		}
+		batches = append(batches, fmt.Sprint(ids))
+		return nil
+	}
+	q := newWriteQueue(write, 1, 10)
+	q.linger = time.Hour // every write after the first follows "closely"
+	var slept atomic.Int32
+	release := make(chan struct{})
+	q.sleep = func(time.Duration) { slept.Add(1); <-release }
+	if err := q.index(context.Background(), []search.Doc{{ID: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if slept.Load() != 0 {
+		t.Fatal("the first filing waited")
+	}
+	var wg sync.WaitGroup
+	file := func(id string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.index(context.Background(), []search.Doc{{ID: id}}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	file("b")
+	waitFor(t, func() bool { return slept.Load() == 1 })
+	file("c")
+	file("d")
+	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 3 })
+	close(release)
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(batches) != 2 || batches[0] != "[a]" || len(batches[1]) != len("[b c d]") {
+		t.Fatalf("batches %q, want [a] then b, c and d together", batches)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		if i > 10000 {
+			t.Fatal("condition not reached in 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
