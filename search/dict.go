@@ -70,7 +70,7 @@ func embeddedDict(src string) ([]byte, error) {
 // missing or its content differs, and returns the paths to hand to jieba and
 // the hash of everything that decides segmentation.
 func writeDictionaries(dir string) (dictPaths, string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return dictPaths{}, "", fmt.Errorf("search: dictionary dir: %w", err)
 	}
 	h := sha256.New()

@@ -20,6 +20,9 @@
 //	<dir>/index/u_<unit>/      one Bleve scorch index per unit ("h_<hash>" for
 //	                           unit names that are not short [0-9A-Za-z_-])
 //
+// Every directory under <dir> is 0700 and every file 0600, tightened at
+// Open if wider (perms.go): the index holds the records' text.
+//
 // A search opens a bleve.IndexAlias over the shards of the viewer's units
 // only; the permission filter stays inside the query. Bulk reindexing:
 // BeginBulk, Index…, EndBulk, then MarkReindexed (bulk.go).

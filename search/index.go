@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,6 +41,9 @@ type Options struct {
 	// dict/synonyms.txt), added to the shipped ones (default
 	// <dir>/synonyms.d; missing is fine). See synonyms.go.
 	SynonymDir string
+	// Log receives the warnings of Open (file modes tightened); nil means
+	// slog.Default().
+	Log *slog.Logger
 
 	mode   analysisMode // benchmarks only: the cjk-only baseline
 	baseOp string       // baseline bare-term operator: "or" (Bleve's default) or "and"
@@ -66,6 +70,9 @@ func (o *Options) defaults() {
 	}
 	if o.IndexWorkers <= 0 {
 		o.IndexWorkers = max(2, runtime.GOMAXPROCS(0))
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
 	}
 }
 
@@ -101,7 +108,8 @@ type Index struct {
 // An index of another layout or schema (Bleve keeps the mapping an index
 // was created with) is recreated empty and reports NeedsReindex until it
 // has been indexed again and MarkReindexed called: the catalogue is the
-// source of truth.
+// source of truth. Directories under dir are kept 0700 and files 0600
+// (perms.go); wider ones are tightened, with a warning.
 func Open(dir string, opts Options) (*Index, error) {
 	if dir == "" {
 		return nil, errors.New("search: empty index dir")
@@ -109,6 +117,9 @@ func Open(dir string, opts Options) (*Index, error) {
 	opts.defaults()
 	if opts.SynonymDir == "" {
 		opts.SynonymDir = filepath.Join(dir, "synonyms.d")
+	}
+	if err := secureIndexDir(dir, opts.SynonymDir, opts.Log); err != nil {
+		return nil, err
 	}
 	syns, err := loadSynonyms(opts.SynonymDir)
 	if err != nil {
@@ -127,7 +138,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		m: newMapping(opts.mode), shards: map[string]*shard{}, units: map[string]string{}, extra: map[string][]string{},
 	}
 	ix.synonyms.Store(syns)
-	if err := os.MkdirAll(ix.root, 0o750); err != nil {
+	if err := os.MkdirAll(ix.root, dirMode); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	entries, err := ix.readOrResetMeta(hash)

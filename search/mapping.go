@@ -74,6 +74,8 @@ const (
 	fYear           = "year"
 	fPersons        = "persons"
 	fCase           = "case_no"
+	fPersonsFiled   = "persons_filed" // stored, as filed: the hit's persons (fPersons is indexed, folded)
+	fCaseFiled      = "case_no_filed" // stored, as filed
 	fClass          = "classification"
 	fRetention      = "retention"
 	fFiledAt        = "filed_at"
@@ -121,7 +123,11 @@ func sortKeys(filed time.Time, id string) (oldestFirst, newestFirst string) {
 // Version 4: the cjk-bigram shadow fields (title_cjk …) are replaced by the
 // exact fields (title_x …, AnalyzerExact), which find every substring; the
 // date sort keys hold the id (sortKeys).
-const schemaVersion = "4"
+// Version 5: the persons and the case number are stored as filed
+// (persons_filed, case_no_filed), so that a hit carries them (Hit.Persons,
+// Hit.CaseNo). Bleve cannot add a stored field to an existing index, so the
+// shards are recreated and the start-up reindex fills them again.
+const schemaVersion = "5"
 
 type analysisMode int
 
@@ -179,6 +185,8 @@ func newMapping(mode analysisMode) *mapping.IndexMappingImpl {
 	dm.AddSubDocumentMapping(fDocNumberKey, prop(kw(fDocNumberKey, false, true, false)))
 	dm.AddSubDocumentMapping(fArchiveCode, prop(kw(fArchiveCode, true, false, false)))
 	dm.AddSubDocumentMapping(fArchiveCodeKey, prop(kw(fArchiveCodeKey, false, true, false)))
+	dm.AddSubDocumentMapping(fPersonsFiled, prop(kw(fPersonsFiled, true, false, false)))
+	dm.AddSubDocumentMapping(fCaseFiled, prop(kw(fCaseFiled, true, false, false)))
 	// Doc values are what a search reads for every match (facets, sort),
 	// and zap reads them chunk by chunk per field: the five facets share
 	// one field ("kind\x1f函", "year\x1f2024", …) and the sort reads one
@@ -294,6 +302,7 @@ func (d *Doc) fields() map[string]any {
 	put(fClass, d.Classification)
 	put(fRetention, d.Retention)
 	put(fCase, foldName(cleanString(d.CaseNo)))
+	put(fCaseFiled, d.CaseNo)
 	put(fAuthor, d.Author)
 	put(fApprover, d.Approver)
 	year := d.Year
@@ -314,14 +323,17 @@ func (d *Doc) fields() map[string]any {
 		}
 	}
 	m[fFacets] = facets
-	var persons []string
+	var persons, filed []string
 	for _, p := range d.Persons {
-		if p = foldName(cleanString(p)); p != "" {
-			persons = append(persons, p)
+		p = strings.TrimSpace(cleanString(p))
+		if f := foldName(p); f != "" {
+			persons = append(persons, f)
+			filed = append(filed, p)
 		}
 	}
 	if len(persons) > 0 {
 		m[fPersons] = persons
+		m[fPersonsFiled] = filed
 	}
 	// meta: the identifiers and names as text, one per line, so a bare
 	// query finds a record by its 文号 or a person's name too.

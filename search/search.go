@@ -71,6 +71,8 @@ type Hit struct {
 	Year        int                 `json:"year"`
 	Unit        string              `json:"unit"`
 	FiledAt     time.Time           `json:"filed_at"`
+	Persons     []string            `json:"persons,omitempty"` // 涉及人员, as filed
+	CaseNo      string              `json:"case_no,omitempty"` // 案件编号, as filed
 	Score       float64             `json:"score"`
 	Highlights  map[string][]string `json:"highlights"`
 }
@@ -322,7 +324,7 @@ func requestFilters(req Request) []query.Query {
 // fields of a hit, the sort, and the one shared facet.
 func newSearchRequest(top query.Query, req Request, noQuery, facets bool) *bleve.SearchRequest {
 	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
-	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt}
+	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt, fPersonsFiled, fCaseFiled}
 	// unique keys: no tie-break by id (see sortKeys)
 	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
@@ -354,6 +356,8 @@ func hitOf(dm *bsearch.DocumentMatch, hl *highlighter) Hit {
 		ArchiveCode: fieldString(dm.Fields, fArchiveCode),
 		Kind:        fieldString(dm.Fields, fKind),
 		Unit:        fieldString(dm.Fields, fUnit),
+		Persons:     fieldStrings(dm.Fields, fPersonsFiled),
+		CaseNo:      fieldString(dm.Fields, fCaseFiled),
 		Score:       dm.Score,
 		Highlights:  map[string][]string{"title": {}, "body": {}},
 	}
@@ -420,6 +424,24 @@ func fieldString(fields map[string]interface{}, name string) string {
 		}
 	}
 	return ""
+}
+
+// fieldStrings is every value of a stored field, in the order indexed
+// (Bleve gives one value as a string, several as a list).
+func fieldStrings(fields map[string]interface{}, name string) []string {
+	switch v := fields[name].(type) {
+	case string:
+		return []string{v}
+	case []interface{}:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // searchShards runs sr on one shard, or on several through a

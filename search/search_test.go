@@ -577,3 +577,38 @@ func TestIndexConcurrentBatches(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestHitPersonsAndCase: a hit carries its record's persons (in order) and
+// case number as filed — not folded as the filters index them — and the
+// JSON of a hit without them leaves them out.
+func TestHitPersonsAndCase(t *testing.T) {
+	base := Doc{Unit: "驻财政部纪检监察组", Classification: "内部", Retention: "D30", Kind: "报告", FiledAt: day("2024-03-01")}
+	both, none := base, base
+	both.ID, both.Title, both.Persons, both.CaseNo = "p1", "函询情况报告", []string{" 李 四 ", "张三", "ＡＢ王"}, "（2024）纪案７号"
+	none.ID, none.Title = "p2", "工作报告"
+	ix := openTest(t, Options{}, both, none)
+	for _, res := range []*Result{
+		mustSearch(t, ix, Request{Q: "函询"}, allUnits),
+		mustSearch(t, ix, Request{Person: "李四"}, allUnits),
+	} {
+		if len(res.Hits) != 1 {
+			t.Fatalf("hits %+v", res.Hits)
+		}
+		h := res.Hits[0]
+		if want := []string{"李 四", "张三", "ＡＢ王"}; !slices.Equal(h.Persons, want) || h.CaseNo != "（2024）纪案７号" {
+			t.Errorf("persons %q, case %q", h.Persons, h.CaseNo)
+		}
+	}
+	res, err := ix.ByCase(context.Background(), "(2024)纪案7号", allUnits, 1, 10)
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].CaseNo != "（2024）纪案７号" {
+		t.Fatalf("by case: %v %+v", err, res)
+	}
+	res = mustSearch(t, ix, Request{Q: "工作报告"}, allUnits)
+	if len(res.Hits) != 1 || res.Hits[0].Persons != nil || res.Hits[0].CaseNo != "" {
+		t.Fatalf("hit without persons: %+v", res.Hits)
+	}
+	js, _ := json.Marshal(res.Hits[0])
+	if strings.Contains(string(js), `"persons"`) || strings.Contains(string(js), `"case_no"`) {
+		t.Errorf("empty persons/case in JSON: %s", js)
+	}
+}

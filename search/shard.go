@@ -69,6 +69,11 @@ func createShard(root, unit string, m mapping.IndexMapping) (*shard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: create shard of unit %q: %w", unit, err)
 	}
+	// Bleve writes index_meta.json 0666 less the umask (see perms.go)
+	if err := os.Chmod(filepath.Join(path, "index_meta.json"), fileMode); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("search: create shard of unit %q: %w", unit, err)
+	}
 	s := &shard{unit: unit, dir: path, idx: idx}
 	b := idx.NewBatch()
 	b.SetInternal(keyUnit, []byte(unit))
@@ -186,7 +191,7 @@ func writeMeta(root string, m indexMeta) error {
 		return err
 	}
 	tmp := filepath.Join(root, metaFile+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 	if err != nil {
 		return fmt.Errorf("search: write index meta: %w", err)
 	}

@@ -32,8 +32,6 @@ type hitView struct {
 	search.Hit
 	TitleHTML string   // highlighted title, escaped by search
 	Body      []string // highlighted fragments, escaped by search
-	Persons   []string
-	CaseNo    string
 }
 
 type pageLink struct {
@@ -195,7 +193,7 @@ func (s *Server) showResults(c *fiber.Ctx, d *searchData, run func(search.Viewer
 	}
 	d.Result = res
 	noteSearch(c, d.Req, res)
-	d.Hits = s.hitViews(c, res.Hits)
+	d.Hits = hitViews(res.Hits)
 	base := c.Path()
 	if d.Form {
 		d.Facets = facetGroups(d.Params, res.Facets, base)
@@ -208,21 +206,14 @@ func (s *Server) showResults(c *fiber.Ctx, d *searchData, run func(search.Viewer
 	return s.render(c, fiber.StatusOK, "search", newView(c, d.Heading, "search", d))
 }
 
-// hitViews adds to each hit its highlights and, from the catalog, the
-// persons and case number it links to (a search hit does not carry them).
-// A record the catalog will not give is shown without them, and logged.
-func (s *Server) hitViews(c *fiber.Ctx, hits []search.Hit) []hitView {
-	u, _ := caller(c)
+// hitViews adds to each hit its highlights. The persons and case number it
+// links to come with the hit from the index: no catalog read per hit.
+func hitViews(hits []search.Hit) []hitView {
 	out := make([]hitView, 0, len(hits))
 	for _, h := range hits {
 		hv := hitView{Hit: h, Body: h.Highlights["body"]}
 		if t := h.Highlights["title"]; len(t) > 0 {
 			hv.TitleHTML = t[0]
-		}
-		if rec, err := s.store.GetRecord(c.UserContext(), u, h.ID); err == nil {
-			hv.Persons, hv.CaseNo = rec.Persons, rec.CaseNo
-		} else {
-			s.logPartial(c, "persons and case of hit "+h.ID, err)
 		}
 		out = append(out, hv)
 	}

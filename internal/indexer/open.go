@@ -18,7 +18,7 @@ var ErrIndexBusy = errors.New("indexer: the search index is in use by another pr
 // lock makes it fail at once instead. Close releases both.
 func Open(dataDir string, opts search.Options) (*Handle, error) {
 	dir := filepath.Join(dataDir, "search")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("indexer: %w", err)
 	}
 	f, err := os.OpenFile(filepath.Join(dir, "wenshu.lock"), os.O_RDWR|os.O_CREATE, 0o600)
