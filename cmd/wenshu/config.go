@@ -334,6 +334,10 @@ func (c *config) open(ctx context.Context, e *env, what need) (*app, func(), err
 	return a, func() { st.Close(); closeIndex() }, nil
 }
 
+// testRetentionOverride shortens retention periods for the tests of the
+// lifecycle commands (expiry in seconds); no flag or variable sets it.
+var testRetentionOverride map[archive.Retention]time.Duration
+
 // store opens the archive.
 func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Registry, hook func(ctx context.Context, rec *archive.Record, text string) error) (*archive.Store, error) {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
@@ -353,6 +357,9 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		StartWithoutStorage:     c.StartWithoutStorage,
 	}
 	c.Limits.storeOptions(&opts)
+	if len(testRetentionOverride) > 0 {
+		opts.RetentionOverride, opts.AllowRetentionOverride = testRetentionOverride, true
+	}
 	if reg != nil {
 		opts.Templates = reg
 	}
