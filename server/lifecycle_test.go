@@ -104,4 +104,18 @@ func TestDisposalAPI(t *testing.T) {
 	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+l.ListRecordID+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"ok":true`) {
 		t.Fatalf("清册 verify: %d %s", r.status, r.body)
 	}
+	// The disposed record is flagged 已销毁 with its 清册; its content is
+	// gone (410 record_disposed); its verification says disposed.
+	r = e.do(t, "archivist", "GET", "/api/v1/records/"+plan, nil)
+	var rec archive.Record
+	r.json(t, &rec)
+	if r.status != 200 || rec.Disposal == nil || rec.Disposal.ListID != l.ID || rec.Disposal.ListRecordID != l.ListRecordID {
+		t.Fatalf("disposed record: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "archivist", "GET", "/api/v1/records/"+plan+"/content", nil); r.status != 410 || r.errorCode(t) != "record_disposed" {
+		t.Fatalf("disposed content: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+plan+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"status":"disposed"`) {
+		t.Fatalf("disposed verify: %d %s", r.status, r.body)
+	}
 }

@@ -106,4 +106,9 @@ func TestLegalHoldAndDisposalCLI(t *testing.T) {
 	if out := must("legal-hold", "lift", "--record", held, "--reason", "复查结束", "--as", "李审计"); !strings.Contains(out, "lifted") {
 		t.Errorf("lift: %s", out)
 	}
+	// The disposed record: holds are refused, verify says disposed.
+	refused("record_disposed", "legal-hold", "place", "--record", gone, "--reason", "再查", "--as", "李审计")
+	if out, errOut, code := cli(t, "", append(with("verify"), gone)...); code != 0 || !strings.Contains(out, "disposed") || !strings.Contains(out, l.ID) {
+		t.Errorf("verify a disposed record: %d %s %s", code, out, errOut)
+	}
 }
