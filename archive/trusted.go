@@ -279,6 +279,7 @@ var recordFieldEqual = []struct {
 	{"content_key", func(a, b *Record) bool { return a.ContentKey == b.ContentKey }},
 	{"content_size", func(a, b *Record) bool { return a.ContentSize == b.ContentSize }},
 	{"content_version", func(a, b *Record) bool { return a.ContentVersion == b.ContentVersion }},
+	{"disposal", func(a, b *Record) bool { return (a.Disposal == nil) == (b.Disposal == nil) }},
 	{"doc_number", func(a, b *Record) bool { return a.DocNumber == b.DocNumber }},
 	{"draft_id", func(a, b *Record) bool { return a.DraftID == b.DraftID }},
 	{"fields", func(a, b *Record) bool { return reflect.DeepEqual(nonNilMap(a.Fields), nonNilMap(b.Fields)) }},
