@@ -46,6 +46,9 @@ type config struct {
 	// StartWithoutStorage lets the store open while MinIO is unreachable
 	// (serve sets it: /readyz says 503 until storage is checked).
 	StartWithoutStorage bool
+	// FourPropsAtFiling: serve computes and keeps each filed record's
+	// 四性检测 report in the background.
+	FourPropsAtFiling bool
 
 	hasStore, hasAddr bool // which flag groups the command added
 	// dataDirReadOnly: the command only reads the data directory (verify
@@ -355,6 +358,7 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		OnFiled:                 hook,
 		RecoverInterval:         c.RecoverEvery,
 		StartWithoutStorage:     c.StartWithoutStorage,
+		FourPropsAtFiling:       c.FourPropsAtFiling,
 	}
 	c.Limits.storeOptions(&opts)
 	if len(testRetentionOverride) > 0 {
