@@ -68,6 +68,13 @@ func (s *Store) filedCheckWorker(ids <-chan string) {
 			return
 		case id := <-ids:
 			ctx, cancel := context.WithTimeout(context.Background(), filedCheckTimeout)
+			go func() { // Close does not wait out a slow check
+				select {
+				case <-s.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
 			if _, err := s.checkAtFiling(ctx, id); err != nil {
 				s.log.Error("archive: 四性检测 at filing failed", "record", id, "err", err)
 			}
