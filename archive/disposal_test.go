@@ -155,4 +155,17 @@ func (e *env) checkDisposedRecord(gone *Record, l *DisposalList) {
 	}
 	_, err = e.s.PlaceLegalHold(e.ctx, e.auditor, gone.ID, "再查")
 	wantErr(t, err, ErrConflict, "record_disposed")
+	// Lists leave it out, with no tamper alert.
+	list, err := e.s.ListRecords(e.ctx, e.archiv, RecordFilter{})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("list after disposal: %v %d", err, len(list))
+	}
+	for _, r := range list {
+		if r.ID == gone.ID {
+			t.Error("a disposed record is listed")
+		}
+	}
+	if tt, ok := t.(*testing.T); !ok || anyContains(auditDetails(tt, e, "alert.tamper"), gone.ID) {
+		t.Errorf("tamper alert for a disposed record: %v", e.s.Alerts())
+	}
 }

@@ -227,7 +227,7 @@ func (s *Store) trustRows(ctx context.Context, rows []*Record) ([]*Record, error
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = s.trustRow(ctx, rows[i])
+				out[i], errs[i] = s.trustListedRow(ctx, rows[i])
 			}
 		}()
 	}
@@ -239,6 +239,8 @@ func (s *Store) trustRows(ctx context.Context, rows []*Record) ([]*Record, error
 	kept := out[:0]
 	for i, r := range out {
 		switch {
+		case errs[i] == nil && r == nil:
+			// disposed of (已销毁), as its 清册 confirms: not listed
 		case errs[i] == nil:
 			kept = append(kept, r)
 		case errors.Is(errs[i], problem.ErrConflict):
