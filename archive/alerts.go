@@ -84,8 +84,9 @@ func (s *Store) raiseAlert(ctx context.Context, a Alert) {
 		return
 	}
 	action := "alert.tamper"
-	if a.Kind == AlertReconcile {
-		action = "alert.reconcile"
+	switch a.Kind {
+	case AlertReconcile, AlertFourProperties, AlertFixity:
+		action = "alert." + a.Kind
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

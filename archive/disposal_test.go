@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"database/sql"
 	"testing"
 	"time"
 )
@@ -86,6 +87,16 @@ func TestDisposalNeedsTwoApprovals(t *testing.T) {
 	if next.ItemNo != 4 {
 		t.Fatalf("件号 after rebuild %d, want 4", next.ItemNo)
 	}
+	// A catalog edited to mark a live record disposed does not hide it:
+	// the 清册 does not list it, so the read is refused as tampering.
+	if err := e.s.cat.Tx(e.ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(e.ctx, `UPDATE records SET disposed_at = ?, disposal_list = ? WHERE id = ?`, "2026-01-01T00:00:00Z", l.ID, kept.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s.GetRecord(e.ctx, e.archiv, kept.ID)
+	wantErr(t, err, ErrConflict, "record_tampered")
 }
 
 func (e *env) checkDisposed(gone, held *Record, l *DisposalList) {
@@ -122,5 +133,39 @@ func (e *env) checkDisposed(gone, held *Record, l *DisposalList) {
 	bv, err := e.s.VerifyBucketOnly(e.ctx, nil, nil)
 	if err != nil || !bv.OK || bv.Passed != 3 {
 		t.Fatalf("bucket-only after disposal: %v %+v", err, bv)
+	}
+	e.checkDisposedRecord(gone, l)
+}
+
+// checkDisposedRecord: the disposed record is still found, flagged 已销毁
+// with its 清册, described by the 清册's entry; its content is gone (410)
+// and its verification says disposed, not failed.
+func (e *env) checkDisposedRecord(gone *Record, l *DisposalList) {
+	t := e.t
+	r, err := e.s.GetRecord(e.ctx, e.archiv, gone.ID)
+	if err != nil || r.Disposal == nil || r.Disposal.ListID != l.ID || r.Disposal.ListRecordID != l.ListRecordID ||
+		r.ArchiveCode != gone.ArchiveCode || r.Title != gone.Title || r.UnitID != gone.UnitID {
+		t.Fatalf("disposed record: %v %+v", err, r)
+	}
+	_, err = e.s.RecordContent(e.ctx, e.archiv, gone.ID)
+	wantErr(t, err, ErrGone, "record_disposed")
+	v, err := e.s.Verify(e.ctx, e.auditor, gone.ID)
+	if err != nil || !v.OK || v.Status != VerifyDisposed || len(v.Checks) != 1 || v.Disposal == nil || v.Disposal.ListID != l.ID {
+		t.Fatalf("verify disposed: %v %+v", err, v)
+	}
+	_, err = e.s.PlaceLegalHold(e.ctx, e.auditor, gone.ID, "再查")
+	wantErr(t, err, ErrConflict, "record_disposed")
+	// Lists leave it out, with no tamper alert.
+	list, err := e.s.ListRecords(e.ctx, e.archiv, RecordFilter{})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("list after disposal: %v %d", err, len(list))
+	}
+	for _, r := range list {
+		if r.ID == gone.ID {
+			t.Error("a disposed record is listed")
+		}
+	}
+	if tt, ok := t.(*testing.T); !ok || anyContains(auditDetails(tt, e, "alert.tamper"), gone.ID) {
+		t.Errorf("tamper alert for a disposed record: %v", e.s.Alerts())
 	}
 }

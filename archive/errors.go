@@ -13,6 +13,7 @@ var (
 	ErrInvalid         = problem.ErrInvalid
 	ErrUnauthenticated = problem.ErrUnauthenticated
 	ErrTooLarge        = problem.ErrTooLarge
+	ErrGone            = problem.ErrGone
 )
 
 // internal wraps an unexpected failure (SQL, MinIO, I/O) for the log (see

@@ -557,6 +557,7 @@ func (s *Store) findVersion(ctx context.Context, key string, b []byte) (string, 
 
 // afterFiled runs the indexing hook; its failure never unfiles a record.
 func (s *Store) afterFiled(ctx context.Context, rec *Record, text string) {
+	s.queueFiledCheck(rec.ID)
 	if s.opts.OnFiled == nil {
 		return
 	}

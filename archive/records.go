@@ -57,6 +57,9 @@ type Record struct {
 	PrevManifestSM3 string `json:"prev_manifest_sm3"`
 	SignerKeyID     string `json:"signer_key_id"`
 	Supersedes      string `json:"supersedes,omitempty"` // the record this one corrects (更正)
+	// Disposal is set once the record was disposed of (已销毁): its
+	// objects are gone and its metadata is the entry of the signed 清册.
+	Disposal *DisposalMark `json:"disposal,omitempty"`
 }
 
 // FileName is a download name for the content: 档号 + title + extension.
@@ -182,6 +185,12 @@ func (s *Store) loadRecord(ctx context.Context, q catalog.QueryRower, id string)
 	if err != nil {
 		return nil, err
 	}
+	if mark, err := s.disposalMark(ctx, q, id); err != nil || mark != nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.disposedRecord(ctx, q, row, mark)
+	}
 	return s.trustRow(ctx, row)
 }
 
@@ -241,6 +250,9 @@ func (s *Store) RecordContent(ctx context.Context, u *identity.User, id string) 
 	r, err := s.GetRecord(ctx, u, id)
 	if err != nil {
 		return nil, err
+	}
+	if r.Disposal != nil {
+		return nil, r.Disposal.gone(r)
 	}
 	b, err := s.filedContent(ctx, r)
 	if err != nil {

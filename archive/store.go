@@ -65,6 +65,11 @@ type Options struct {
 	// the record stays filed. Records catalogued while no hook ran (a crash,
 	// a failing index) are found with ListRecordsSince.
 	OnFiled func(ctx context.Context, rec *Record, text string) error
+	// FourPropsAtFiling computes each filed record's 四性检测 report in
+	// the background right after filing (a bounded queue; filing never
+	// waits) and keeps it in the catalog; a failed item raises an alert.
+	// `wenshu serve` sets it.
+	FourPropsAtFiling bool
 	// SkipRecover disables the Recover pass that New runs (tests of Recover
 	// itself use it). RecoverInterval > 0 repeats Recover in the background
 	// at that interval, and soon after a storage call fails, backing off
@@ -116,9 +121,10 @@ type Store struct {
 	recoverMu   sync.Mutex
 	recoverKick chan struct{} // a storage call failed: recover soon (buffered, 1)
 	chainMu     sync.Mutex
-	chainMoved  chan struct{}  // closed and replaced whenever a filing's manifest is stored
-	chainStored map[int64]bool // chain positions whose manifest this process stored, not yet catalogued
-	trust       trustState     // verified manifests and alerts (trusted.go)
+	chainMoved  chan struct{}   // closed and replaced whenever a filing's manifest is stored
+	chainStored map[int64]bool  // chain positions whose manifest this process stored, not yet catalogued
+	trust       trustState      // verified manifests and alerts (trusted.go)
+	filedChecks filedCheckQueue // 四性检测 at filing (fourprops_auto.go)
 	stop        chan struct{}
 	wg          sync.WaitGroup
 	closeOnce   sync.Once

@@ -227,7 +227,7 @@ func (s *Store) trustRows(ctx context.Context, rows []*Record) ([]*Record, error
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = s.trustRow(ctx, rows[i])
+				out[i], errs[i] = s.trustListedRow(ctx, rows[i])
 			}
 		}()
 	}
@@ -239,6 +239,8 @@ func (s *Store) trustRows(ctx context.Context, rows []*Record) ([]*Record, error
 	kept := out[:0]
 	for i, r := range out {
 		switch {
+		case errs[i] == nil && r == nil:
+			// disposed of (已销毁), as its 清册 confirms: not listed
 		case errs[i] == nil:
 			kept = append(kept, r)
 		case errors.Is(errs[i], problem.ErrConflict):
@@ -279,6 +281,7 @@ var recordFieldEqual = []struct {
 	{"content_key", func(a, b *Record) bool { return a.ContentKey == b.ContentKey }},
 	{"content_size", func(a, b *Record) bool { return a.ContentSize == b.ContentSize }},
 	{"content_version", func(a, b *Record) bool { return a.ContentVersion == b.ContentVersion }},
+	{"disposal", func(a, b *Record) bool { return (a.Disposal == nil) == (b.Disposal == nil) }},
 	{"doc_number", func(a, b *Record) bool { return a.DocNumber == b.DocNumber }},
 	{"draft_id", func(a, b *Record) bool { return a.DraftID == b.DraftID }},
 	{"fields", func(a, b *Record) bool { return reflect.DeepEqual(nonNilMap(a.Fields), nonNilMap(b.Fields)) }},

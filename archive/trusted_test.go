@@ -32,6 +32,8 @@ func TestRowDiffCoversEveryField(t *testing.T) {
 			f.Set(reflect.ValueOf([]string{"某甲"}))
 		case reflect.Map:
 			f.Set(reflect.ValueOf(map[string]any{"k": "v"}))
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
 		case reflect.Struct:
 			f.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
 		default:

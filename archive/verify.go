@@ -25,6 +25,7 @@ const (
 	CheckRetention = "retention"      // both versions are locked COMPLIANCE until at least retain_until
 	CheckChain     = "chain"          // prev_manifest_sm3 links to the previous manifest (and the next to this one)
 	CheckCatalog   = "catalog"        // the catalog row equals the manifest
+	CheckDisposed  = "disposed"       // the record is listed in a filed 销毁清册 (its only check)
 )
 
 // Outcomes of a check and of a verification (Check.Status,
@@ -36,6 +37,9 @@ const (
 	// connection, a 5xx), so nothing was learnt: neither passed nor
 	// failed, and never reported as a missing object.
 	VerifyUnavailable = "unavailable"
+	// VerifyDisposed: the record was disposed of by an approved 销毁清册
+	// (已销毁); there is nothing left to verify, which is not a failure.
+	VerifyDisposed = "disposed"
 )
 
 // Check is one verification result. OK is true only when Status is
@@ -52,11 +56,12 @@ type Check struct {
 // unavailable when any check could not be made because storage did not
 // answer (OK is then false, and Failed lists only real failures).
 type Verification struct {
-	RecordID   string    `json:"record_id"`
-	OK         bool      `json:"ok"`
-	Status     string    `json:"status"` // passed | failed | unavailable
-	Checks     []Check   `json:"checks"`
-	VerifiedAt time.Time `json:"verified_at"`
+	RecordID   string        `json:"record_id"`
+	OK         bool          `json:"ok"`
+	Status     string        `json:"status"` // passed | failed | unavailable
+	Checks     []Check       `json:"checks"`
+	VerifiedAt time.Time     `json:"verified_at"`
+	Disposal   *DisposalMark `json:"disposal,omitempty"` // set when Status is disposed
 }
 
 func (v *Verification) add(name string, ok bool, detail string) {
@@ -161,6 +166,9 @@ func (s *Store) VerifyCopy(ctx context.Context, u *identity.User, id, bucket str
 }
 
 func (s *Store) verifyIn(ctx context.Context, u *identity.User, id, bucket string) (*Verification, error) {
+	if v, err := s.verifyDisposed(ctx, u, id); v != nil || err != nil {
+		return v, err
+	}
 	r, vouched, err := s.rowForVerify(ctx, u, id) // the catalog row, to compare with the bucket
 	if err != nil {
 		return nil, err

@@ -9,7 +9,7 @@ import (
 // wraps exactly one of them (through *Error), so the server maps a status
 // with errors.Is in one place: ErrNotFound 404, ErrForbidden 403,
 // ErrConflict 409, ErrInvalid 422 (or 400), ErrUnauthenticated 401,
-// ErrTooLarge 413, ErrUnavailable 503. Anything else is an internal
+// ErrTooLarge 413, ErrUnavailable 503, ErrGone 410. Anything else is an internal
 // failure (500); its text may name SQL or MinIO details and must be
 // logged, never shown.
 var (
@@ -23,6 +23,9 @@ var (
 	// does not answer. The outcome is unknown, not negative: never report
 	// it as "missing" or as a failed verification.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrGone (410): the thing existed and was destroyed on purpose (a
+	// record disposed of by an approved 销毁清册).
+	ErrGone = errors.New("gone")
 )
 
 // Error is a typed, user-facing error. Kind is one of the sentinels above,

@@ -153,6 +153,8 @@ func archiveClass(ae *problem.Error) errorClass {
 		c.Status = fiber.StatusUnauthorized
 	case errors.Is(ae, archive.ErrTooLarge):
 		c.Status = fiber.StatusRequestEntityTooLarge
+	case errors.Is(ae, archive.ErrGone):
+		c.Status = fiber.StatusGone
 	case errors.Is(ae, problem.ErrUnavailable):
 		c.Status, c.RetryAfter, c.Title = fiber.StatusServiceUnavailable, storageRetryAfter, "存储服务暂不可用"
 	default:

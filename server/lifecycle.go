@@ -187,6 +187,16 @@ func (s *Server) executeDisposal(c *fiber.Ctx) error {
 
 func (s *Server) recordFourProperties(c *fiber.Ctx) error {
 	u, _ := caller(c)
+	if c.Query("latest") == "1" { // the report kept with the record (at filing, or kept later)
+		if c.Method() != fiber.MethodGet || c.Query("keep") != "" {
+			return apiErr(fiber.StatusMethodNotAllowed, "latest_needs_get", "latest", "读取已保存的检测报告须用 GET，且不能同时保存")
+		}
+		rep, err := s.store.LatestFourPropReport(c.UserContext(), u, c.Params("id"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(rep)
+	}
 	rep, err := s.store.RecordFourProperties(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err

@@ -104,4 +104,50 @@ func TestDisposalAPI(t *testing.T) {
 	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+l.ListRecordID+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"ok":true`) {
 		t.Fatalf("清册 verify: %d %s", r.status, r.body)
 	}
+	// The disposed record is flagged 已销毁 with its 清册; its content is
+	// gone (410 record_disposed); its verification says disposed.
+	r = e.do(t, "archivist", "GET", "/api/v1/records/"+plan, nil)
+	var rec archive.Record
+	r.json(t, &rec)
+	if r.status != 200 || rec.Disposal == nil || rec.Disposal.ListID != l.ID || rec.Disposal.ListRecordID != l.ListRecordID {
+		t.Fatalf("disposed record: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "archivist", "GET", "/api/v1/records/"+plan+"/content", nil); r.status != 410 || r.errorCode(t) != "record_disposed" {
+		t.Fatalf("disposed content: %d %s", r.status, r.body)
+	}
+	if r := e.do(t, "auditor", "GET", "/api/v1/records/"+plan+"/verify", nil); r.status != 200 || !strings.Contains(string(r.body), `"status":"disposed"`) {
+		t.Fatalf("disposed verify: %d %s", r.status, r.body)
+	}
+}
+
+// The 四性检测 report computed at filing is kept with the record and
+// answered by ?latest=1; before any is kept the answer is 404.
+func TestFourPropertiesKeptAtFilingAPI(t *testing.T) {
+	e := newEnv(t)
+	e.opts.FourPropsAtFiling = true
+	e.open(t, templates.Options{})
+	_, id := fileBoth(t, e)
+	path := "/api/v1/records/" + id + "/four-properties?latest=1"
+	var rep archive.FourPropReport
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r := e.do(t, "auditor", "GET", path, nil)
+		if r.status == 200 {
+			r.json(t, &rep)
+			break
+		}
+		if r.status != 404 || time.Now().After(deadline) {
+			t.Fatalf("latest report: %d %s", r.status, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rep.RecordID != id || rep.Stage != archive.StageFiling || rep.Result != archive.ResultPass {
+		t.Fatalf("kept report: %+v", rep)
+	}
+	if r := e.do(t, "other", "GET", path, nil); r.status != 404 {
+		t.Errorf("another unit reads the kept report: %d", r.status)
+	}
+	if r := e.do(t, "auditor", "POST", path, nil); r.status != 405 {
+		t.Errorf("POST ?latest=1: %d %s", r.status, r.body)
+	}
 }

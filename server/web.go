@@ -99,6 +99,7 @@ var checkNames = map[string]string{
 	archive.CheckRetention: "合规保留（COMPLIANCE）锁定",
 	archive.CheckChain:     "清单链完整",
 	archive.CheckCatalog:   "目录与清单一致",
+	archive.CheckDisposed:  "已按销毁清册销毁",
 }
 
 var webFuncs = template.FuncMap{

@@ -57,6 +57,14 @@ func TestWebDisposal(t *testing.T) {
 	wantStatus(t, e.as(t, "approver").post("/disposals/"+id+"/approve", nil), 303, "head approve")
 	wantStatus(t, arch.post("/disposals/"+id+"/execute", nil), 303, "execute")
 	wantBody(t, arch.get("/lifecycle"), "after disposal", "已销毁", "清册档案")
+	page := arch.get("/records/" + plan)
+	wantBody(t, page, "disposed record page", `id="disposed"`, "已销毁", id, "已按销毁清册销毁")
+	if strings.Contains(string(page.body), `id="download"`) {
+		t.Error("the page of a disposed record offers its content")
+	}
+	if r := arch.get("/records/" + plan + "/content"); r.status != 410 {
+		t.Errorf("disposed content on the web: %d", r.status)
+	}
 }
 
 func webUser(t *testing.T, e *env, who string) *identity.User {

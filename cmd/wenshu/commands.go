@@ -116,11 +116,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	c.limitFlags(fs)
 	sweepEvery := fs.Duration("sweep-interval", c.envDuration("sweep-interval", "WENSHU_SWEEP_INTERVAL", time.Hour),
 		"compare catalog, bucket and index this often, first a minute after start (0: never)")
+	fixityEvery := fs.Duration("fixity-interval", c.envDuration("fixity-interval", "WENSHU_FIXITY_INTERVAL", 24*time.Hour),
+		"re-digest every filed content version this often (四性检测 fixity re-scan), first ten minutes after start (0: never)")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
+	if *fixityEvery < 0 {
+		return fmt.Errorf("fixity-interval: 复检间隔不能为负 (must not be negative), got %s", *fixityEvery)
+	}
 	c.RecoverEvery = 10 * time.Second // finish or void interrupted filings without a restart (issue 9)
 	c.StartWithoutStorage = true      // start, say not ready, and begin working once MinIO answers
+	c.FourPropsAtFiling = true        // each filed record's 四性检测 report, kept with it (issue 13)
 	a, closeAll, err := c.open(ctx, e, withIndex|withTemplates)
 	if err != nil {
 		return err
@@ -134,6 +140,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		sweepCtx, stopSweeps := context.WithCancel(ctx)
 		defer stopSweeps()
 		go a.idx.Sweep(sweepCtx, min(time.Minute, *sweepEvery), *sweepEvery)
+	}
+	if *fixityEvery > 0 {
+		fixityCtx, stopFixity := context.WithCancel(ctx)
+		defer stopFixity()
+		go a.store.RunFixityScans(fixityCtx, min(10*time.Minute, *fixityEvery), *fixityEvery)
 	}
 	cfg := server.Config{Templates: a.reg, Store: a.store, Index: a.idx.Index, Logger: a.log}
 	if err := c.Limits.serverConfig(&cfg, c.DataDir); err != nil {

@@ -46,6 +46,9 @@ type config struct {
 	// StartWithoutStorage lets the store open while MinIO is unreachable
 	// (serve sets it: /readyz says 503 until storage is checked).
 	StartWithoutStorage bool
+	// FourPropsAtFiling: serve computes and keeps each filed record's
+	// 四性检测 report in the background.
+	FourPropsAtFiling bool
 
 	hasStore, hasAddr bool // which flag groups the command added
 	// dataDirReadOnly: the command only reads the data directory (verify
@@ -334,6 +337,10 @@ func (c *config) open(ctx context.Context, e *env, what need) (*app, func(), err
 	return a, func() { st.Close(); closeIndex() }, nil
 }
 
+// testRetentionOverride shortens retention periods for the tests of the
+// lifecycle commands (expiry in seconds); no flag or variable sets it.
+var testRetentionOverride map[archive.Retention]time.Duration
+
 // store opens the archive.
 func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Registry, hook func(ctx context.Context, rec *archive.Record, text string) error) (*archive.Store, error) {
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
@@ -351,8 +358,12 @@ func (c *config) store(ctx context.Context, log *slog.Logger, reg *templates.Reg
 		OnFiled:                 hook,
 		RecoverInterval:         c.RecoverEvery,
 		StartWithoutStorage:     c.StartWithoutStorage,
+		FourPropsAtFiling:       c.FourPropsAtFiling,
 	}
 	c.Limits.storeOptions(&opts)
+	if len(testRetentionOverride) > 0 {
+		opts.RetentionOverride, opts.AllowRetentionOverride = testRetentionOverride, true
+	}
 	if reg != nil {
 		opts.Templates = reg
 	}

@@ -103,3 +103,23 @@ func TestBadSweepIntervalExit2(t *testing.T) {
 		t.Errorf("the refused command opened the store: %v", err)
 	}
 }
+
+// TestBadFixityIntervalRefused: serve refuses a fixity interval that is
+// not a duration (named with its variable) or is negative.
+func TestBadFixityIntervalRefused(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	for _, bad := range []string{"daily", "-1h"} {
+		t.Setenv("WENSHU_FIXITY_INTERVAL", bad)
+		_, errOut, code := cli(t, "", "serve", "--data-dir", data)
+		if code != 2 || !strings.Contains(errOut, "--fixity-interval (WENSHU_FIXITY_INTERVAL)") {
+			t.Errorf("serve with WENSHU_FIXITY_INTERVAL=%s: exit %d, %q", bad, code, errOut)
+		}
+	}
+	t.Setenv("WENSHU_FIXITY_INTERVAL", "")
+	if _, errOut, code := cli(t, "", "serve", "--data-dir", data, "--fixity-interval", "-2h"); code == 0 || !strings.Contains(errOut, "fixity-interval") {
+		t.Errorf("serve --fixity-interval -2h: exit %d, %q", code, errOut)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the refused command opened the store: %v", err)
+	}
+}
