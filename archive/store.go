@@ -134,32 +134,8 @@ type Store struct {
 // bucket (creating it with object locking), and, unless SkipRecover is set,
 // runs Recover for filings interrupted by an earlier crash.
 func New(ctx context.Context, opts Options) (*Store, error) {
-	if opts.DataDir == "" {
-		return nil, errors.New("archive: Options.DataDir is required")
-	}
-	if opts.S3Endpoint == "" || opts.Bucket == "" {
-		return nil, errors.New("archive: Options.S3Endpoint and Options.Bucket are required")
-	}
-	if len(opts.RetentionOverride) > 0 && !opts.AllowRetentionOverride {
-		return nil, errors.New("archive: Options.RetentionOverride is for tests and needs AllowRetentionOverride")
-	}
-	if opts.PermanentRetentionYears <= 0 {
-		opts.PermanentRetentionYears = 100
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Location == nil {
-		opts.Location = time.FixedZone("CST", 8*3600)
-	}
-	if opts.MaxImportBytes <= 0 {
-		opts.MaxImportBytes = 50 << 20
-	}
-	if opts.Identity.Now == nil {
-		opts.Identity.Now = opts.Now
+	if err := opts.checkAndDefault(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive: data dir: %w", err)
@@ -202,6 +178,52 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		s.wg.Add(1)
 		go s.checkBucketLoop()
 	}
+	s.recoverAtStart(ctx)
+	if opts.RecoverInterval > 0 {
+		s.wg.Add(1)
+		go s.recoverLoop(opts.RecoverInterval)
+	}
+	return s, nil
+}
+
+// checkAndDefault refuses Options New cannot work with and fills in the
+// defaults.
+func (opts *Options) checkAndDefault() error {
+	if opts.DataDir == "" {
+		return errors.New("archive: Options.DataDir is required")
+	}
+	if opts.S3Endpoint == "" || opts.Bucket == "" {
+		return errors.New("archive: Options.S3Endpoint and Options.Bucket are required")
+	}
+	if len(opts.RetentionOverride) > 0 && !opts.AllowRetentionOverride {
+		return errors.New("archive: Options.RetentionOverride is for tests and needs AllowRetentionOverride")
+	}
+	if opts.PermanentRetentionYears <= 0 {
+		opts.PermanentRetentionYears = 100
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.FixedZone("CST", 8*3600)
+	}
+	if opts.MaxImportBytes <= 0 {
+		opts.MaxImportBytes = 50 << 20
+	}
+	if opts.Identity.Now == nil {
+		opts.Identity.Now = opts.Now
+	}
+	return nil
+}
+
+// recoverAtStart runs Recover once for filings an earlier process left
+// half done (unless SkipRecover, or storage is not reachable yet: the
+// bucket check's background loop recovers once it passes).
+func (s *Store) recoverAtStart(ctx context.Context) {
+	opts := s.opts
 	if !opts.SkipRecover && s.storageChecked() == nil {
 		if st, err := s.Recover(ctx); err != nil {
 			s.log.Error("recover at start", "err", err)
@@ -209,11 +231,6 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 			s.log.Warn("recovered interrupted filings", "completed", st.Completed, "voided", st.Voided, "pending", st.Pending)
 		}
 	}
-	if opts.RecoverInterval > 0 {
-		s.wg.Add(1)
-		go s.recoverLoop(opts.RecoverInterval)
-	}
-	return s, nil
 }
 
 // recoverLoop runs Recover every interval, and soon after a kick (a
