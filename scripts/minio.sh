@@ -122,7 +122,10 @@ cmd_start() {
 			die "something already answers at $addr but was not started by this script (no live $pid_file); stop it or set WENSHU_MINIO_ADDR"
 		fi
 		cmd_install
-		mkdir -p "$minio_dir"
+		# The data directory holds the catalog, the keys and the index too:
+		# private to this account (wenshu would tighten it and warn).
+		(umask 077 && mkdir -p "$minio_dir")
+		chmod 700 "$data_dir"
 		say "starting MinIO at $addr (console $console_addr), data in $minio_dir, log $log_file"
 		# setsid: the server outlives this shell and ignores its job control.
 		MINIO_ROOT_USER="$access_key" \
