@@ -70,13 +70,7 @@ func (s *MinIOServer) Pause() error {
 	if p == nil || p.exited() {
 		return errNotRunning
 	}
-	if err := signalGroup(p.pid(), syscall.SIGSTOP); err != nil {
-		return fmt.Errorf("testenv: pause MinIO: %w", err)
-	}
-	if err := waitThreadsStopped(p.pid(), true, signalLimit); err != nil && !p.exited() {
-		return fmt.Errorf("testenv: pause MinIO: %w", err)
-	}
-	return nil
+	return signalAndAwait(p, syscall.SIGSTOP, true, "pause")
 }
 
 // Resume lets a paused MinIO run again (SIGCONT) and returns once no thread
@@ -92,11 +86,18 @@ func (s *MinIOServer) Resume() error {
 	if p == nil || p.exited() {
 		return nil
 	}
-	if err := signalGroup(p.pid(), syscall.SIGCONT); err != nil {
-		return fmt.Errorf("testenv: resume MinIO: %w", err)
+	return signalAndAwait(p, syscall.SIGCONT, false, "resume")
+}
+
+// signalAndAwait sends sig to MinIO's process group and waits until its
+// threads are all stopped (stopped true) or none is; a process that exits
+// meanwhile is not an error. verb names the fault in the error.
+func signalAndAwait(p *minioProc, sig syscall.Signal, stopped bool, verb string) error {
+	if err := signalGroup(p.pid(), sig); err != nil {
+		return fmt.Errorf("testenv: %s MinIO: %w", verb, err)
 	}
-	if err := waitThreadsStopped(p.pid(), false, signalLimit); err != nil && !p.exited() {
-		return fmt.Errorf("testenv: resume MinIO: %w", err)
+	if err := waitThreadsStopped(p.pid(), stopped, signalLimit); err != nil && !p.exited() {
+		return fmt.Errorf("testenv: %s MinIO: %w", verb, err)
 	}
 	return nil
 }
@@ -167,23 +168,7 @@ func (s *MinIOServer) Restart() error {
 // the Resume error after d — and is then closed. When the test ends first,
 // cleanup resumes and stops the server without waiting for d.
 func (s *MinIOServer) PauseFor(d time.Duration) <-chan error {
-	out := make(chan error, 1)
-	if err := s.Pause(); err != nil {
-		out <- err
-		close(out)
-		return out
-	}
-	go func() {
-		defer close(out)
-		timer := time.NewTimer(d)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-		case <-s.stopping:
-		}
-		out <- s.Resume()
-	}()
-	return out
+	return s.faultFor(d, s.Pause, s.Resume, s.Resume)
 }
 
 // KillFor kills MinIO now (it is down when KillFor returns) and restarts it
@@ -192,8 +177,16 @@ func (s *MinIOServer) PauseFor(d time.Duration) <-chan error {
 // (nil: it is back), and is then closed. When the test ends first, nothing
 // is restarted.
 func (s *MinIOServer) KillFor(d time.Duration) <-chan error {
+	return s.faultFor(d, s.Kill, s.Restart, func() error { return errStopped })
+}
+
+// faultFor starts a fault now and ends it after d in the background. The
+// channel receives start's error at once, or else end's error after d —
+// ifStopped's instead when the server is stopped first — and is then
+// closed.
+func (s *MinIOServer) faultFor(d time.Duration, start, end, ifStopped func() error) <-chan error {
 	out := make(chan error, 1)
-	if err := s.Kill(); err != nil {
+	if err := start(); err != nil {
 		out <- err
 		close(out)
 		return out
@@ -204,9 +197,9 @@ func (s *MinIOServer) KillFor(d time.Duration) <-chan error {
 		defer timer.Stop()
 		select {
 		case <-timer.C:
-			out <- s.Restart()
+			out <- end()
 		case <-s.stopping:
-			out <- errStopped
+			out <- ifStopped()
 		}
 	}()
 	return out
