@@ -172,10 +172,7 @@ func cmdUnitAdd(ctx context.Context, e *env, args []string) error {
 	code := fs.String("code", "", "机关代字 (prefix of the 文号)")
 	fonds := fs.String("fonds", "", "全宗号")
 	org := fs.String("org", "", "机构代码")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, storeOnly)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, storeOnly)
 	if err != nil {
 		return err
 	}
@@ -240,10 +237,7 @@ func cmdKeysExport(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("keys export", e)
 	c.storeFlags(fs)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, storeOnly)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, storeOnly)
 	if err != nil {
 		return err
 	}
@@ -366,10 +360,7 @@ func cmdRebuild(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("rebuild", e)
 	c.storeFlags(fs)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, withIndex)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, withIndex)
 	if err != nil {
 		return err
 	}
@@ -399,10 +390,7 @@ func cmdReindex(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("reindex", e)
 	c.storeFlags(fs)
 	batch := fs.Int("batch", 500, "records indexed per batch")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, withIndex)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, withIndex)
 	if err != nil {
 		return err
 	}
@@ -427,10 +415,7 @@ func cmdUserGrant(ctx context.Context, e *env, args []string) error {
 	c.storeFlags(fs)
 	name := fs.String("name", "", "the archivist's or auditor's name")
 	unit := fs.String("unit", "", "单位全称 it may read")
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, storeOnly)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, storeOnly)
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,16 @@ func (c *config) parse(fs *flag.FlagSet, args []string) error {
 	return c.Validate()
 }
 
+// parseAndOpen parses args into fs as parse does and then opens what the
+// command needs as open does: the start of every command whose flags need
+// no check of their own before the store is opened.
+func (c *config) parseAndOpen(ctx context.Context, e *env, fs *flag.FlagSet, args []string, what need) (*app, func(), error) {
+	if err := c.parse(fs, args); err != nil {
+		return nil, nil, err
+	}
+	return c.open(ctx, e, what)
+}
+
 func (c *config) dropOverridden(fs *flag.FlagSet) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -15,10 +15,7 @@ func cmdKeysRotate(ctx context.Context, e *env, args []string) error {
 	var c config
 	fs := newFlags("keys rotate", e)
 	c.storeFlags(fs)
-	if err := c.parse(fs, args); err != nil {
-		return err
-	}
-	a, closeAll, err := c.open(ctx, e, storeOnly)
+	a, closeAll, err := c.parseAndOpen(ctx, e, fs, args, storeOnly)
 	if err != nil {
 		return err
 	}
