@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/url"
 	"strconv"
 	"strings"
@@ -162,17 +163,28 @@ func (s *Server) webService(c *fiber.Ctx, u *identity.User) error {
 		_, err = s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
 		return err
 	}
+	data, err := readFormFile(fh)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
+	return err
+}
+
+// readFormFile reads an uploaded file of a web form whole; its size is
+// already bounded by the body limit, and by the caller where it sets a
+// smaller one (fh.Size is the bytes actually received).
+func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 	f, err := fh.Open()
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
+		return nil, fmt.Errorf("server: open upload: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return nil, fmt.Errorf("server: read upload: %w", err)
 	}
-	_, _, err = s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
-	return err
+	return data, nil
 }
 
 func (s *Server) letterReplySubmit(c *fiber.Ctx) error {
@@ -198,14 +210,9 @@ func (s *Server) webReply(c *fiber.Ctx, u *identity.User) error {
 	if err != nil {
 		return apiErr(fiber.StatusUnprocessableEntity, "required", "file", "请选择回复文件（.docx、.pdf、.jpg、.png 或 .txt）")
 	}
-	f, err := fh.Open()
+	data, err := readFormFile(fh)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
 	_, err = s.store.FileReply(c.UserContext(), u, c.Params("id"), archive.ReplyInput{
 		FileName: fh.Filename, Data: data, ReceivedOn: day, OpinionSigned: c.FormValue("opinion_signed") == "true"})
@@ -366,14 +373,9 @@ func (s *Server) webHolidayTable(c *fiber.Ctx, u *identity.User) error {
 	if fh.Size > 1<<20 {
 		return apiErr(fiber.StatusRequestEntityTooLarge, "too_large", "table", "节假日安排表不超过 1 MiB")
 	}
-	f, err := fh.Open()
+	data, err := readFormFile(fh)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
 	return s.store.AddHolidayTable(c.UserContext(), u, data)
 }
