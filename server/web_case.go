@@ -139,8 +139,19 @@ func (s *Server) showLetterCase(c *fiber.Ctx, status int, msg string) error {
 }
 
 func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
+	return s.submitLetterCase(c, s.webService, "served")
+}
+
+func (s *Server) letterReplySubmit(c *fiber.Ctx) error {
+	return s.submitLetterCase(c, s.webReply, "replied")
+}
+
+// submitLetterCase runs one step of a letter's 送达与回复 for the caller: a
+// refusal is shown on the letter's case page, success goes back to it with
+// notice.
+func (s *Server) submitLetterCase(c *fiber.Ctx, step func(*fiber.Ctx, *identity.User) error, notice string) error {
 	u, _ := caller(c)
-	err := s.webService(c, u)
+	err := step(c, u)
 	if err != nil {
 		class := classify(err)
 		msg, err := inlineError(err)
@@ -149,7 +160,7 @@ func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
 		}
 		return s.showLetterCase(c, class.Status, msg)
 	}
-	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice=served", fiber.StatusSeeOther)
+	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice="+notice, fiber.StatusSeeOther)
 }
 
 // webService records service, with the 送达回执 when one is uploaded.
@@ -185,20 +196,6 @@ func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
 		return nil, fmt.Errorf("server: read upload: %w", err)
 	}
 	return data, nil
-}
-
-func (s *Server) letterReplySubmit(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	err := s.webReply(c, u)
-	if err != nil {
-		class := classify(err)
-		msg, err := inlineError(err)
-		if err != nil {
-			return err
-		}
-		return s.showLetterCase(c, class.Status, msg)
-	}
-	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice=replied", fiber.StatusSeeOther)
 }
 
 func (s *Server) webReply(c *fiber.Ctx, u *identity.User) error {
