@@ -196,23 +196,9 @@ func (s *Server) createSpotCheck(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(sc)
 }
 
-func (s *Server) getSpotCheck(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	sc, err := s.store.GetSpotCheck(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(sc)
-}
+func (s *Server) getSpotCheck(c *fiber.Ctx) error { return answerByID(c, s.store.GetSpotCheck) }
 
-func (s *Server) verifySpotCheck(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	v, err := s.store.VerifySpotCheck(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(v)
-}
+func (s *Server) verifySpotCheck(c *fiber.Ctx) error { return answerByID(c, s.store.VerifySpotCheck) }
 
 func (s *Server) spotCheckResult(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleApprover, identity.RoleAuditor); err != nil {

@@ -142,32 +142,11 @@ func (s *Server) listDisposals(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"disposals": nonNil(ls)})
 }
 
-func (s *Server) getDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.GetDisposalList(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) getDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.GetDisposalList) }
 
-func (s *Server) approveDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.ApproveDisposal(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) approveDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.ApproveDisposal) }
 
-func (s *Server) executeDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.ExecuteDisposal(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) executeDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.ExecuteDisposal) }
 
 func (s *Server) recordFourProperties(c *fiber.Ctx) error {
 	u, _ := caller(c)
