@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,14 +121,19 @@ func (s *Server) listDrafts(c *fiber.Ctx) error {
 	return c.JSON(list)
 }
 
-func (s *Server) getDraft(c *fiber.Ctx) error {
+// answerByID runs one store call on the :id of the path for the caller
+// and answers what it returns as JSON (its error goes to the error
+// handler as it is).
+func answerByID[T any](c *fiber.Ctx, call func(context.Context, *identity.User, string) (T, error)) error {
 	u, _ := caller(c)
-	d, err := s.store.GetDraft(c.UserContext(), u, c.Params("id"))
+	v, err := call(c.UserContext(), u, c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(d)
+	return c.JSON(v)
 }
+
+func (s *Server) getDraft(c *fiber.Ctx) error { return answerByID(c, s.store.GetDraft) }
 
 func (s *Server) updateDraft(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleClerk); err != nil {
@@ -229,14 +235,7 @@ func (s *Server) getFiling(c *fiber.Ctx) error {
 	return c.JSON(f)
 }
 
-func (s *Server) draftAudit(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	ev, err := s.store.ListDraftAudit(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(ev)
-}
+func (s *Server) draftAudit(c *fiber.Ctx) error { return answerByID(c, s.store.ListDraftAudit) }
 
 func (s *Server) listRecords(c *fiber.Ctx) error {
 	u, _ := caller(c)
@@ -258,14 +257,7 @@ func (s *Server) listRecords(c *fiber.Ctx) error {
 	return c.JSON(list)
 }
 
-func (s *Server) getRecord(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	rec, err := s.store.GetRecord(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(rec)
-}
+func (s *Server) getRecord(c *fiber.Ctx) error { return answerByID(c, s.store.GetRecord) }
 
 // recordContent serves the exact stored bytes of the filed version, with
 // its digests in headers so a client can check what it received.
@@ -303,23 +295,9 @@ func (s *Server) verifyRecord(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
-func (s *Server) recordAudit(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	ev, err := s.store.ListAudit(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(ev)
-}
+func (s *Server) recordAudit(c *fiber.Ctx) error { return answerByID(c, s.store.ListAudit) }
 
-func (s *Server) recordCorrections(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	cr, err := s.store.Corrections(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(cr)
-}
+func (s *Server) recordCorrections(c *fiber.Ctx) error { return answerByID(c, s.store.Corrections) }
 
 func (s *Server) supersedeRecord(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -32,19 +30,6 @@ func (s *Server) caseRoutes(api fiber.Router) {
 	api.Post("/spot-checks/:id/results", s.spotCheckResult)
 	api.Post("/holidays", s.addHolidayTable)
 	api.Get("/warnings", s.warnings)
-}
-
-// decodeJSON decodes the JSON object body strictly into v.
-func (s *Server) decodeJSON(c *fiber.Ctx, v any) error {
-	obj, err := s.jsonObject(c)
-	if err != nil {
-		return err
-	}
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		return fmt.Errorf("server: re-encode body: %w", err)
-	}
-	return decodeStrict(obj, raw, v)
 }
 
 // parseDay reads a required YYYY-MM-DD value of field.
@@ -211,23 +196,9 @@ func (s *Server) createSpotCheck(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(sc)
 }
 
-func (s *Server) getSpotCheck(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	sc, err := s.store.GetSpotCheck(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(sc)
-}
+func (s *Server) getSpotCheck(c *fiber.Ctx) error { return answerByID(c, s.store.GetSpotCheck) }
 
-func (s *Server) verifySpotCheck(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	v, err := s.store.VerifySpotCheck(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(v)
-}
+func (s *Server) verifySpotCheck(c *fiber.Ctx) error { return answerByID(c, s.store.VerifySpotCheck) }
 
 func (s *Server) spotCheckResult(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleApprover, identity.RoleAuditor); err != nil {

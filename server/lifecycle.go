@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,27 +27,13 @@ func (s *Server) lifecycleRoutes(api fiber.Router) {
 	api.Post("/disposals/:id/execute", s.executeDisposal)
 }
 
-// decodeBody decodes the JSON object body strictly into v (unknown keys
-// and wrong types are named).
-func (s *Server) decodeBody(c *fiber.Ctx, v any) error {
-	obj, err := s.jsonObject(c)
-	if err != nil {
-		return err
-	}
-	raw, err := json.Marshal(obj)
-	if err != nil {
-		return fmt.Errorf("server: re-encode body: %w", err)
-	}
-	return decodeStrict(obj, raw, v)
-}
-
 type reasonRequest struct {
 	Reason string `json:"reason"`
 }
 
 func (s *Server) placeLegalHold(c *fiber.Ctx) error {
 	var req reasonRequest
-	if err := s.decodeBody(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -62,7 +46,7 @@ func (s *Server) placeLegalHold(c *fiber.Ctx) error {
 
 func (s *Server) liftLegalHold(c *fiber.Ctx) error {
 	var req reasonRequest
-	if err := s.decodeBody(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -106,7 +90,7 @@ type appraisalRequest struct {
 
 func (s *Server) appraiseRecord(c *fiber.Ctx) error {
 	var req appraisalRequest
-	if err := s.decodeBody(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	in := archive.AppraisalInput{Decision: req.Decision, Reason: req.Reason}
@@ -138,7 +122,7 @@ type disposalRequest struct {
 
 func (s *Server) proposeDisposal(c *fiber.Ctx) error {
 	var req disposalRequest
-	if err := s.decodeBody(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u, _ := caller(c)
@@ -158,32 +142,11 @@ func (s *Server) listDisposals(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"disposals": nonNil(ls)})
 }
 
-func (s *Server) getDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.GetDisposalList(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) getDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.GetDisposalList) }
 
-func (s *Server) approveDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.ApproveDisposal(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) approveDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.ApproveDisposal) }
 
-func (s *Server) executeDisposal(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	l, err := s.store.ExecuteDisposal(c.UserContext(), u, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(l)
-}
+func (s *Server) executeDisposal(c *fiber.Ctx) error { return answerByID(c, s.store.ExecuteDisposal) }
 
 func (s *Server) recordFourProperties(c *fiber.Ctx) error {
 	u, _ := caller(c)
@@ -211,7 +174,7 @@ type batchRequest struct {
 
 func (s *Server) batchFourProperties(c *fiber.Ctx) error {
 	var req batchRequest
-	if err := s.decodeBody(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	u, _ := caller(c)

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -79,6 +80,20 @@ func (s *Server) jsonObject(c *fiber.Ctx) (map[string]any, error) {
 		return nil, apiErr(fiber.StatusBadRequest, "bad_json", "body", "请求内容在 JSON 对象之后还有多余内容")
 	}
 	return m, nil
+}
+
+// decodeJSON decodes the JSON object body strictly into v (unknown keys
+// and wrong types are named); the casework and lifecycle handlers share it.
+func (s *Server) decodeJSON(c *fiber.Ctx, v any) error {
+	obj, err := s.jsonObject(c)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("server: re-encode body: %w", err)
+	}
+	return decodeStrict(obj, raw, v)
 }
 
 // renderTemplate renders a template's fields to a .docx without storing

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/url"
 	"strconv"
 	"strings"
@@ -138,8 +139,19 @@ func (s *Server) showLetterCase(c *fiber.Ctx, status int, msg string) error {
 }
 
 func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
+	return s.submitLetterCase(c, s.webService, "served")
+}
+
+func (s *Server) letterReplySubmit(c *fiber.Ctx) error {
+	return s.submitLetterCase(c, s.webReply, "replied")
+}
+
+// submitLetterCase runs one step of a letter's 送达与回复 for the caller: a
+// refusal is shown on the letter's case page, success goes back to it with
+// notice.
+func (s *Server) submitLetterCase(c *fiber.Ctx, step func(*fiber.Ctx, *identity.User) error, notice string) error {
 	u, _ := caller(c)
-	err := s.webService(c, u)
+	err := step(c, u)
 	if err != nil {
 		class := classify(err)
 		msg, err := inlineError(err)
@@ -148,7 +160,7 @@ func (s *Server) letterServiceSubmit(c *fiber.Ctx) error {
 		}
 		return s.showLetterCase(c, class.Status, msg)
 	}
-	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice=served", fiber.StatusSeeOther)
+	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice="+notice, fiber.StatusSeeOther)
 }
 
 // webService records service, with the 送达回执 when one is uploaded.
@@ -162,31 +174,28 @@ func (s *Server) webService(c *fiber.Ctx, u *identity.User) error {
 		_, err = s.store.RecordService(c.UserContext(), u, c.Params("id"), day)
 		return err
 	}
-	f, err := fh.Open()
+	data, err := readFormFile(fh)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
 	_, _, err = s.store.RecordServiceWithReceipt(c.UserContext(), u, c.Params("id"), day, fh.Filename, data)
 	return err
 }
 
-func (s *Server) letterReplySubmit(c *fiber.Ctx) error {
-	u, _ := caller(c)
-	err := s.webReply(c, u)
+// readFormFile reads an uploaded file of a web form whole; its size is
+// already bounded by the body limit, and by the caller where it sets a
+// smaller one (fh.Size is the bytes actually received).
+func readFormFile(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
 	if err != nil {
-		class := classify(err)
-		msg, err := inlineError(err)
-		if err != nil {
-			return err
-		}
-		return s.showLetterCase(c, class.Status, msg)
+		return nil, fmt.Errorf("server: open upload: %w", err)
 	}
-	return c.Redirect("/records/"+url.PathEscape(c.Params("id"))+"/case?notice=replied", fiber.StatusSeeOther)
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("server: read upload: %w", err)
+	}
+	return data, nil
 }
 
 func (s *Server) webReply(c *fiber.Ctx, u *identity.User) error {
@@ -198,14 +207,9 @@ func (s *Server) webReply(c *fiber.Ctx, u *identity.User) error {
 	if err != nil {
 		return apiErr(fiber.StatusUnprocessableEntity, "required", "file", "请选择回复文件（.docx、.pdf、.jpg、.png 或 .txt）")
 	}
-	f, err := fh.Open()
+	data, err := readFormFile(fh)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
 	_, err = s.store.FileReply(c.UserContext(), u, c.Params("id"), archive.ReplyInput{
 		FileName: fh.Filename, Data: data, ReceivedOn: day, OpinionSigned: c.FormValue("opinion_signed") == "true"})
@@ -366,14 +370,9 @@ func (s *Server) webHolidayTable(c *fiber.Ctx, u *identity.User) error {
 	if fh.Size > 1<<20 {
 		return apiErr(fiber.StatusRequestEntityTooLarge, "too_large", "table", "节假日安排表不超过 1 MiB")
 	}
-	f, err := fh.Open()
+	data, err := readFormFile(fh)
 	if err != nil {
-		return fmt.Errorf("server: open upload: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		return fmt.Errorf("server: read upload: %w", err)
+		return err
 	}
 	return s.store.AddHolidayTable(c.UserContext(), u, data)
 }
