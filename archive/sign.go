@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"wenshu/catalog"
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
@@ -64,7 +65,7 @@ func loadOrCreateKeysLogged(dir string, log *slog.Logger) (*keyPair, error) {
 		if p == dir {
 			mode = keyDirMode
 		}
-		if err := tightenMode(p, mode, log); err != nil {
+		if err := catalog.TightenMode(p, mode, log, "archive: tightened key file mode"); err != nil {
 			return nil, err
 		}
 	}
@@ -89,26 +90,6 @@ func loadOrCreateKeysLogged(dir string, log *slog.Logger) (*keyPair, error) {
 		return nil, fmt.Errorf("%s: not an SM2 key", privPath)
 	}
 	return newKeyPair(priv)
-}
-
-// tightenMode chmods path to mode if it grants group or others anything
-// (a missing path is fine), and logs it.
-func tightenMode(path string, mode os.FileMode, log *slog.Logger) error {
-	st, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if st.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		return err
-	}
-	log.Warn("archive: tightened key file mode", "path", path, "was", st.Mode().Perm().String(), "now", mode.String())
-	return nil
 }
 
 func createKeys(dir string) (*keyPair, error) {

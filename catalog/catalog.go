@@ -136,9 +136,15 @@ func secureFiles(abs string, log *slog.Logger) error {
 	return nil
 }
 
-// tighten chmods path to mode if it grants group or others anything; a
-// missing path is fine.
+// tighten is TightenMode for the catalog's own files.
 func tighten(path string, mode fs.FileMode, log *slog.Logger) error {
+	return TightenMode(path, mode, log, "catalog: tightened file mode")
+}
+
+// TightenMode chmods path to mode if it grants group or others anything
+// (a missing path is fine) and logs msg with the old and new modes. The
+// archive's key files use it too.
+func TightenMode(path string, mode fs.FileMode, log *slog.Logger, msg string) error {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -152,7 +158,7 @@ func tighten(path string, mode fs.FileMode, log *slog.Logger) error {
 	if err := os.Chmod(path, mode); err != nil {
 		return err
 	}
-	log.Warn("catalog: tightened file mode", "path", path, "was", st.Mode().Perm().String(), "now", mode.String())
+	log.Warn(msg, "path", path, "was", st.Mode().Perm().String(), "now", mode.String())
 	return nil
 }
 
