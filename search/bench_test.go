@@ -474,3 +474,23 @@ func BenchmarkAnalyzers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAllUnitsMix repeats every request of the archivist granted
+// every unit on the index BenchmarkSearchLatency builds; for profiles
+// (-cpuprofile) of the worst case.
+func BenchmarkAllUnitsMix(b *testing.B) {
+	corpus := genCorpusShape(benchDocs(), benchShape)
+	ix := benchIndex(b, corpus)
+	_, worst := benchViewers(corpus, benchShape)
+	corpus = nil
+	debug.FreeOSMemory()
+	b.ResetTimer()
+	c0 := processCPU()
+	for i := 0; i < b.N; i++ {
+		r := worst.reqs[i%len(worst.reqs)]
+		if _, err := ix.Search(context.Background(), r.r, worst.v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-c0).Microseconds())/1000/float64(b.N), "cpu_ms/search")
+}

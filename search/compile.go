@@ -190,9 +190,14 @@ func (c *compiler) literal(text string, bare bool) query.Query {
 	if exact == nil {
 		return nil
 	}
-	if w, ok := c.oneWord(text); ok {
-		// every record that has the jieba word also has the substring
-		return exactWordQuery{text: text, word: w}
+	w, whole := c.wholeWord(text)
+	if whole {
+		// every record that has the jieba word also has the substring:
+		// only the others are checked as a phrase
+		exact = exactWordQuery{text: text, word: w}
+		if len(c.parts(w)) == 0 {
+			return exact
+		}
 	}
 	if !bare {
 		return exact
@@ -256,17 +261,18 @@ func (c *compiler) baseline(l *leaf) query.Query {
 	return disjunction(alts)
 }
 
-// oneWord returns the jieba word s is, folded as the index folds it, when
+// wholeWord returns the jieba word s is, folded as the index folds it, when
 // jieba's query mode keeps s whole (one token spanning all of s, not a
-// single Han character, not cut into parts), or a single letter or digit.
-func (c *compiler) oneWord(s string) (string, bool) {
+// single Han character), or a single letter or digit. A long word may
+// still be made of dictionary words (党风廉政意见回复 → 党风廉政意见 回复;
+// see parts).
+func (c *compiler) wholeWord(s string) (string, bool) {
 	if t := strings.TrimSpace(s); isSingleWordRune(t) {
 		r, _ := utf8.DecodeRuneInString(t)
 		return string(foldRune(r)), true
 	}
 	toks := c.zh.Analyze([]byte(s))
-	if len(toks) == 1 && toks[0].Start == 0 && toks[0].End == len(s) && !isSingleHan(s) &&
-		len(c.parts(string(toks[0].Term))) == 0 {
+	if len(toks) == 1 && toks[0].Start == 0 && toks[0].End == len(s) && !isSingleHan(s) {
 		return string(toks[0].Term), true
 	}
 	return "", false

@@ -171,9 +171,45 @@ func exactQueryOn(fields []boostedField, s string, boost float64) query.Query {
 			q = query.NewPhraseQuery(terms, f.name)
 		}
 		q.SetBoost(f.boost * boost)
+		if len(terms) > 1 {
+			alts = append(alts, noLocations{q})
+			continue
+		}
 		alts = append(alts, q)
 	}
 	return disjunction(alts)
+}
+
+// noLocations drops the term locations a phrase searcher attaches to its
+// matches. Nothing reads them (highlights are found in the stored text),
+// and Bleve would otherwise copy them up through every enclosing searcher
+// and into a map per hit.
+type noLocations struct{ q query.Query }
+
+func (n noLocations) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := n.q.Searcher(ctx, i, m, o)
+	if err != nil {
+		return nil, err
+	}
+	return noLocationsSearcher{s}, nil
+}
+
+type noLocationsSearcher struct{ bsearch.Searcher }
+
+func (s noLocationsSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Next(ctx)
+	if dm != nil {
+		dm.FieldTermLocations = dm.FieldTermLocations[:0]
+	}
+	return dm, err
+}
+
+func (s noLocationsSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Advance(ctx, id)
+	if dm != nil {
+		dm.FieldTermLocations = dm.FieldTermLocations[:0]
+	}
+	return dm, err
 }
 
 // bonusQuery adds a constant to the score of every match of q (in scored

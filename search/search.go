@@ -190,48 +190,110 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	}
 	defer ix.mu.RUnlock()
 
-	units, shards := ix.viewerShards(v, req.Unit)
+	shards := ix.viewerShards(v, req.Unit)
 	if len(shards) == 0 {
 		return emptyResult(time.Since(start)), nil // sees nothing
 	}
 	ix.searched.Add(int64(len(shards)))
-	filters := append(permissionFilter(units, rank), requestFilters(req)...)
-
 	c := ix.newCompiler()
 	userQ := c.compile(ast, false)
-	// The filter is a conjunct of the query, not Bleve's post-filter: see
-	// filterQuery.
-	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
-	if userQ != nil {
-		top = query.NewConjunctionQuery([]query.Query{userQ, top})
-	}
+	q := shardQuery{user: userQ, rank: rank, filters: requestFilters(req)}
 	// Facets in the same pass when the shards hold at most FacetLimit
 	// records; else in a second pass, if the matches are that few.
 	onePass := facets && (ix.opts.FacetLimit < 0 || shardDocs(shards) <= uint64(ix.opts.FacetLimit))
-	sr := newSearchRequest(top, req, userQ == nil, onePass)
-	res, err := searchShards(ctx, shards, sr)
+	results, err := fanOut(ctx, shards, func(sh *shard) *bleve.SearchRequest {
+		return newSearchRequest(q.on(sh), req, userQ == nil, onePass)
+	})
+	if err != nil {
+		return nil, err
+	}
+	order := newSearchRequest(nil, req, userQ == nil, false).Sort
+	page, total := mergePage(results, shards, order, (req.Page-1)*req.Size, req.Size)
+	hits, err := loadFields(page, hitFields)
 	if err != nil {
 		return nil, err
 	}
 	out := emptyResult(0)
-	out.Total = res.Total
+	out.Total = total
 	hl := newHighlighter(c.marks, ix.opts.FragmentRunes, ix.opts.MaxFragments)
-	for _, dm := range res.Hits {
+	for _, dm := range hits {
 		out.Hits = append(out.Hits, hitOf(dm, hl))
 	}
 	switch {
 	case onePass:
-		ix.splitFacets(out, res)
-	case facets && res.Total <= uint64(ix.opts.FacetLimit):
-		if res, err = searchShards(ctx, shards, facetRequest(top)); err != nil {
+		ix.splitFacets(out, mergeFacets(results))
+	case facets && total <= uint64(ix.opts.FacetLimit):
+		if err := ix.facetPass(ctx, out, shards, results, q); err != nil {
 			return nil, err
 		}
-		ix.splitFacets(out, res)
 	case facets:
 		out.FacetsCapped = true
 	}
 	out.TookMS = time.Since(start).Milliseconds()
 	return out, nil
+}
+
+// facetPass counts the facets of the matches in a second pass, over the
+// shards that had any.
+func (ix *Index) facetPass(ctx context.Context, out *Result, shards []*shard, first []*bleve.SearchResult, q shardQuery) error {
+	var matched []*shard
+	for i, res := range first {
+		if res.Total > 0 {
+			matched = append(matched, shards[i])
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	results, err := fanOut(ctx, matched, func(sh *shard) *bleve.SearchRequest { return facetRequest(q.on(sh)) })
+	if err != nil {
+		return err
+	}
+	ix.splitFacets(out, mergeFacets(results))
+	return nil
+}
+
+// mergeFacets sums the shards' facets into one result.
+func mergeFacets(results []*bleve.SearchResult) *bleve.SearchResult {
+	out := &bleve.SearchResult{}
+	for _, res := range results {
+		if out.Facets == nil {
+			out.Facets = res.Facets
+		} else {
+			out.Facets.Merge(res.Facets)
+		}
+	}
+	return out
+}
+
+// shardQuery is a search's query for one shard: the user's query (nil for
+// none) and the filter, which names the shard's own unit (every record of
+// a shard is of its unit; the term guards against one that is not), the
+// classifications up to rank (none when rank is the highest: every record
+// passes), and the request's own filters.
+type shardQuery struct {
+	user    query.Query
+	rank    int
+	filters []query.Query
+}
+
+func (q shardQuery) on(sh *shard) query.Query {
+	filters := []query.Query{termOn(fUnit, sh.unit)}
+	if q.rank < len(Classifications)-1 {
+		var classes []query.Query
+		for _, c := range Classifications[:q.rank+1] {
+			classes = append(classes, termOn(fClass, c))
+		}
+		filters = append(filters, disjunction(classes))
+	}
+	filters = append(filters, q.filters...)
+	// The filter is a conjunct of the query, not Bleve's post-filter: see
+	// filterQuery.
+	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
+	if q.user != nil {
+		top = query.NewConjunctionQuery([]query.Query{q.user, top})
+	}
+	return top
 }
 
 // shardDocs is the number of records in shards.
@@ -265,36 +327,22 @@ func clearanceRank(v Viewer) (int, error) {
 	return rank, nil
 }
 
-// viewerShards returns one unit term per distinct unit of the viewer, and
-// the shards to search: those of the viewer's units (only only's, when
-// set) that exist.
-func (ix *Index) viewerShards(v Viewer, only string) (units []query.Query, shards []*shard) {
+// viewerShards returns the shards to search: those of the viewer's units
+// (only only's, when set) that exist.
+func (ix *Index) viewerShards(v Viewer, only string) []*shard {
+	var shards []*shard
 	seen := map[string]bool{}
 	only = strings.TrimSpace(only)
 	for _, u := range v.Units {
-		if u = strings.TrimSpace(u); u != "" && !seen[u] {
-			seen[u] = true
-			units = append(units, termOn(fUnit, u))
-			if only != "" && u != only {
-				continue
-			}
-			if sh, _ := ix.shardFor(u, false); sh != nil {
-				shards = append(shards, sh)
-			}
+		if u = strings.TrimSpace(u); u == "" || seen[u] || only != "" && u != only {
+			continue
+		}
+		seen[u] = true
+		if sh, _ := ix.shardFor(u, false); sh != nil {
+			shards = append(shards, sh)
 		}
 	}
-	return units, shards
-}
-
-// permissionFilter is the viewer's part of the filter: one of its units, at
-// most its clearance. The shards already select the units; the unit
-// condition stays in the query as well.
-func permissionFilter(units []query.Query, rank int) []query.Query {
-	var classes []query.Query
-	for _, c := range Classifications[:rank+1] {
-		classes = append(classes, termOn(fClass, c))
-	}
-	return []query.Query{disjunction(units), disjunction(classes)}
+	return shards
 }
 
 // requestFilters are the request's own exact filters.
@@ -320,11 +368,16 @@ func requestFilters(req Request) []query.Query {
 	return filters
 }
 
-// newSearchRequest is the Bleve request for one page of top: the stored
-// fields of a hit, the sort, and the one shared facet.
+// hitFields are the stored fields a Hit is made of.
+var hitFields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt, fPersonsFiled, fCaseFiled}
+
+// newSearchRequest is one shard's Bleve request for a page of top: the
+// shard's first page*size matches in the request's sort, and the one
+// shared facet.
 func newSearchRequest(top query.Query, req Request, noQuery, facets bool) *bleve.SearchRequest {
-	sr := bleve.NewSearchRequestOptions(top, req.Size, (req.Page-1)*req.Size, false)
-	sr.Fields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt, fPersonsFiled, fCaseFiled}
+	// every shard's top page+size; the stored fields are read for the
+	// merged page only (loadFields)
+	sr := bleve.NewSearchRequestOptions(top, req.Page*req.Size, 0, false)
 	// unique keys: no tie-break by id (see sortKeys)
 	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
@@ -442,34 +495,4 @@ func fieldStrings(fields map[string]interface{}, name string) []string {
 		return out
 	}
 	return nil
-}
-
-// searchShards runs sr on one shard, or on several through a
-// bleve.IndexAlias, which searches them in parallel and merges hits (by
-// sr's sort), totals and facets.
-func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
-	if len(shards) == 1 {
-		res, err := shards[0].idx.SearchInContext(ctx, sr)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		return res, nil
-	}
-	idxs := make([]bleve.Index, len(shards))
-	for i, sh := range shards {
-		idxs[i] = sh.idx
-	}
-	// not closed: that would close the shards
-	res, err := bleve.NewIndexAlias(idxs...).SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	// the alias reports a shard's failure in Status, not as an error
-	if res.Status != nil && res.Status.Failed > 0 {
-		for _, err := range res.Status.Errors {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		return nil, fmt.Errorf("search: %d shards failed", res.Status.Failed)
-	}
-	return res, nil
 }
