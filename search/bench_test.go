@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -477,11 +478,15 @@ func BenchmarkAnalyzers(b *testing.B) {
 
 // BenchmarkAllUnitsMix repeats every request of the archivist granted
 // every unit on the index BenchmarkSearchLatency builds; for profiles
-// (-cpuprofile) of the worst case.
+// (-cpuprofile) of the worst case. WENSHU_BENCH_KIND keeps the requests
+// of one kind of query only ("problem + procedure").
 func BenchmarkAllUnitsMix(b *testing.B) {
 	corpus := genCorpusShape(benchDocs(), benchShape)
 	ix := benchIndex(b, corpus)
 	_, worst := benchViewers(corpus, benchShape)
+	if kind := os.Getenv("WENSHU_BENCH_KIND"); kind != "" {
+		worst.reqs = slices.DeleteFunc(worst.reqs, func(r benchReq) bool { return r.kind != kind })
+	}
 	corpus = nil
 	debug.FreeOSMemory()
 	b.ResetTimer()

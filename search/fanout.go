@@ -10,10 +10,13 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
-// A search over several shards is run here rather than through a
-// bleve.IndexAlias, for three reasons the all-units archivist pays for:
+// A search is run on each shard here rather than through Bleve's
+// SearchInContext and a bleve.IndexAlias, for what the archivist granted
+// every unit pays:
 //
 //   - each shard gets its own query: its one unit term instead of a
 //     disjunction of every unit of the viewer (40 term lookups per shard
@@ -22,24 +25,45 @@ import (
 //   - a shard returns only ids, scores and sort keys; the stored fields are
 //     read for the final page only (the alias reads them for the top page
 //     of every shard: 800 records for 20 hits over 40 shards);
+//   - the matches' internal ids are noted while the search runs, as long as
+//     there are at most FacetLimit of them, and the facets are counted from
+//     them afterwards on the same snapshot: no second pass of the query;
 //   - at most GOMAXPROCS shards are searched at once, largest first, so a
 //     search holds the memory of that many collectors, not of every shard.
 
-// shardHit is one match and the shard it came from.
-type shardHit struct {
-	dm *bsearch.DocumentMatch
-	sh *shard
+// shardRun is one shard's part of a search, on one snapshot of the shard
+// (r, open until close).
+type shardRun struct {
+	sh    *shard
+	r     index.IndexReader
+	hits  []*bsearch.DocumentMatch
+	total uint64
+	seen  []index.IndexInternalID // the matches, for the facets (matchLog)
 }
 
-// fanOut runs the request build makes for each shard and returns the
-// results in the order of shards. Any shard's failure, or the context's
-// end, fails the search.
-func fanOut(ctx context.Context, shards []*shard, build func(*shard) *bleve.SearchRequest) ([]*bleve.SearchResult, error) {
-	results := make([]*bleve.SearchResult, len(shards))
+// shardHit is one match and the run it came from.
+type shardHit struct {
+	dm  *bsearch.DocumentMatch
+	run *shardRun
+}
+
+// closeRuns closes the snapshots of runs.
+func closeRuns(runs []*shardRun) {
+	for _, run := range runs {
+		if run != nil && run.r != nil {
+			run.r.Close()
+		}
+	}
+}
+
+// fanOut calls fn for every shard, at most GOMAXPROCS at a time, the shard
+// with the most records first (the longest searches start first, so the
+// others fill in beside them). Any call's failure, or the context's end,
+// fails the whole.
+func fanOut(ctx context.Context, shards []*shard, fn func(i int) error) error {
 	errs := make([]error, len(shards))
-	run := func(i int) { results[i], errs[i] = shards[i].idx.SearchInContext(ctx, build(shards[i])) }
 	if len(shards) == 1 {
-		run(0)
+		errs[0] = fn(0)
 	} else {
 		order := bySize(shards)
 		var next atomic.Int64
@@ -49,25 +73,24 @@ func fanOut(ctx context.Context, shards []*shard, build func(*shard) *bleve.Sear
 			go func() {
 				defer wg.Done()
 				for n := next.Add(1) - 1; n < int64(len(order)) && ctx.Err() == nil; n = next.Add(1) - 1 {
-					run(order[n])
+					errs[order[n]] = fn(order[n])
 				}
 			}()
 		}
 		wg.Wait()
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return fmt.Errorf("search: %w", err)
 	}
 	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+			return fmt.Errorf("search: %w", err)
 		}
 	}
-	return results, nil
+	return nil
 }
 
-// bySize is the indexes of shards, the one with the most records first
-// (the longest searches start first, so the others fill in beside them).
+// bySize is the indexes of shards, the one with the most records first.
 func bySize(shards []*shard) []int {
 	order := make([]int, len(shards))
 	size := make([]uint64, len(shards))
@@ -79,15 +102,116 @@ func bySize(shards []*shard) []int {
 	return order
 }
 
-// mergePage merges the shards' hits by order and returns the page
-// [from, from+size) and the total of every shard's matches.
-func mergePage(results []*bleve.SearchResult, shards []*shard, order bsearch.SortOrder, from, size int) ([]shardHit, uint64) {
+// runShards runs q on every shard: each shard's first n matches in order
+// (scored unless unscored), with the total, and the matches noted in log
+// when log is not nil. The caller closes the runs, also on error.
+func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, order func() bsearch.SortOrder, unscored bool, log *matchLog) ([]*shardRun, error) {
+	runs := make([]*shardRun, len(shards))
+	opts := bsearch.SearcherOptions{}
+	if unscored {
+		opts.Score = bleve.ScoreNone
+	}
+	err := fanOut(ctx, shards, func(i int) error {
+		run := &shardRun{sh: shards[i]}
+		runs[i] = run
+		adv, err := run.sh.idx.Advanced()
+		if err != nil {
+			return err
+		}
+		if run.r, err = adv.Reader(); err != nil {
+			return err
+		}
+		s, err := q.on(run.sh).Searcher(ctx, run.r, run.sh.idx.Mapping(), opts)
+		if err != nil {
+			return err
+		}
+		if log != nil {
+			s = &notingSearcher{Searcher: s, log: log, run: run}
+		}
+		coll := collector.NewTopNCollector(n, 0, order())
+		err = coll.Collect(ctx, s, run.r)
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+		run.hits, run.total = coll.Results(), coll.Total()
+		return err
+	})
+	return runs, err
+}
+
+// matchLog notes the internal ids of a search's matches, over all its
+// shards, until there are more than limit of them (then full is set).
+type matchLog struct {
+	limit int64
+	n     atomic.Int64
+	full  atomic.Bool
+}
+
+// notingSearcher notes every match it returns in log (into run.seen).
+type notingSearcher struct {
+	bsearch.Searcher
+	log *matchLog
+	run *shardRun
+}
+
+func (s *notingSearcher) note(dm *bsearch.DocumentMatch) {
+	if dm == nil || s.log.full.Load() {
+		return
+	}
+	if s.log.n.Add(1) > s.log.limit {
+		s.log.full.Store(true)
+		return
+	}
+	// the match's id is the pool's, reused after the collector is done
+	s.run.seen = append(s.run.seen, append(index.IndexInternalID(nil), dm.IndexInternalID...))
+}
+
+func (s *notingSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Next(ctx)
+	s.note(dm)
+	return dm, err
+}
+
+func (s *notingSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Advance(ctx, id)
+	s.note(dm)
+	return dm, err
+}
+
+// countFacets counts the values of the facets field over the matches the
+// runs noted.
+func countFacets(runs []*shardRun) (map[string]int, error) {
+	counts := map[string]int{}
+	for _, run := range runs {
+		if len(run.seen) == 0 {
+			continue
+		}
+		dvr, err := run.r.DocValueReader([]string{fFacets})
+		if err != nil {
+			return nil, fmt.Errorf("search: facets: %w", err)
+		}
+		for _, id := range run.seen {
+			if err := dvr.VisitDocValues(id, func(_ string, term []byte) {
+				if _, ok := counts[string(term)]; ok || len(counts) < maxFacetTerms {
+					counts[string(term)]++
+				}
+			}); err != nil {
+				return nil, fmt.Errorf("search: facets: %w", err)
+			}
+		}
+	}
+	return counts, nil
+}
+
+// mergePage merges the runs' hits by order and returns the page
+// [from, from+size) and the total of every run's matches.
+func mergePage(runs []*shardRun, order bsearch.SortOrder, from, size int) ([]shardHit, uint64) {
 	var all []shardHit
 	var total uint64
-	for i, res := range results {
-		total += res.Total
-		for _, dm := range res.Hits {
-			all = append(all, shardHit{dm, shards[i]})
+	for _, run := range runs {
+		total += run.total
+		for _, dm := range run.hits {
+			all = append(all, shardHit{dm, run})
 		}
 	}
 	scoring, desc := order.CacheIsScore(), order.CacheDescending()
@@ -98,56 +222,43 @@ func mergePage(results []*bleve.SearchResult, shards []*shard, order bsearch.Sor
 	return all[from:min(from+size, len(all))], total
 }
 
-// loadFields reads the stored fields of the page's hits, one reader per
-// shard. A hit whose record left the shard since it matched is dropped.
+// loadFields reads the stored fields of the page's hits from their runs'
+// snapshots.
 func loadFields(page []shardHit, fields []string) ([]*bsearch.DocumentMatch, error) {
 	req := &bleve.SearchRequest{Fields: fields}
-	byShard := map[*shard][]int{}
-	for i, h := range page {
-		byShard[h.sh] = append(byShard[h.sh], i)
-	}
-	for sh, idxs := range byShard {
-		adv, err := sh.idx.Advanced()
-		if err != nil {
-			return nil, fmt.Errorf("search: load fields: %w", err)
-		}
-		r, err := adv.Reader()
-		if err != nil {
-			return nil, fmt.Errorf("search: load fields: %w", err)
-		}
-		for _, i := range idxs {
-			if err, _ := bleve.LoadAndHighlightFields(page[i].dm, req, "", r, nil); err != nil {
-				r.Close()
-				return nil, fmt.Errorf("search: load fields: %w", err)
-			}
-		}
-		if err := r.Close(); err != nil {
-			return nil, fmt.Errorf("search: load fields: %w", err)
-		}
-	}
 	out := make([]*bsearch.DocumentMatch, 0, len(page))
 	for _, h := range page {
-		if h.dm.Fields != nil {
+		if err, _ := bleve.LoadAndHighlightFields(h.dm, req, "", h.run.r, nil); err != nil {
+			return nil, fmt.Errorf("search: load fields: %w", err)
+		}
+		if h.dm.Fields != nil { // nil only if the snapshot lost the record
 			out = append(out, h.dm)
 		}
 	}
 	return out, nil
 }
 
-// searchShards runs one request on every shard and merges the results as
-// an alias would (hits by sr's sort, totals, facets); for tests and tools
+// searchShards runs one Bleve request on every shard and merges the
+// results as an alias would (hits by sr's sort, totals, facets); for tests
 // that need no per-shard query.
 func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
-	results, err := fanOut(ctx, shards, func(*shard) *bleve.SearchRequest {
+	results := make([]*bleve.SearchResult, len(shards))
+	err := fanOut(ctx, shards, func(i int) error {
 		c := *sr
 		c.Sort = sr.Sort.Copy()
 		c.From, c.Size = 0, sr.From+sr.Size
-		return &c
+		var err error
+		results[i], err = shards[i].idx.SearchInContext(ctx, &c)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	page, total := mergePage(results, shards, sr.Sort, sr.From, sr.Size)
+	runs := make([]*shardRun, len(shards))
+	for i, res := range results {
+		runs[i] = &shardRun{sh: shards[i], hits: res.Hits, total: res.Total}
+	}
+	page, total := mergePage(runs, sr.Sort, sr.From, sr.Size)
 	out := &bleve.SearchResult{Total: total, Request: sr}
 	for _, h := range page {
 		out.Hits = append(out.Hits, h.dm)

@@ -3,12 +3,12 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -198,17 +198,22 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	c := ix.newCompiler()
 	userQ := c.compile(ast, false)
 	q := shardQuery{user: userQ, rank: rank, filters: requestFilters(req)}
-	// Facets in the same pass when the shards hold at most FacetLimit
-	// records; else in a second pass, if the matches are that few.
-	onePass := facets && (ix.opts.FacetLimit < 0 || shardDocs(shards) <= uint64(ix.opts.FacetLimit))
-	results, err := fanOut(ctx, shards, func(sh *shard) *bleve.SearchRequest {
-		return newSearchRequest(q.on(sh), req, userQ == nil, onePass)
-	})
+	// facets are counted over the matches noted while searching, as long
+	// as there are at most FacetLimit of them
+	var log *matchLog
+	if facets {
+		log = &matchLog{limit: int64(ix.opts.FacetLimit)}
+		if ix.opts.FacetLimit < 0 {
+			log.limit = math.MaxInt64
+		}
+	}
+	order := func() bsearch.SortOrder { return sortOrder(req, userQ == nil) }
+	runs, err := runShards(ctx, shards, q, req.Page*req.Size, order, unscored(req, userQ == nil), log)
+	defer closeRuns(runs)
 	if err != nil {
 		return nil, err
 	}
-	order := newSearchRequest(nil, req, userQ == nil, false).Sort
-	page, total := mergePage(results, shards, order, (req.Page-1)*req.Size, req.Size)
+	page, total := mergePage(runs, order(), (req.Page-1)*req.Size, req.Size)
 	hits, err := loadFields(page, hitFields)
 	if err != nil {
 		return nil, err
@@ -220,50 +225,17 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 		out.Hits = append(out.Hits, hitOf(dm, hl))
 	}
 	switch {
-	case onePass:
-		ix.splitFacets(out, mergeFacets(results))
-	case facets && total <= uint64(ix.opts.FacetLimit):
-		if err := ix.facetPass(ctx, out, shards, results, q); err != nil {
+	case facets && !log.full.Load():
+		counts, err := countFacets(runs)
+		if err != nil {
 			return nil, err
 		}
+		ix.splitFacets(out, counts)
 	case facets:
 		out.FacetsCapped = true
 	}
 	out.TookMS = time.Since(start).Milliseconds()
 	return out, nil
-}
-
-// facetPass counts the facets of the matches in a second pass, over the
-// shards that had any.
-func (ix *Index) facetPass(ctx context.Context, out *Result, shards []*shard, first []*bleve.SearchResult, q shardQuery) error {
-	var matched []*shard
-	for i, res := range first {
-		if res.Total > 0 {
-			matched = append(matched, shards[i])
-		}
-	}
-	if len(matched) == 0 {
-		return nil
-	}
-	results, err := fanOut(ctx, matched, func(sh *shard) *bleve.SearchRequest { return facetRequest(q.on(sh)) })
-	if err != nil {
-		return err
-	}
-	ix.splitFacets(out, mergeFacets(results))
-	return nil
-}
-
-// mergeFacets sums the shards' facets into one result.
-func mergeFacets(results []*bleve.SearchResult) *bleve.SearchResult {
-	out := &bleve.SearchResult{}
-	for _, res := range results {
-		if out.Facets == nil {
-			out.Facets = res.Facets
-		} else {
-			out.Facets.Merge(res.Facets)
-		}
-	}
-	return out
 }
 
 // shardQuery is a search's query for one shard: the user's query (nil for
@@ -294,24 +266,6 @@ func (q shardQuery) on(sh *shard) query.Query {
 		top = query.NewConjunctionQuery([]query.Query{q.user, top})
 	}
 	return top
-}
-
-// shardDocs is the number of records in shards.
-func shardDocs(shards []*shard) uint64 {
-	var n uint64
-	for _, sh := range shards {
-		c, _ := sh.idx.DocCount()
-		n += c
-	}
-	return n
-}
-
-// facetRequest counts the facets of top's matches, with no hits or scores.
-func facetRequest(top query.Query) *bleve.SearchRequest {
-	sr := bleve.NewSearchRequestOptions(top, 0, 0, false)
-	sr.Score = bleve.ScoreNone
-	sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
-	return sr
 }
 
 // clearanceRank is the rank of the viewer's clearance ("" = 公开).
@@ -371,33 +325,25 @@ func requestFilters(req Request) []query.Query {
 // hitFields are the stored fields a Hit is made of.
 var hitFields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt, fPersonsFiled, fCaseFiled}
 
-// newSearchRequest is one shard's Bleve request for a page of top: the
-// shard's first page*size matches in the request's sort, and the one
-// shared facet.
-func newSearchRequest(top query.Query, req Request, noQuery, facets bool) *bleve.SearchRequest {
-	// every shard's top page+size; the stored fields are read for the
-	// merged page only (loadFields)
-	sr := bleve.NewSearchRequestOptions(top, req.Page*req.Size, 0, false)
-	// unique keys: no tie-break by id (see sortKeys)
+// sortOrder is the order of a request's hits: unique date keys, so no
+// tie-break by id is needed (see sortKeys). A new one for every shard: a
+// SortOrder holds the values of the document being collected.
+func sortOrder(req Request, noQuery bool) bsearch.SortOrder {
 	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	switch {
 	case req.Sort == "filed_at":
-		sr.SortByCustom(bsearch.SortOrder{oldest})
+		return bsearch.SortOrder{oldest}
 	case req.Sort == "-filed_at" || noQuery:
-		sr.SortByCustom(bsearch.SortOrder{newest})
-	default:
-		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, newest})
+		return bsearch.SortOrder{newest}
 	}
-	if noQuery || req.Sort == "filed_at" || req.Sort == "-filed_at" {
-		// the order ignores scores: do not compute them
-		sr.Score = bleve.ScoreNone
-	}
-	if facets {
-		// one facet over the shared field, every value; split by splitFacets
-		sr.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetTerms))
-	}
-	return sr
+	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, newest}
+}
+
+// unscored reports whether the order ignores scores, so none need be
+// computed.
+func unscored(req Request, noQuery bool) bool {
+	return noQuery || req.Sort == "filed_at" || req.Sort == "-filed_at"
 }
 
 // hitOf turns a Bleve match into a Hit with its highlights.
@@ -432,14 +378,13 @@ func hitOf(dm *bsearch.DocumentMatch, hl *highlighter) Hit {
 	return h
 }
 
-// splitFacets splits the shared facet into the five facets of out, each
-// its FacetSize most frequent values (years then newest first).
-func (ix *Index) splitFacets(out *Result, res *bleve.SearchResult) {
-	if fr := res.Facets[fFacets]; fr != nil && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			if name := facetByLetter[t.Term[:min(1, len(t.Term))]]; name != "" {
-				out.Facets[name] = append(out.Facets[name], FacetValue{Value: t.Term[1:], Count: t.Count})
-			}
+// splitFacets splits the counts of the shared facets field into the five
+// facets of out, each its FacetSize most frequent values (years then
+// newest first).
+func (ix *Index) splitFacets(out *Result, counts map[string]int) {
+	for term, n := range counts {
+		if name := facetByLetter[term[:min(1, len(term))]]; name != "" {
+			out.Facets[name] = append(out.Facets[name], FacetValue{Value: term[1:], Count: n})
 		}
 	}
 	for name, vals := range out.Facets {
