@@ -10,7 +10,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -102,13 +101,14 @@ func bySize(shards []*shard) []int {
 	return order
 }
 
-// runShards runs q on every shard: each shard's first n matches in order
-// (scored unless unscored), with the total, and the matches noted in log
-// when log is not nil. The caller closes the runs, also on error.
-func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, order func() bsearch.SortOrder, unscored bool, log *matchLog) ([]*shardRun, error) {
+// runShards runs q on every shard: each shard's best n matches by by
+// (scored unless by is a date order), with the total, and the matches
+// noted in log when log is not nil. The caller closes the runs, also on
+// error.
+func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hitOrder, log *matchLog) ([]*shardRun, error) {
 	runs := make([]*shardRun, len(shards))
 	opts := bsearch.SearcherOptions{}
-	if unscored {
+	if !by.scored {
 		opts.Score = bleve.ScoreNone
 	}
 	err := fanOut(ctx, shards, func(i int) error {
@@ -125,57 +125,179 @@ func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, order 
 		if err != nil {
 			return err
 		}
-		if log != nil {
-			s = &notingSearcher{Searcher: s, log: log, run: run}
-		}
-		coll := collector.NewTopNCollector(n, 0, order())
-		err = coll.Collect(ctx, s, run.r)
+		err = run.collect(ctx, s, n, by, log)
 		if cerr := s.Close(); err == nil {
 			err = cerr
 		}
-		run.hits, run.total = coll.Results(), coll.Total()
 		return err
 	})
 	return runs, err
 }
 
+// hitOrder is the order of a search's hits: by score (highest first) then
+// by the key, or by the key alone (ascending). The key is a doc-values
+// field with one unique value per record (filed_key or filed_key_desc).
+type hitOrder struct {
+	scored bool
+	key    string
+}
+
+// missingKey sorts a record without a key after every other.
+const missingKey = "\xff\xff"
+
+// collect walks the matches of s and keeps the best n in run.hits, in no
+// particular order, each with Sort set for mergePage (the key, after an
+// empty place for the score when scored). Unlike Bleve's collector it
+// reads a match's key only when the match could enter the best n: in a
+// scored search a match scoring below the nth best costs no doc-values
+// read. Matches are noted in log (for the facets) while it has room.
+func (run *shardRun) collect(ctx context.Context, s bsearch.Searcher, n int, by hitOrder, log *matchLog) error {
+	dvr, err := run.r.DocValueReader([]string{by.key})
+	if err != nil {
+		return err
+	}
+	h := &matchHeap{by: by}
+	// the pool's matches share one backing array of Sort slices, sortLen
+	// places each: never append more than that to a match's Sort
+	pool := bsearch.NewDocumentMatchPool(n+1+s.DocumentMatchPoolSize(), h.sortLen())
+	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: run.r}
+	var key []byte
+	visit := func(_ string, term []byte) { key = append(key[:0], term...) }
+	for {
+		if run.total%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		dm, err := s.Next(sctx)
+		if err != nil || dm == nil {
+			if err == nil {
+				err = h.finish(run)
+			}
+			return err
+		}
+		run.total++
+		log.note(run, dm)
+		full := len(h.hits) >= n
+		if n == 0 || full && by.scored && dm.Score < h.hits[0].Score {
+			pool.Put(dm)
+			continue
+		}
+		key = append(key[:0], missingKey...)
+		if err := dvr.VisitDocValues(dm.IndexInternalID, visit); err != nil {
+			return err
+		}
+		if full && !h.better(dm, key, h.hits[0]) {
+			pool.Put(dm)
+			continue
+		}
+		if by.scored {
+			dm.Sort = append(dm.Sort[:0], "", string(key))
+		} else {
+			dm.Sort = append(dm.Sort[:0], string(key))
+		}
+		if full {
+			pool.Put(h.replaceWorst(dm))
+		} else {
+			h.push(dm)
+		}
+	}
+}
+
+// matchHeap holds the best matches with the worst at the root.
+type matchHeap struct {
+	by   hitOrder
+	hits []*bsearch.DocumentMatch
+}
+
+func (h *matchHeap) sortLen() int {
+	if h.by.scored {
+		return 2
+	}
+	return 1
+}
+
+func (h *matchHeap) keyOf(dm *bsearch.DocumentMatch) string { return dm.Sort[len(dm.Sort)-1] }
+
+// better reports whether a match with score dm.Score and key ranks before b.
+func (h *matchHeap) better(dm *bsearch.DocumentMatch, key []byte, b *bsearch.DocumentMatch) bool {
+	if h.by.scored && dm.Score != b.Score {
+		return dm.Score > b.Score
+	}
+	return string(key) < h.keyOf(b)
+}
+
+// worse reports whether hits[i] ranks after hits[j].
+func (h *matchHeap) worse(i, j int) bool {
+	a, b := h.hits[i], h.hits[j]
+	if h.by.scored && a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return h.keyOf(a) > h.keyOf(b)
+}
+
+func (h *matchHeap) push(dm *bsearch.DocumentMatch) {
+	h.hits = append(h.hits, dm)
+	for i := len(h.hits) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.worse(i, p) {
+			break
+		}
+		h.hits[i], h.hits[p] = h.hits[p], h.hits[i]
+		i = p
+	}
+}
+
+// replaceWorst puts dm in place of the worst match and returns that one.
+func (h *matchHeap) replaceWorst(dm *bsearch.DocumentMatch) *bsearch.DocumentMatch {
+	old := h.hits[0]
+	h.hits[0] = dm
+	for i := 0; ; {
+		w, l, r := i, 2*i+1, 2*i+2
+		if l < len(h.hits) && h.worse(l, w) {
+			w = l
+		}
+		if r < len(h.hits) && h.worse(r, w) {
+			w = r
+		}
+		if w == i {
+			return old
+		}
+		h.hits[i], h.hits[w] = h.hits[w], h.hits[i]
+		i = w
+	}
+}
+
+// finish gives the kept matches their record ids and hands them to run.
+func (h *matchHeap) finish(run *shardRun) error {
+	for _, dm := range h.hits {
+		id, err := run.r.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return err
+		}
+		dm.ID = id
+	}
+	run.hits = h.hits
+	return nil
+}
+
 // matchLog notes the internal ids of a search's matches, over all its
-// shards, until there are more than limit of them (then full is set).
+// shards, until there are more than limit of them (then full is set). A
+// nil log notes nothing.
 type matchLog struct {
 	limit int64
 	n     atomic.Int64
 	full  atomic.Bool
 }
 
-// notingSearcher notes every match it returns in log (into run.seen).
-type notingSearcher struct {
-	bsearch.Searcher
-	log *matchLog
-	run *shardRun
-}
-
-func (s *notingSearcher) note(dm *bsearch.DocumentMatch) {
-	if dm == nil || s.log.full.Load() {
+func (l *matchLog) note(run *shardRun, dm *bsearch.DocumentMatch) {
+	if l == nil || l.full.Load() {
 		return
 	}
-	if s.log.n.Add(1) > s.log.limit {
-		s.log.full.Store(true)
+	if l.n.Add(1) > l.limit {
+		l.full.Store(true)
 		return
 	}
-	// the match's id is the pool's, reused after the collector is done
-	s.run.seen = append(s.run.seen, append(index.IndexInternalID(nil), dm.IndexInternalID...))
-}
-
-func (s *notingSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
-	dm, err := s.Searcher.Next(ctx)
-	s.note(dm)
-	return dm, err
-}
-
-func (s *notingSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
-	dm, err := s.Searcher.Advance(ctx, id)
-	s.note(dm)
-	return dm, err
+	// the match's id is the pool's, reused once the match is let go
+	run.seen = append(run.seen, append(index.IndexInternalID(nil), dm.IndexInternalID...))
 }
 
 // countFacets counts the values of the facets field over the matches the

@@ -207,13 +207,12 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 			log.limit = math.MaxInt64
 		}
 	}
-	order := func() bsearch.SortOrder { return sortOrder(req, userQ == nil) }
-	runs, err := runShards(ctx, shards, q, req.Page*req.Size, order, unscored(req, userQ == nil), log)
+	runs, err := runShards(ctx, shards, q, req.Page*req.Size, orderOf(req, userQ == nil), log)
 	defer closeRuns(runs)
 	if err != nil {
 		return nil, err
 	}
-	page, total := mergePage(runs, order(), (req.Page-1)*req.Size, req.Size)
+	page, total := mergePage(runs, sortOrder(req, userQ == nil), (req.Page-1)*req.Size, req.Size)
 	hits, err := loadFields(page, hitFields)
 	if err != nil {
 		return nil, err
@@ -340,10 +339,15 @@ func sortOrder(req Request, noQuery bool) bsearch.SortOrder {
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, newest}
 }
 
-// unscored reports whether the order ignores scores, so none need be
-// computed.
-func unscored(req Request, noQuery bool) bool {
-	return noQuery || req.Sort == "filed_at" || req.Sort == "-filed_at"
+// orderOf is sortOrder as the shards' collectors keep it.
+func orderOf(req Request, noQuery bool) hitOrder {
+	switch {
+	case req.Sort == "filed_at":
+		return hitOrder{key: fFiledKey}
+	case req.Sort == "-filed_at" || noQuery:
+		return hitOrder{key: fFiledKeyDesc}
+	}
+	return hitOrder{scored: true, key: fFiledKeyDesc}
 }
 
 // hitOf turns a Bleve match into a Hit with its highlights.
