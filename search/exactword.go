@@ -3,18 +3,19 @@ package search
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
 // exactWordQuery matches text verbatim (as exactQuery does) when jieba
 // keeps text as the word word, cheaply: a record that has the word has the
 // substring too, so it is accepted without reading a position; only the
-// other records that have every exact-field term of text are checked as a
-// phrase. A record with the word scores wordBonus more (the whole-word
+// other candidates (see candidates) are checked as a phrase. A record with the word scores wordBonus more (the whole-word
 // tier). Its matches and scores are those of
 // Boolean{Must: exactQuery(text), Should: bonusQuery{wordQuery(word)}}, but a
 // frequent word (纪检监察, in every record) no longer costs a phrase check
@@ -30,18 +31,7 @@ func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m map
 		// one term or a prefix: no positions to check anyway
 		return query.NewBooleanQuery([]query.Query{exactQuery(q.text, 1)}, []query.Query{word}, nil).Searcher(ctx, i, m, o)
 	}
-	var per []query.Query
-	for _, f := range exactFields {
-		var conj []query.Query
-		for _, t := range terms {
-			tq := query.NewTermQuery(t)
-			tq.SetField(f.name)
-			tq.SetBoost(f.boost)
-			conj = append(conj, tq)
-		}
-		per = append(per, query.NewConjunctionQuery(conj))
-	}
-	cand, err := query.NewDisjunctionQuery(per).Searcher(ctx, i, m, o)
+	cand, err := candidates(ctx, i, terms, o)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +46,55 @@ func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m map
 		return exactQuery(q.text, 1).Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
 	}
 	return &exactWordSearcher{cand: cand, word: follower{s: ws}, phrase: follower{build: phrase}}, nil
+}
+
+// candidateTerms is how many of a text's exact-field terms a candidate
+// must have in one field.
+const candidateTerms = 2
+
+// candidates matches the records that have, in one exact field, the
+// candidateTerms of terms that fewest records of the shard have: a
+// superset of the records that have all of them (every record holding the
+// text), which costs far fewer postings to walk when some of the terms
+// are frequent (党风廉政意见回复: 政意 and 见回 rather than 意见, 回复 …).
+// The phrase check of exactWordSearcher decides the ones without the word.
+func candidates(ctx context.Context, i index.IndexReader, terms []string, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	var per []bsearch.Searcher
+	closeAll := func(ss []bsearch.Searcher) {
+		for _, s := range ss {
+			s.Close()
+		}
+	}
+	for _, f := range exactFields {
+		var ts []bsearch.Searcher
+		for _, t := range terms {
+			s, err := searcher.NewTermSearcher(ctx, i, t, f.name, f.boost, o)
+			if err != nil {
+				closeAll(ts)
+				closeAll(per)
+				return nil, err
+			}
+			ts = append(ts, s)
+		}
+		sort.SliceStable(ts, func(a, b int) bool { return ts[a].Count() < ts[b].Count() })
+		if len(ts) > candidateTerms {
+			closeAll(ts[candidateTerms:])
+			ts = ts[:candidateTerms]
+		}
+		c, err := searcher.NewConjunctionSearcher(ctx, i, ts, o)
+		if err != nil {
+			closeAll(ts)
+			closeAll(per)
+			return nil, err
+		}
+		per = append(per, c)
+	}
+	d, err := searcher.NewDisjunctionSearcher(ctx, i, per, 1, o)
+	if err != nil {
+		closeAll(per)
+		return nil, err
+	}
+	return d, nil
 }
 
 // exactWordSearcher walks the candidates (records with every term of the
