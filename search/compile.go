@@ -190,14 +190,21 @@ func (c *compiler) literal(text string, bare bool) query.Query {
 	if exact == nil {
 		return nil
 	}
-	w, whole := c.wholeWord(text)
-	if whole {
+	if w, whole := c.wholeWord(text); whole {
 		// every record that has the jieba word also has the substring:
 		// only the others are checked as a phrase
 		exact = exactWordQuery{text: text, word: w}
-		if len(c.parts(w)) == 0 {
+		parts := c.parts(w)
+		if len(parts) == 0 || !bare {
 			return exact
 		}
+		// the word is exact's already; its parts anywhere rank below
+		var pq []query.Query
+		for _, p := range parts {
+			pq = append(pq, wordQuery(p))
+		}
+		c.lastWords = append([]string{w}, parts...)
+		return query.NewDisjunctionQuery([]query.Query{bonusQuery{exact, wordBonus}, query.NewConjunctionQuery(pq)})
 	}
 	if !bare {
 		return exact
