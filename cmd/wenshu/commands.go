@@ -160,6 +160,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	gcPercent, memLimit := tuneGC(os.Getenv)
+	a.log.Info("garbage collector", "gc_percent", gcPercent, "memory_limit_bytes", memLimit)
 	a.log.Info("wenshu listening", "addr", "http://"+c.Addr, "data_dir", c.DataDir, "s3", c.S3Endpoint, "bucket", c.S3Bucket)
 	return srv.Listen(ctx, c.Addr)
 }
