@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -277,6 +278,91 @@ func benchIndex(b *testing.B, corpus []genDoc) *Index {
 	return ix
 }
 
+// benchSetup opens the benchmark index and its viewers. With
+// WENSHU_BENCH_INDEX_DIR set, the viewers are kept beside the index
+// (<dir>/<n>.viewers.json): a later run on the same index reads them and
+// never generates the corpus, so the process holds the index's memory
+// only (what the RSS figures are for).
+func benchSetup(b *testing.B) (*Index, []benchViewer, benchViewer) {
+	var saved string
+	if dir := os.Getenv("WENSHU_BENCH_INDEX_DIR"); dir != "" {
+		saved = filepath.Join(dir, strconv.Itoa(benchDocs())+".viewers.json")
+		if ix, mix, worst, ok := reopenBench(b, dir, saved); ok {
+			return ix, mix, worst
+		}
+	}
+	corpus := genCorpusShape(benchDocs(), benchShape)
+	ix := benchIndex(b, corpus)
+	mix, worst := benchViewers(corpus, benchShape)
+	if saved != "" {
+		data, err := json.Marshal(append(savedViewers(mix), savedViewers([]benchViewer{worst})...))
+		if err == nil {
+			err = os.WriteFile(saved, data, 0o600)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	// the generated records are not the index's memory: let them go
+	corpus = nil
+	debug.FreeOSMemory()
+	return ix, mix, worst
+}
+
+// savedViewer is a benchViewer as benchSetup keeps it.
+type savedViewer struct {
+	Name  string
+	V     Viewer
+	Kinds []string
+	Reqs  []Request
+}
+
+func savedViewers(vs []benchViewer) []savedViewer {
+	var out []savedViewer
+	for _, v := range vs {
+		sv := savedViewer{Name: v.name, V: v.v}
+		for _, r := range v.reqs {
+			sv.Kinds, sv.Reqs = append(sv.Kinds, r.kind), append(sv.Reqs, r.r)
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+// reopenBench opens the index of benchDocs records under dir with the
+// viewers saved beside it, if both are there and the index is current.
+func reopenBench(b *testing.B, dir, saved string) (*Index, []benchViewer, benchViewer, bool) {
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		return nil, nil, benchViewer{}, false
+	}
+	var svs []savedViewer
+	if err := json.Unmarshal(data, &svs); err != nil || len(svs) < 2 {
+		return nil, nil, benchViewer{}, false
+	}
+	testSegmenter(b)
+	ix, err := Open(filepath.Join(dir, strconv.Itoa(benchDocs())), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, _ := ix.Count()
+	if stale, _ := ix.NeedsReindex(); stale || n != uint64(benchDocs()) {
+		ix.Close()
+		return nil, nil, benchViewer{}, false
+	}
+	b.Cleanup(func() { ix.Close() })
+	var vs []benchViewer
+	for _, sv := range svs {
+		v := benchViewer{name: sv.Name, v: sv.V}
+		for i, r := range sv.Reqs {
+			v.reqs = append(v.reqs, benchReq{sv.Kinds[i], r})
+		}
+		vs = append(vs, v)
+	}
+	b.Logf("reopened %d records and %d viewers; no corpus generated", n, len(vs))
+	return ix, vs[:len(vs)-1], vs[len(vs)-1], true
+}
+
 // latencies runs every viewer's requests rounds times (after one warm-up
 // round) and returns the sorted latencies, the slowest request, and the
 // latencies by kind of query.
@@ -357,13 +443,8 @@ func pctMS(lat []time.Duration, p float64) float64 {
 // benchViewers), p50/p99 of the worst case (one archivist granted every
 // unit) apart, and the process's resident memory.
 func BenchmarkSearchLatency(b *testing.B) {
-	corpus := genCorpusShape(benchDocs(), benchShape)
-	ix := benchIndex(b, corpus)
-	mix, worst := benchViewers(corpus, benchShape)
-	docs := len(corpus)
-	// the generated records are not the index's memory: let them go
-	corpus = nil
-	debug.FreeOSMemory()
+	ix, mix, worst := benchSetup(b)
+	docs := benchDocs()
 	b.ResetTimer()
 	var lat, wlat []time.Duration
 	var slow, wslow string
@@ -482,14 +563,10 @@ func BenchmarkAnalyzers(b *testing.B) {
 // (-cpuprofile) of the worst case. WENSHU_BENCH_KIND keeps the requests
 // of one kind of query only ("problem + procedure").
 func BenchmarkAllUnitsMix(b *testing.B) {
-	corpus := genCorpusShape(benchDocs(), benchShape)
-	ix := benchIndex(b, corpus)
-	_, worst := benchViewers(corpus, benchShape)
+	ix, _, worst := benchSetup(b)
 	if kind := os.Getenv("WENSHU_BENCH_KIND"); kind != "" {
 		worst.reqs = slices.DeleteFunc(worst.reqs, func(r benchReq) bool { return r.kind != kind })
 	}
-	corpus = nil
-	debug.FreeOSMemory()
 	b.ResetTimer()
 	c0 := processCPU()
 	for i := 0; i < b.N; i++ {
