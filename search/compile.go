@@ -169,12 +169,30 @@ func (c *compiler) leaf(l *leaf, neg bool) query.Query {
 	}
 	alts := []query.Query{bonusQuery{lit, literalBonus}}
 	for _, s := range syns {
-		// title and body: meta holds numbers and names, no synonyms
-		if q := exactQueryOn(exactFields[:2], s, synonymBoost); q != nil {
+		if q := c.synonym(l.text, s); q != nil {
 			alts = append(alts, q)
 		}
 	}
 	return disjunction(alts)
+}
+
+// synonym matches the synonym s of the bare term text verbatim in the
+// title and body (meta holds numbers and names, no synonyms), weighed
+// synonymBoost. The jieba words that imply s (its own, and text's when s
+// is part of text: every record with 违规经商办企业 holds 违规经商) spare
+// those records a phrase check.
+func (c *compiler) synonym(text, s string) query.Query {
+	var words []string
+	if w, ok := c.wholeWord(s); ok {
+		words = append(words, w)
+	}
+	if w, ok := c.wholeWord(text); ok && holdsRun(text, s) {
+		words = append(words, w)
+	}
+	if len(words) == 0 {
+		return exactQueryOn(exactFields[:2], s, synonymBoost)
+	}
+	return exactWordQuery{text: s, words: words, fields: 2, boost: synonymBoost}
 }
 
 // literal matches text verbatim in the exact fields (separators matching
@@ -193,7 +211,7 @@ func (c *compiler) literal(text string, bare bool) query.Query {
 	if w, whole := c.wholeWord(text); whole {
 		// every record that has the jieba word also has the substring:
 		// only the others are checked as a phrase
-		exact = exactWordQuery{text: text, word: w}
+		exact = literalWord(text, w)
 		parts := c.parts(w)
 		if len(parts) == 0 || !bare {
 			return exact
@@ -268,6 +286,26 @@ func (c *compiler) baseline(l *leaf) query.Query {
 	return disjunction(alts)
 }
 
+// holdsRun reports whether every text holding text holds s too: both are
+// one run of letters and digits (no separator), and s's are a part of
+// text's.
+func holdsRun(text, s string) bool {
+	run := func(x string) (string, bool) {
+		us := exactUnits([]byte(x))
+		var b strings.Builder
+		for i, u := range us {
+			if i > 0 && u.runStart {
+				return "", false
+			}
+			b.WriteRune(u.r)
+		}
+		return b.String(), len(us) > 0
+	}
+	t, ok1 := run(text)
+	r, ok2 := run(s)
+	return ok1 && ok2 && strings.Contains(t, r)
+}
+
 // wholeWord returns the jieba word s is, folded as the index folds it, when
 // jieba's query mode keeps s whole (one token spanning all of s, not a
 // single Han character), or a single letter or digit. A long word may
@@ -286,15 +324,19 @@ func (c *compiler) wholeWord(s string) (string, bool) {
 }
 
 // wordQuery finds one jieba word in any of the word fields.
-func wordQuery(w string) query.Query {
+func wordQuery(w string) query.Query { return wordQueryOn(wordFields, w, 1) }
+
+// wordQueryOn finds one jieba word in any of fields, their boosts times
+// boost.
+func wordQueryOn(fields []boostedField, w string, boost float64) query.Query {
 	var per []query.Query
-	for _, f := range wordFields {
+	for _, f := range fields {
 		t := query.NewTermQuery(w)
 		t.SetField(f.name)
-		t.SetBoost(f.boost)
+		t.SetBoost(f.boost * boost)
 		per = append(per, t)
 	}
-	return query.NewDisjunctionQuery(per)
+	return disjunction(per)
 }
 
 // parts covers a word of five or more runes with the longest dictionary

@@ -12,30 +12,49 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// exactWordQuery matches text verbatim (as exactQuery does) when jieba
-// keeps text as the word word, cheaply: a record that has the word has the
-// substring too, so it is accepted without reading a position; only the
-// other candidates (see candidates) are checked as a phrase. A record with the word scores wordBonus more (the whole-word
-// tier). Its matches and scores are those of
-// Boolean{Must: exactQuery(text), Should: bonusQuery{wordQuery(word)}}, but a
-// frequent word (纪检监察, in every record) no longer costs a phrase check
-// of every record.
+// exactWordQuery matches text verbatim (as exactQuery does) when there
+// are jieba words a record cannot have without holding text: text's own
+// word when jieba keeps it whole, and, for a synonym held by the term
+// searched for (违规经商 in 违规经商办企业), the term's word as well. A
+// record that has one of the words is accepted without reading a
+// position; only the other candidates (see candidates) are checked as a
+// phrase. A record with a word scores bonus more (the whole-word tier).
+// Its matches and scores are those of Boolean{Must: exactQuery(text),
+// Should: bonusQuery{words}}, but a frequent word (纪检监察, in every
+// record) no longer costs a phrase check of every record.
 type exactWordQuery struct {
-	text, word string
+	text  string
+	words []string
+	// fields is how many of exactFields and wordFields it searches (all
+	// three, or title and body for a synonym); boost multiplies their
+	// boosts.
+	fields int
+	boost  float64
+	bonus  float64
+}
+
+// literalWord is the exactWordQuery of text, which jieba keeps as word.
+func literalWord(text, word string) exactWordQuery {
+	return exactWordQuery{text: text, words: []string{word}, fields: len(exactFields), boost: 1, bonus: wordBonus}
 }
 
 func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	terms, single := exactTerms(q.text)
-	word := bonusQuery{wordQuery(q.word), wordBonus}
+	var ws []query.Query
+	for _, w := range q.words {
+		ws = append(ws, wordQueryOn(wordFields[:q.fields], w, q.boost))
+	}
+	word := bonusQuery{disjunction(ws), q.bonus}
+	exact := exactQueryOn(exactFields[:q.fields], q.text, q.boost)
 	if len(terms) < 2 || single != "" {
 		// one term or a prefix: no positions to check anyway
-		return query.NewBooleanQuery([]query.Query{exactQuery(q.text, 1)}, []query.Query{word}, nil).Searcher(ctx, i, m, o)
+		return query.NewBooleanQuery([]query.Query{exact}, []query.Query{word}, nil).Searcher(ctx, i, m, o)
 	}
-	cand, err := candidates(ctx, i, terms, o)
+	cand, err := candidates(ctx, i, exactFields[:q.fields], terms, q.boost, o)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := word.Searcher(ctx, i, m, o)
+	wsr, err := word.Searcher(ctx, i, m, o)
 	if err != nil {
 		cand.Close()
 		return nil, err
@@ -43,9 +62,9 @@ func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m map
 	// the phrase searcher is built when a candidate without the word
 	// comes up: for most words, never
 	phrase := func() (bsearch.Searcher, error) {
-		return exactQuery(q.text, 1).Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+		return exact.Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
 	}
-	return &exactWordSearcher{cand: cand, word: follower{s: ws}, phrase: follower{build: phrase}}, nil
+	return &exactWordSearcher{cand: cand, word: follower{s: wsr}, phrase: follower{build: phrase}}, nil
 }
 
 // candidateTerms is how many of a text's exact-field terms a candidate
@@ -58,17 +77,17 @@ const candidateTerms = 2
 // text), which costs far fewer postings to walk when some of the terms
 // are frequent (党风廉政意见回复: 政意 and 见回 rather than 意见, 回复 …).
 // The phrase check of exactWordSearcher decides the ones without the word.
-func candidates(ctx context.Context, i index.IndexReader, terms []string, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
+func candidates(ctx context.Context, i index.IndexReader, fields []boostedField, terms []string, boost float64, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	var per []bsearch.Searcher
 	closeAll := func(ss []bsearch.Searcher) {
 		for _, s := range ss {
 			s.Close()
 		}
 	}
-	for _, f := range exactFields {
+	for _, f := range fields {
 		var ts []bsearch.Searcher
 		for _, t := range terms {
-			s, err := searcher.NewTermSearcher(ctx, i, t, f.name, f.boost, o)
+			s, err := searcher.NewTermSearcher(ctx, i, t, f.name, f.boost*boost, o)
 			if err != nil {
 				closeAll(ts)
 				closeAll(per)

@@ -154,3 +154,48 @@ func TestSynonymSearch(t *testing.T) {
 		t.Errorf("核查 after a failed reload: %v", got)
 	}
 }
+
+// A synonym held by the term (违规经商 in 违规经商办企业) is found through
+// the term's own word as well as verbatim: every record holding either is
+// returned, the term's first, and a record that only looks alike is not.
+func TestHeldSynonymSearch(t *testing.T) {
+	base := Doc{Unit: "u", Classification: "公开", Retention: "Y", FiledAt: day("2025-01-01")}
+	var docs []Doc
+	for i, d := range []struct{ id, body string }{
+		{"term", "反映其违规经商办企业，涉及亲属公司。"},
+		{"held", "反映其违规经商，收取干股分红。"},
+		{"apart", "反映其违规参与经商活动。"},
+	} {
+		x := base
+		x.ID, x.Title, x.Body = d.id, "问题线索", d.body
+		x.FiledAt = x.FiledAt.AddDate(0, 0, i)
+		docs = append(docs, x)
+	}
+	ix := openTest(t, Options{}, docs...)
+	var got []string
+	for _, h := range mustSearch(t, ix, Request{Q: "违规经商办企业"}, Viewer{Units: []string{"u"}}).Hits {
+		got = append(got, h.ID)
+	}
+	if !slices.Equal(got, []string{"term", "held"}) {
+		t.Errorf("违规经商办企业: %v, want [term held]", got)
+	}
+}
+
+func TestHoldsRun(t *testing.T) {
+	for _, tt := range []struct {
+		text, s string
+		want    bool
+	}{
+		{"违规经商办企业", "违规经商", true},
+		{"违规经商办企业", "办企业", true},
+		{"违规经商办企业", "违规 经商", false}, // s needs a separator text lacks
+		{"违规 经商", "违规经商", false},
+		{"ＡＢ股", "ab", true}, // folded as the exact fields fold
+		{"纪委", "纪律检查委员会", false},
+		{"", "", false},
+	} {
+		if got := holdsRun(tt.text, tt.s); got != tt.want {
+			t.Errorf("holdsRun(%q, %q) = %v, want %v", tt.text, tt.s, got, tt.want)
+		}
+	}
+}
