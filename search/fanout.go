@@ -37,7 +37,10 @@ type shardRun struct {
 	r     index.IndexReader
 	hits  []*bsearch.DocumentMatch
 	total uint64
-	seen  []index.IndexInternalID // the matches, for the facets (matchLog)
+	// capped is set when the shard has more matches than total, which is
+	// then the total limit (window.go)
+	capped bool
+	seen   []index.IndexInternalID // the matches, for the facets (matchLog)
 }
 
 // shardHit is one match and the run it came from.
@@ -105,7 +108,7 @@ func bySize(shards []*shard) []int {
 // (scored unless by is a date order), with the total, and the matches
 // noted in log when log is not nil. The caller closes the runs, also on
 // error.
-func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hitOrder, log *matchLog) ([]*shardRun, error) {
+func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hitOrder, log *matchLog, totalLimit int) ([]*shardRun, error) {
 	runs := make([]*shardRun, len(shards))
 	opts := bsearch.SearcherOptions{}
 	if !by.scored {
@@ -121,7 +124,11 @@ func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hit
 		if run.r, err = adv.Reader(); err != nil {
 			return err
 		}
-		s, err := q.on(run.sh).Searcher(ctx, run.r, run.sh.idx.Mapping(), opts)
+		top, m := q.on(run.sh), run.sh.idx.Mapping()
+		if docs, _ := run.sh.idx.DocCount(); !by.scored && totalLimit > 0 && docs > uint64(totalLimit) {
+			return run.dateOrdered(ctx, top, m, n, by, log, int64(totalLimit))
+		}
+		s, err := top.Searcher(ctx, run.r, m, opts)
 		if err != nil {
 			return err
 		}
@@ -326,12 +333,15 @@ func countFacets(runs []*shardRun) (map[string]int, error) {
 }
 
 // mergePage merges the runs' hits by order and returns the page
-// [from, from+size) and the total of every run's matches.
-func mergePage(runs []*shardRun, order bsearch.SortOrder, from, size int) ([]shardHit, uint64) {
+// [from, from+size), the total of every run's matches, and whether a run
+// stopped counting (the total is then a lower bound).
+func mergePage(runs []*shardRun, order bsearch.SortOrder, from, size int) ([]shardHit, uint64, bool) {
 	var all []shardHit
 	var total uint64
+	capped := false
 	for _, run := range runs {
 		total += run.total
+		capped = capped || run.capped
 		for _, dm := range run.hits {
 			all = append(all, shardHit{dm, run})
 		}
@@ -339,9 +349,9 @@ func mergePage(runs []*shardRun, order bsearch.SortOrder, from, size int) ([]sha
 	scoring, desc := order.CacheIsScore(), order.CacheDescending()
 	sort.Slice(all, func(a, b int) bool { return order.Compare(scoring, desc, all[a].dm, all[b].dm) < 0 })
 	if from >= len(all) {
-		return nil, total
+		return nil, total, capped
 	}
-	return all[from:min(from+size, len(all))], total
+	return all[from:min(from+size, len(all))], total, capped
 }
 
 // loadFields reads the stored fields of the page's hits from their runs'
@@ -380,7 +390,7 @@ func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest)
 	for i, res := range results {
 		runs[i] = &shardRun{sh: shards[i], hits: res.Hits, total: res.Total}
 	}
-	page, total := mergePage(runs, sr.Sort, sr.From, sr.Size)
+	page, total, _ := mergePage(runs, sr.Sort, sr.From, sr.Size)
 	out := &bleve.SearchResult{Total: total, Request: sr}
 	for _, h := range page {
 		out.Hits = append(out.Hits, h.dm)

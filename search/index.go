@@ -24,6 +24,11 @@ type Options struct {
 	// 10000; negative: no limit). A search with more matches returns
 	// empty facets and Result.FacetsCapped; its total stays exact.
 	FacetLimit int
+	// TotalLimit is the most matches a search in date order counts on a
+	// shard (default 10000; negative: no limit). Beyond, Result.Total is
+	// the matches counted and Result.TotalCapped is set; see window.go. A
+	// search by relevance scores, and so counts, every match.
+	TotalLimit int
 	// FragmentRunes is the length of a body highlight fragment (default 100).
 	FragmentRunes int
 	// MaxFragments is the number of body fragments per hit (default 3).
@@ -52,6 +57,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.FacetSize <= 0 {
 		o.FacetSize = 20
+	}
+	if o.TotalLimit == 0 {
+		o.TotalLimit = 10000
 	}
 	if o.FacetLimit == 0 {
 		o.FacetLimit = 10000

@@ -90,10 +90,17 @@ const (
 // decompresses the doc values of every chunk a search touches).
 var facetLetters = map[string]string{"kind": "k", "year": "y", "unit": "u", "retention": "r", "classification": "c"}
 
+// The date sort keys: milliseconds from year 1 (Unix milliseconds plus
+// msFromYear1) as ten base-36 digits, the newest-first key maxSortKey less
+// that.
+const (
+	msFromYear1 = 62135596800000
+	maxSortKey  = 3656158440062975 // 36^10 - 1: ten base-36 digits
+)
+
 // filedKey is filed_at as ten base-36 digits of milliseconds since year 1:
 // fixed width, so the keys sort as the times do, and short.
 func filedKey(t time.Time) string {
-	const msFromYear1 = 62135596800000
 	k := strconv.FormatInt(t.UnixMilli()+msFromYear1, 36)
 	return strings.Repeat("0", max(0, 10-len(k))) + k
 }
@@ -107,10 +114,9 @@ func sortKeys(filed time.Time, id string) (oldestFirst, newestFirst string) {
 	if filed.IsZero() {
 		return "~" + id, "~" + id
 	}
-	const maxKey = 3656158440062975 // 36^10 - 1: ten base-36 digits
 	k := filedKey(filed)
 	ms, _ := strconv.ParseInt(k, 36, 64)
-	inv := strconv.FormatInt(maxKey-ms, 36)
+	inv := strconv.FormatInt(maxSortKey-ms, 36)
 	return k + id, strings.Repeat("0", max(0, 10-len(inv))) + inv + id
 }
 

@@ -49,11 +49,15 @@ type Viewer struct {
 }
 
 // Result is one page of hits with the total and facets over every visible
-// match. Total is always exact. Facets are counted when there are at most
+// match. Total is exact unless TotalCapped: a search in date order stops
+// counting a shard's matches after Options.TotalLimit (default 10 000;
+// window.go), and Total is then the matches counted, a lower bound ("10 000
+// 件以上"). Facets are counted when there are at most
 // Options.FacetLimit matches (default 10 000); above, FacetsCapped is set
 // and every facet is empty (counting them would visit every match).
 type Result struct {
 	Total        uint64                  `json:"total"`
+	TotalCapped  bool                    `json:"total_capped,omitempty"` // there are more than Total`
 	TookMS       int64                   `json:"took_ms"`
 	Hits         []Hit                   `json:"hits"`
 	Facets       map[string][]FacetValue `json:"facets"` // kind, year, unit, retention, classification
@@ -207,18 +211,25 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 			log.limit = math.MaxInt64
 		}
 	}
-	runs, err := runShards(ctx, shards, q, req.Page*req.Size, orderOf(req, userQ == nil), log)
+	runs, err := runShards(ctx, shards, q, req.Page*req.Size, orderOf(req, userQ == nil), log, ix.opts.TotalLimit)
 	defer closeRuns(runs)
 	if err != nil {
 		return nil, err
 	}
-	page, total := mergePage(runs, sortOrder(req, userQ == nil), (req.Page-1)*req.Size, req.Size)
+	page, total, capped := mergePage(runs, sortOrder(req, userQ == nil), (req.Page-1)*req.Size, req.Size)
 	hits, err := loadFields(page, hitFields)
 	if err != nil {
 		return nil, err
 	}
 	out := emptyResult(0)
 	out.Total = total
+	if capped {
+		// the matches counted: a lower bound
+		out.TotalCapped = true
+		if log != nil {
+			log.full.Store(true)
+		}
+	}
 	hl := newHighlighter(c.marks, ix.opts.FragmentRunes, ix.opts.MaxFragments)
 	for _, dm := range hits {
 		out.Hits = append(out.Hits, hitOf(dm, hl))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -457,5 +458,99 @@ func TestFacetLimit(t *testing.T) {
 	}
 	if r := mustSearch(t, one, Request{}, everyone); r.FacetsCapped || len(r.Facets["year"]) == 0 {
 		t.Errorf("default limit: capped %v, facets %v", r.FacetsCapped, r.Facets)
+	}
+}
+
+// A search in date order on a shard of more than TotalLimit records counts
+// to the limit (TotalCapped) and still returns every page in the exact
+// order, whichever date window it found the page in; fewer matches than
+// the limit, a search by relevance, or no limit count exactly. Records
+// without a filing time sort last in both orders.
+func TestDateOrderWindows(t *testing.T) {
+	base := time.Date(2020, 1, 1, 8, 0, 0, 0, time.UTC)
+	var docs []Doc
+	for i := 0; i < 300; i++ {
+		filed := base.Add(time.Duration(i) * 71 * time.Hour)
+		switch {
+		case i == 7:
+			filed = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) // far ahead: the narrow windows hold only it
+		case i%97 == 5:
+			filed = time.Time{} // no filing time
+		case i%10 == 3:
+			filed = base.Add(time.Duration(i-1) * 71 * time.Hour) // the same time as another record
+		}
+		person := []string{"张建华", "李红梅", "王志强"}[i%3]
+		if i%50 == 0 {
+			person = "赵晓东"
+		}
+		docs = append(docs, Doc{
+			ID: fmt.Sprintf("w%03d", i), Unit: "u", Classification: "内部", Retention: "Y", Kind: "函",
+			Title: "关于" + person + "同志问题线索的报告", Body: "纪检监察组对" + person + "同志有关问题进行了初步核实。",
+			Persons: []string{person}, FiledAt: filed,
+		})
+	}
+	want := func(ds []Doc, oldest bool) []string {
+		s := slices.Clone(ds)
+		sort.SliceStable(s, func(i, j int) bool {
+			a, b := s[i], s[j]
+			if a.FiledAt.IsZero() != b.FiledAt.IsZero() {
+				return b.FiledAt.IsZero()
+			}
+			if !a.FiledAt.Equal(b.FiledAt) {
+				return a.FiledAt.Before(b.FiledAt) == oldest
+			}
+			return a.ID < b.ID
+		})
+		var out []string
+		for _, d := range s {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	pages := func(ix *Index, req Request) (ids []string, total uint64, capped bool) {
+		for req.Page = 1; ; req.Page++ {
+			r := mustSearch(t, ix, req, Viewer{Units: []string{"u"}, Clearance: "机密"})
+			total, capped = r.Total, r.TotalCapped
+			if capped && !r.FacetsCapped {
+				t.Errorf("%+v: total capped, facets counted", req)
+			}
+			if len(r.Hits) == 0 {
+				return ids, total, capped
+			}
+			for _, h := range r.Hits {
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	capped := openTest(t, Options{TotalLimit: 40, FacetLimit: 40}, docs...)
+	exact := openTest(t, Options{TotalLimit: -1}, docs...)
+	for _, c := range []struct {
+		req    Request
+		oldest bool
+	}{{Request{Size: 23}, false}, {Request{Sort: "-filed_at", Q: "纪检监察", Size: 30}, false}, {Request{Sort: "filed_at", Size: 100}, true}} {
+		got, total, isCapped := pages(capped, c.req)
+		if !slices.Equal(got, want(docs, c.oldest)) {
+			t.Errorf("%+v: pages differ from the brute-force order (%d ids)", c.req, len(got))
+		}
+		if !isCapped || total != 40 {
+			t.Errorf("%+v: total %d capped %v, want 40 capped", c.req, total, isCapped)
+		}
+		if _, total, isCapped := pages(exact, c.req); isCapped || total != 300 {
+			t.Errorf("%+v without a limit: total %d capped %v", c.req, total, isCapped)
+		}
+	}
+	// fewer matches than the limit: exact, in order
+	var few []Doc
+	for _, d := range docs {
+		if d.Persons[0] == "赵晓东" {
+			few = append(few, d)
+		}
+	}
+	if got, total, isCapped := pages(capped, Request{Person: "赵晓东", Sort: "-filed_at", Size: 2}); isCapped || total != uint64(len(few)) || !slices.Equal(got, want(few, false)) {
+		t.Errorf("person filter: %v total %d capped %v, want %v", got, total, isCapped, want(few, false))
+	}
+	// by relevance every match is scored: exact
+	if r := mustSearch(t, capped, Request{Q: "纪检监察"}, Viewer{Units: []string{"u"}, Clearance: "机密"}); r.TotalCapped || r.Total != 300 {
+		t.Errorf("relevance: total %d capped %v", r.Total, r.TotalCapped)
 	}
 }

@@ -188,9 +188,10 @@ type readDetail struct {
 	Name    string            `json:"name,omitempty"`    // the person or case viewed
 	Saved   string            `json:"saved,omitempty"`   // the saved search id
 	Page    int               `json:"page,omitempty"`
-	Total   *uint64           `json:"total,omitempty"` // hits in all, for a search
-	Count   *int              `json:"count,omitempty"` // records or drafts returned, for a list
-	IDs     []string          `json:"ids,omitempty"`   // ids returned, at most the page size (a list: maxAuditIDs)
+	Total   *uint64           `json:"total,omitempty"`        // hits in all, for a search
+	Capped  bool              `json:"total_capped,omitempty"` // Total is a lower bound (search.Result.TotalCapped)
+	Count   *int              `json:"count,omitempty"`        // records or drafts returned, for a list
+	IDs     []string          `json:"ids,omitempty"`          // ids returned, at most the page size (a list: maxAuditIDs)
 	Status  int               `json:"status,omitempty"`
 	Code    string            `json:"code,omitempty"`
 }
@@ -374,7 +375,7 @@ func noteSearch(c *fiber.Ctx, req search.Request, res *search.Result) {
 	}
 	if res != nil {
 		total := res.Total
-		d.Total = &total
+		d.Total, d.Capped = &total, res.TotalCapped
 		size := req.Size
 		if size <= 0 {
 			size = search.DefaultSize
