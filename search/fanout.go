@@ -128,6 +128,11 @@ func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hit
 		if docs, _ := run.sh.idx.DocCount(); !by.scored && totalLimit > 0 && docs > uint64(totalLimit) {
 			return run.dateOrdered(ctx, top, m, n, by, log, int64(totalLimit))
 		}
+		if by.scored && q.narrow > 0 {
+			if done, err := run.narrowed(ctx, top, m, n, by, log, q.narrow); done || err != nil {
+				return err
+			}
+		}
 		s, err := top.Searcher(ctx, run.r, m, opts)
 		if err != nil {
 			return err

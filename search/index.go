@@ -50,8 +50,11 @@ type Options struct {
 	// slog.Default().
 	Log *slog.Logger
 
-	mode   analysisMode // benchmarks only: the cjk-only baseline
-	baseOp string       // baseline bare-term operator: "or" (Bleve's default) or "and"
+	mode analysisMode // benchmarks only: the cjk-only baseline
+	// tests only: narrow to candidates making up at most 1/narrow of a
+	// shard (0: narrowFraction; negative: never; prefilter.go)
+	narrow int
+	baseOp string // baseline bare-term operator: "or" (Bleve's default) or "and"
 }
 
 func (o *Options) defaults() {

@@ -201,7 +201,7 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	ix.searched.Add(int64(len(shards)))
 	c := ix.newCompiler()
 	userQ := c.compile(ast, false)
-	q := shardQuery{user: userQ, rank: rank, filters: requestFilters(req)}
+	q := shardQuery{user: userQ, rank: rank, filters: requestFilters(req), narrow: ix.narrowFraction(ast)}
 	// facets are counted over the matches noted while searching, as long
 	// as there are at most FacetLimit of them
 	var log *matchLog
@@ -257,6 +257,9 @@ type shardQuery struct {
 	user    query.Query
 	rank    int
 	filters []query.Query
+	// narrow: a search by relevance is narrowed to candidates first when
+	// they are at most a narrow-th of the shard (0: never; prefilter.go)
+	narrow uint64
 }
 
 func (q shardQuery) on(sh *shard) query.Query {
