@@ -31,8 +31,9 @@ import (
 //
 //  1. idle: WENSHU_LOAD_SEARCHERS clients search for WENSHU_LOAD_SECONDS;
 //  2. load: the same clients search while WENSHU_LOAD_FILERS clients each
-//     create a talk-plan draft and have it approved (clerk and approver
-//     of the same unit, their own tokens), over and over, for as long.
+//     create a talk-plan draft and have it approved (the clerk's own
+//     token; the approval by the unit's head, as approval: head asks),
+//     over and over, for as long.
 //
 // It prints a table and reports idle and loaded search p50/p99, their
 // ratio and filings/s (201, plus 202 that filed by the end). Run it with
@@ -171,16 +172,19 @@ func newLoadBench(b *testing.B, cfg loadConfig) *loadBench {
 	return lb
 }
 
-// addUsers adds both units, a clerk and an approver per filer (filer i
-// in unit i mod 2), one clerk per search client and one archivist per
-// unit, whom it returns.
+// addUsers adds both units with a head (an approver) each, a clerk per
+// filer (filer i in unit i mod 2, approved by its unit's head), one clerk
+// per search client and one archivist per unit, whom it returns.
 func (lb *loadBench) addUsers(b *testing.B) []*identity.User {
 	ctx := context.Background()
 	dir := lb.store.Identity()
+	var units []*identity.Unit
 	for _, u := range loadUnits {
-		if _, err := dir.AddUnit(ctx, u); err != nil {
+		unit, err := dir.AddUnit(ctx, u)
+		if err != nil {
 			b.Fatal(err)
 		}
+		units = append(units, unit)
 	}
 	add := func(name string, role identity.Role, unit int) *identity.AddUserResult {
 		res, err := dir.AddUser(ctx, identity.NewUser{Name: name, Role: role, Unit: loadUnits[unit].Name, Clearance: identity.ClearanceSecret})
@@ -189,10 +193,19 @@ func (lb *loadBench) addUsers(b *testing.B) []*identity.User {
 		}
 		return res
 	}
+	// a talk-plan is signed off by the unit's head (approval: head): each
+	// unit's head approves for every filer of the unit
+	var heads []string
+	for i, unit := range units {
+		h := add(fmt.Sprintf("主要负责人%d", i), identity.RoleApprover, i)
+		if _, err := dir.SetUnitHead(ctx, nil, unit.ID, h.User.Name); err != nil {
+			b.Fatal(err)
+		}
+		heads = append(heads, h.Token)
+	}
 	for i := 0; i < lb.cfg.filers; i++ {
 		c := add(fmt.Sprintf("起草人%d", i), identity.RoleClerk, i%2)
-		a := add(fmt.Sprintf("审批人%d", i), identity.RoleApprover, i%2)
-		lb.filer = append(lb.filer, struct{ clerk, appr string }{c.Token, a.Token})
+		lb.filer = append(lb.filer, struct{ clerk, appr string }{c.Token, heads[i%2]})
 	}
 	for i := 0; i < lb.cfg.searchers; i++ {
 		lb.searcher = append(lb.searcher, add(fmt.Sprintf("查阅人%d", i), identity.RoleClerk, i%2).Token)
