@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"wenshu/internal/testenv"
 	"wenshu/search"
+	"wenshu/templates"
 )
 
 // fileBoth files a talk plan and the inquiry letter that references it,
@@ -246,5 +249,34 @@ func TestSavedSearches(t *testing.T) {
 	}
 	if r := e.do(t, "archivist", "DELETE", path, nil); r.status != 204 {
 		t.Errorf("delete: %d", r.status)
+	}
+}
+
+// A search in date order that stops counting (search.Options.TotalLimit)
+// says so: total_capped on the API with the lower bound, "件以上" on the
+// page, and every record still listed newest first; by relevance the
+// total stays exact.
+func TestSearchTotalCapped(t *testing.T) {
+	e := newEnvIndexed(t, testenv.MinIO(t), templates.Options{}, nil, search.Options{TotalLimit: 2})
+	e.setWebPasswords(t)
+	plan := withoutNumber(example(t, e.reg, "talk-plan"))
+	var filed []string
+	for i := 0; i < 4; i++ {
+		filed = append(filed, fileOne(t, e, "talk-plan", plan))
+	}
+	r, res := e.search(t, "clerk", url.Values{"sort": {"-filed_at"}})
+	if res == nil || !res.TotalCapped || res.Total != 2 || len(res.Hits) != 4 {
+		t.Fatalf("date order: %d %s", r.status, r.body)
+	}
+	if got := hitIDs(res); !slices.Equal(got, []string{filed[3], filed[2], filed[1], filed[0]}) {
+		t.Errorf("date order: hits %v, want newest first %v", got, filed)
+	}
+	page := e.as(t, "clerk").get("/search?sort=-filed_at")
+	wantStatus(t, page, 200, "search page")
+	if !strings.Contains(string(page.body), "共 2 件以上") {
+		t.Errorf("page does not say the total is a lower bound: %s", page.body)
+	}
+	if _, res := e.search(t, "clerk", url.Values{"q": {"谈话"}}); res == nil || res.TotalCapped || res.Total != 4 {
+		t.Errorf("relevance: %+v", res)
 	}
 }

@@ -61,10 +61,16 @@ func newEnvWith(t *testing.T, topts templates.Options) *env {
 // (if not nil) applied to the store's options.
 func newEnvOn(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, mod func(*archive.Options)) *env {
 	t.Helper()
+	return newEnvIndexed(t, mio, topts, mod, search.Options{})
+}
+
+// newEnvIndexed is newEnvOn with the search index opened with sopts.
+func newEnvIndexed(t *testing.T, mio *testenv.MinIOServer, topts templates.Options, mod func(*archive.Options), sopts search.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dataDir := t.TempDir()
-	h, err := indexer.Open(dataDir, search.Options{})
+	h, err := indexer.Open(dataDir, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
