@@ -338,9 +338,10 @@ func requestFilters(req Request) []query.Query {
 // hitFields are the stored fields a Hit is made of.
 var hitFields = []string{fTitle, fBody, fDocNumber, fArchiveCode, fKind, fYear, fUnit, fFiledAt, fPersonsFiled, fCaseFiled}
 
-// sortOrder is the order of a request's hits: unique date keys, so no
-// tie-break by id is needed (see sortKeys). A new one for every shard: a
-// SortOrder holds the values of the document being collected.
+// sortOrder is the order of a request's hits as Bleve writes it, by which
+// mergePage merges the shards' pages (each hit's Sort holds its key, see
+// shardRun.collect): unique date keys, so no tie-break by id is needed
+// (see sortKeys). orderOf is the same order as the collectors keep it.
 func sortOrder(req Request, noQuery bool) bsearch.SortOrder {
 	oldest := &bsearch.SortField{Field: fFiledKey, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	newest := &bsearch.SortField{Field: fFiledKeyDesc, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
