@@ -23,8 +23,10 @@
 // Every directory under <dir> is 0700 and every file 0600, tightened at
 // Open if wider (perms.go): the index holds the records' text.
 //
-// A search opens a bleve.IndexAlias over the shards of the viewer's units
-// only; the permission filter stays inside the query. Bulk reindexing:
+// A search reads the shards of the viewer's units only, each with its own
+// query and collector (fanout.go; date order on a large shard: window.go;
+// several parts by relevance: narrowed to candidates first, prefilter.go);
+// the permission filter stays inside each shard's query. Bulk reindexing:
 // BeginBulk, Index…, EndBulk, then MarkReindexed (bulk.go).
 //
 // One process-wide *gojieba.Jieba is created on the first Open and never

@@ -18,8 +18,8 @@ import (
 
 // The index is sharded by unit: one scorch index per Doc.Unit under
 // <dir>/index/<shard dir>/, and <dir>/index/meta.json for what the shards
-// were built with. A search opens a bleve.IndexAlias over the viewer's
-// units only, so a clerk's search reads its unit's records and nothing
+// were built with. A search reads the shards of the viewer's units only
+// (fanout.go), so a clerk's search reads its unit's records and nothing
 // else, however large the other units are.
 
 // shard is the index of one unit.
