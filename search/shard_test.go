@@ -176,7 +176,7 @@ func TestSearchTouchesOnlyViewerShards(t *testing.T) {
 
 // Search over several shards merges totals, facets and pages exactly: the
 // results equal what a brute-force filter of the corpus gives.
-func TestAliasSearchAcrossShards(t *testing.T) {
+func TestSearchAcrossShards(t *testing.T) {
 	corpus := genCorpus(1200)
 	ix := openTest(t, Options{BatchSize: 150}, plainDocs(corpus)...)
 	units := map[string]bool{}
@@ -409,8 +409,8 @@ func TestBulkCrashNeedsReindex(t *testing.T) {
 	}
 }
 
-// Shards searched through an alias give the same single-shard answers as
-// Bleve does for one index (guards the Status check of searchShards).
+// A search over several shards fails when its context ends, rather than
+// answering with the shards that happened to finish.
 func TestSearchShardsErrors(t *testing.T) {
 	ix := openTest(t, Options{}, fixture()...)
 	shards := ix.allShards()
