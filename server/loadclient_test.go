@@ -25,7 +25,7 @@ type filerStats struct {
 
 // file creates and approves drafts until stop is closed. A 503 busy is
 // retried after a short pause, as a client honouring Retry-After would.
-func (lb *loadBench) file(b *testing.B, filer int, stop <-chan struct{}, st *filerStats) {
+func (lb *loadBench) file(b testing.TB, filer int, stop <-chan struct{}, st *filerStats) {
 	f := lb.filer[filer]
 	for n := 0; ; n++ {
 		select {
@@ -53,7 +53,7 @@ func (lb *loadBench) file(b *testing.B, filer int, stop <-chan struct{}, st *fil
 
 // approve approves one draft, retrying while the server is busy; false
 // when the client must stop (an error, or stop while waiting).
-func (lb *loadBench) approve(b *testing.B, filer int, draft string, stop <-chan struct{}, st *filerStats) bool {
+func (lb *loadBench) approve(b testing.TB, filer int, draft string, stop <-chan struct{}, st *filerStats) bool {
 	for {
 		t0 := time.Now()
 		status, body := lb.do(b, http.MethodPost, "/drafts/"+draft+"/approve", lb.filer[filer].appr, map[string]any{})
@@ -85,7 +85,7 @@ func (lb *loadBench) approve(b *testing.B, filer int, draft string, stop <-chan 
 
 // settle waits (up to a minute) for the filings answered 202 and
 // returns how many filed.
-func (lb *loadBench) settle(b *testing.B, ids []string) int {
+func (lb *loadBench) settle(b testing.TB, ids []string) int {
 	filed := 0
 	deadline := time.Now().Add(time.Minute)
 	for _, id := range ids {
@@ -107,7 +107,7 @@ func (lb *loadBench) settle(b *testing.B, ids []string) int {
 }
 
 // do sends one request with a bearer token and returns status and body.
-func (lb *loadBench) do(b *testing.B, method, path, token string, body any) (int, []byte) {
+func (lb *loadBench) do(b testing.TB, method, path, token string, body any) (int, []byte) {
 	var rd io.Reader
 	if body != nil {
 		buf, err := json.Marshal(body)
