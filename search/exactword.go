@@ -62,7 +62,7 @@ func (q exactWordQuery) Searcher(ctx context.Context, i index.IndexReader, m map
 	// the phrase searcher is built when a candidate without the word
 	// comes up: for most words, never
 	phrase := func() (bsearch.Searcher, error) {
-		return exact.Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+		return exact.Searcher(ctx, i, m, unscored)
 	}
 	return &exactWordSearcher{cand: cand, word: follower{s: wsr}, phrase: follower{build: phrase}}, nil
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -9,7 +10,9 @@ import (
 	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -112,7 +115,7 @@ func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hit
 	runs := make([]*shardRun, len(shards))
 	opts := bsearch.SearcherOptions{}
 	if !by.scored {
-		opts.Score = bleve.ScoreNone
+		opts = unscored
 	}
 	err := fanOut(ctx, shards, func(i int) error {
 		run := &shardRun{sh: shards[i]}
@@ -124,26 +127,68 @@ func runShards(ctx context.Context, shards []*shard, q shardQuery, n int, by hit
 		if run.r, err = adv.Reader(); err != nil {
 			return err
 		}
-		top, m := q.on(run.sh), run.sh.idx.Mapping()
-		if docs, _ := run.sh.idx.DocCount(); !by.scored && totalLimit > 0 && docs > uint64(totalLimit) {
-			return run.dateOrdered(ctx, top, m, n, by, log, int64(totalLimit))
-		}
-		if by.scored && q.narrow > 0 {
-			if done, err := run.narrowed(ctx, top, m, n, by, log, q.narrow); done || err != nil {
-				return err
-			}
-		}
-		s, err := top.Searcher(ctx, run.r, m, opts)
+		docs, err := run.r.DocCount()
 		if err != nil {
 			return err
 		}
-		err = run.collect(ctx, s, n, by, log)
-		if cerr := s.Close(); err == nil {
-			err = cerr
+		top, m := q.on(run.sh), run.sh.idx.Mapping()
+		if !by.scored && totalLimit > 0 && docs > uint64(totalLimit) {
+			return run.dateOrdered(ctx, top, m, n, by, log, int64(totalLimit))
 		}
-		return err
+		if by.scored && q.narrow > 0 {
+			if done, err := run.narrowed(ctx, top, m, n, by, log, docs, q.narrow); done || err != nil {
+				return err
+			}
+		}
+		return run.collect(ctx, top, m, opts, n, by, log)
 	})
 	return runs, err
+}
+
+// unscored are the options of a searcher whose matches need no score.
+var unscored = bsearch.SearcherOptions{Score: bleve.ScoreNone}
+
+// errStop ends a walk early, without an error.
+var errStop = errors.New("stop")
+
+// walk calls fn with every match of q on r, in the order of internal ids,
+// from a pool with room for fn to keep that many matches (each with
+// sortLen places of Sort), looking at ctx every 1 024 matches. fn owns the
+// match: it puts it back in the pool or keeps it. errStop from fn ends the
+// walk early with no error.
+func walk(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query, opts bsearch.SearcherOptions, room, sortLen int, fn func(*bsearch.DocumentMatch, *bsearch.DocumentMatchPool) error) error {
+	s, err := q.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return err
+	}
+	err = walkSearcher(ctx, r, s, room, sortLen, fn)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// walkSearcher is walk on a searcher already built; the caller closes it.
+func walkSearcher(ctx context.Context, r index.IndexReader, s bsearch.Searcher, room, sortLen int, fn func(*bsearch.DocumentMatch, *bsearch.DocumentMatchPool) error) error {
+	// the pool's matches share one backing array of Sort slices, sortLen
+	// places each: fn must never append more than that to a match's Sort
+	pool := bsearch.NewDocumentMatchPool(room+1+s.DocumentMatchPoolSize(), sortLen)
+	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: r}
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		dm, err := s.Next(sctx)
+		if err != nil || dm == nil {
+			return err
+		}
+		if err := fn(dm, pool); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // hitOrder is the order of a search's hits: by score (highest first) then
@@ -157,41 +202,28 @@ type hitOrder struct {
 // missingKey sorts a record without a key after every other.
 const missingKey = "\xff\xff"
 
-// collect walks the matches of s and keeps the best n in run.hits, in no
+// collect walks the matches of q and keeps the best n in run.hits, in no
 // particular order, each with Sort set for mergePage (the key, after an
-// empty place for the score when scored). Unlike Bleve's collector it
-// reads a match's key only when the match could enter the best n: in a
-// scored search a match scoring below the nth best costs no doc-values
-// read. Matches are noted in log (for the facets) while it has room.
-func (run *shardRun) collect(ctx context.Context, s bsearch.Searcher, n int, by hitOrder, log *matchLog) error {
+// empty place for the score when scored), counting them into run.total.
+// Unlike Bleve's collector it reads a match's key only when the match
+// could enter the best n: in a scored search a match scoring below the
+// nth best costs no doc-values read. Matches are noted in log (for the
+// facets) while it has room.
+func (run *shardRun) collect(ctx context.Context, q query.Query, m mapping.IndexMapping, opts bsearch.SearcherOptions, n int, by hitOrder, log *matchLog) error {
 	dvr, err := run.r.DocValueReader([]string{by.key})
 	if err != nil {
 		return err
 	}
 	h := &matchHeap{by: by}
-	// the pool's matches share one backing array of Sort slices, sortLen
-	// places each: never append more than that to a match's Sort
-	pool := bsearch.NewDocumentMatchPool(n+1+s.DocumentMatchPoolSize(), h.sortLen())
-	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: run.r}
 	var key []byte
 	visit := func(_ string, term []byte) { key = append(key[:0], term...) }
-	for {
-		if run.total%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		dm, err := s.Next(sctx)
-		if err != nil || dm == nil {
-			if err == nil {
-				err = h.finish(run)
-			}
-			return err
-		}
+	err = walk(ctx, run.r, m, q, opts, n, h.sortLen(), func(dm *bsearch.DocumentMatch, pool *bsearch.DocumentMatchPool) error {
 		run.total++
 		log.note(run, dm)
 		full := len(h.hits) >= n
 		if n == 0 || full && by.scored && dm.Score < h.hits[0].Score {
 			pool.Put(dm)
-			continue
+			return nil
 		}
 		key = append(key[:0], missingKey...)
 		if err := dvr.VisitDocValues(dm.IndexInternalID, visit); err != nil {
@@ -199,7 +231,7 @@ func (run *shardRun) collect(ctx context.Context, s bsearch.Searcher, n int, by 
 		}
 		if full && !h.better(dm, key, h.hits[0]) {
 			pool.Put(dm)
-			continue
+			return nil
 		}
 		if by.scored {
 			dm.Sort = append(dm.Sort[:0], "", string(key))
@@ -211,7 +243,12 @@ func (run *shardRun) collect(ctx context.Context, s bsearch.Searcher, n int, by 
 		} else {
 			h.push(dm)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	return h.finish(run)
 }
 
 // matchHeap holds the best matches with the worst at the root.
@@ -370,41 +407,6 @@ func loadFields(page []shardHit, fields []string) ([]*bsearch.DocumentMatch, err
 		}
 		if h.dm.Fields != nil { // nil only if the snapshot lost the record
 			out = append(out, h.dm)
-		}
-	}
-	return out, nil
-}
-
-// searchShards runs one Bleve request on every shard and merges the
-// results as an alias would (hits by sr's sort, totals, facets); for tests
-// that need no per-shard query.
-func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
-	results := make([]*bleve.SearchResult, len(shards))
-	err := fanOut(ctx, shards, func(i int) error {
-		c := *sr
-		c.Sort = sr.Sort.Copy()
-		c.From, c.Size = 0, sr.From+sr.Size
-		var err error
-		results[i], err = shards[i].idx.SearchInContext(ctx, &c)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	runs := make([]*shardRun, len(shards))
-	for i, res := range results {
-		runs[i] = &shardRun{sh: shards[i], hits: res.Hits, total: res.Total}
-	}
-	page, total, _ := mergePage(runs, sr.Sort, sr.From, sr.Size)
-	out := &bleve.SearchResult{Total: total, Request: sr}
-	for _, h := range page {
-		out.Hits = append(out.Hits, h.dm)
-	}
-	for _, res := range results {
-		if out.Facets == nil {
-			out.Facets = res.Facets
-		} else {
-			out.Facets.Merge(res.Facets)
 		}
 	}
 	return out, nil

@@ -23,7 +23,7 @@ import (
 type filterQuery struct{ q query.Query }
 
 func (f filterQuery) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	s, err := f.q.Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+	s, err := f.q.Searcher(ctx, i, m, unscored)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
 )
 
 // sharedDictDir holds the dictionaries the test process's jieba is loaded
@@ -52,4 +54,39 @@ func openTest(t testing.TB, opts Options, docs ...Doc) *Index {
 		}
 	}
 	return ix
+}
+
+// searchShards runs one Bleve request on every shard and merges the
+// results as an alias would (hits by sr's sort, totals, facets); for tests that
+// need no per-shard query.
+func searchShards(ctx context.Context, shards []*shard, sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	results := make([]*bleve.SearchResult, len(shards))
+	err := fanOut(ctx, shards, func(i int) error {
+		c := *sr
+		c.Sort = sr.Sort.Copy()
+		c.From, c.Size = 0, sr.From+sr.Size
+		var err error
+		results[i], err = shards[i].idx.SearchInContext(ctx, &c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*shardRun, len(shards))
+	for i, res := range results {
+		runs[i] = &shardRun{sh: shards[i], hits: res.Hits, total: res.Total}
+	}
+	page, total, _ := mergePage(runs, sr.Sort, sr.From, sr.Size)
+	out := &bleve.SearchResult{Total: total, Request: sr}
+	for _, h := range page {
+		out.Hits = append(out.Hits, h.dm)
+	}
+	for _, res := range results {
+		if out.Facets == nil {
+			out.Facets = res.Facets
+		} else {
+			out.Facets.Merge(res.Facets)
+		}
+	}
+	return out, nil
 }

@@ -120,6 +120,22 @@ func sortKeys(filed time.Time, id string) (oldestFirst, newestFirst string) {
 	return k + id, strings.Repeat("0", max(0, 10-len(inv))) + inv + id
 }
 
+// keyTime is the filing time a sort key begins with (the newest-first key
+// when newestFirst), or false for the key of a record without one.
+func keyTime(key string, newestFirst bool) (time.Time, bool) {
+	if len(key) < 10 || key[0] == '~' {
+		return time.Time{}, false
+	}
+	v, err := strconv.ParseInt(key[:10], 36, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if newestFirst {
+		v = maxSortKey - v
+	}
+	return time.UnixMilli(v - msFromYear1).UTC(), true
+}
+
 // schemaVersion changes with the mapping; with the dictionary hash it decides
 // NeedsReindex.
 // Version 2: the five facets share one doc-values field and filed_at is

@@ -43,27 +43,16 @@ func (ix *Index) narrowFraction(ast node) uint64 {
 // the leapfrogging it saves: 三重一大 OR 八项规定 -问责).
 const narrowFraction = 16
 
-// narrowed runs top on run's shard through candidates (see above), or
-// returns false, having done nothing, when they would not narrow it.
-func (run *shardRun) narrowed(ctx context.Context, top query.Query, m mapping.IndexMapping, n int, by hitOrder, log *matchLog, fraction uint64) (bool, error) {
-	docs, err := run.r.DocCount()
-	if err != nil {
-		return false, err
-	}
+// narrowed runs top on run's shard of docs records through candidates
+// (see above), or returns false, having done nothing, when they would not
+// make up at most docs/fraction.
+func (run *shardRun) narrowed(ctx context.Context, top query.Query, m mapping.IndexMapping, n int, by hitOrder, log *matchLog, docs, fraction uint64) (bool, error) {
 	c := candidateSets{ctx: ctx, r: run.r, m: m, limit: docs / 4}
 	set, err := c.of(top)
 	if err != nil || set == nil || set.GetCardinality() > docs/fraction {
 		return false, err
 	}
-	s, err := restrict(top, matchList(set.ToArray())).Searcher(ctx, run.r, m, bsearch.SearcherOptions{})
-	if err != nil {
-		return false, err
-	}
-	err = run.collect(ctx, s, n, by, log)
-	if cerr := s.Close(); err == nil {
-		err = cerr
-	}
-	return true, err
+	return true, run.collect(ctx, restrict(top, matchList(set.ToArray())), m, bsearch.SearcherOptions{}, n, by, log)
 }
 
 // restrict returns q with every part that reads postings led by list: a
@@ -205,7 +194,7 @@ func (c candidateSets) read(q query.Query) (*roaring.Bitmap, error) {
 // searched is the matches of the searcher build makes, unscored; nil (any
 // record) when the searcher expects more than limit of them.
 func (c candidateSets) searched(build func(bsearch.SearcherOptions) (bsearch.Searcher, error)) (*roaring.Bitmap, error) {
-	s, err := build(bsearch.SearcherOptions{Score: "none"})
+	s, err := build(unscored)
 	if err != nil {
 		return nil, err
 	}
@@ -214,23 +203,20 @@ func (c candidateSets) searched(build func(bsearch.SearcherOptions) (bsearch.Sea
 		return nil, nil
 	}
 	out := roaring.New()
-	pool := bsearch.NewDocumentMatchPool(1+s.DocumentMatchPoolSize(), 0)
-	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: c.r}
-	for n := 0; ; n++ {
-		if n%1024 == 0 && c.ctx.Err() != nil {
-			return nil, c.ctx.Err()
-		}
-		dm, err := s.Next(sctx)
-		if err != nil || dm == nil {
-			return out, err
-		}
+	err = walkSearcher(c.ctx, c.r, s, 0, 0, func(dm *bsearch.DocumentMatch, pool *bsearch.DocumentMatchPool) error {
 		v := dm.IndexInternalID.Value()
 		if v > math.MaxUint32 {
-			return nil, nil // past what a 32-bit bitmap holds: no narrowing
+			out = nil // past what a 32-bit bitmap holds: no narrowing
+			return errStop
 		}
 		out.Add(uint32(v))
 		pool.Put(dm)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // matchList is a query matching the documents of a sorted list of

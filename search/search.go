@@ -201,7 +201,7 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 	ix.searched.Add(int64(len(shards)))
 	c := ix.newCompiler()
 	userQ := c.compile(ast, false)
-	q := shardQuery{user: userQ, rank: rank, filters: requestFilters(req), narrow: ix.narrowFraction(ast)}
+	q := shardQuery{user: userQ, filters: append(classFilter(rank), requestFilters(req)...), narrow: ix.narrowFraction(ast)}
 	// facets are counted over the matches noted while searching, as long
 	// as there are at most FacetLimit of them
 	var log *matchLog
@@ -250,12 +250,10 @@ func (ix *Index) search(ctx context.Context, req Request, v Viewer, facets bool)
 
 // shardQuery is a search's query for one shard: the user's query (nil for
 // none) and the filter, which names the shard's own unit (every record of
-// a shard is of its unit; the term guards against one that is not), the
-// classifications up to rank (none when rank is the highest: every record
-// passes), and the request's own filters.
+// a shard is of its unit; the term guards against one that is not) beside
+// filters, the viewer's (classFilter) and the request's own.
 type shardQuery struct {
 	user    query.Query
-	rank    int
 	filters []query.Query
 	// narrow: a search by relevance is narrowed to candidates first when
 	// they are at most a narrow-th of the shard (0: never; prefilter.go)
@@ -263,15 +261,7 @@ type shardQuery struct {
 }
 
 func (q shardQuery) on(sh *shard) query.Query {
-	filters := []query.Query{termOn(fUnit, sh.unit)}
-	if q.rank < len(Classifications)-1 {
-		var classes []query.Query
-		for _, c := range Classifications[:q.rank+1] {
-			classes = append(classes, termOn(fClass, c))
-		}
-		filters = append(filters, disjunction(classes))
-	}
-	filters = append(filters, q.filters...)
+	filters := append([]query.Query{termOn(fUnit, sh.unit)}, q.filters...)
 	// The filter is a conjunct of the query, not Bleve's post-filter: see
 	// filterQuery.
 	var top query.Query = filterQuery{query.NewConjunctionQuery(filters)}
@@ -279,6 +269,19 @@ func (q shardQuery) on(sh *shard) query.Query {
 		top = query.NewConjunctionQuery([]query.Query{q.user, top})
 	}
 	return top
+}
+
+// classFilter is the classifications up to rank, or nothing when rank is
+// the highest (every record passes).
+func classFilter(rank int) []query.Query {
+	if rank >= len(Classifications)-1 {
+		return nil
+	}
+	var classes []query.Query
+	for _, c := range Classifications[:rank+1] {
+		classes = append(classes, termOn(fClass, c))
+	}
+	return []query.Query{disjunction(classes)}
 }
 
 // clearanceRank is the rank of the viewer's clearance ("" = 公开).

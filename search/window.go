@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -34,16 +33,7 @@ var windowSpans = []time.Duration{30 * 24 * time.Hour, 366 * 24 * time.Hour, 4 *
 // dateOrdered runs top on run's shard in a date order (see above); limit
 // is the total limit (> 0).
 func (run *shardRun) dateOrdered(ctx context.Context, top query.Query, m mapping.IndexMapping, n int, by hitOrder, log *matchLog, limit int64) error {
-	unscored := bsearch.SearcherOptions{Score: "none"}
-	s, err := top.Searcher(ctx, run.r, m, unscored)
-	if err != nil {
-		return err
-	}
-	err = run.count(ctx, s, limit, log)
-	if cerr := s.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := run.count(ctx, top, m, limit, log); err != nil {
 		return err
 	}
 	if run.capped {
@@ -65,41 +55,26 @@ func (run *shardRun) dateOrdered(ctx context.Context, top query.Query, m mapping
 	return err
 }
 
-// count counts the matches of s into run.total, stopping (run.capped)
+// count counts the matches of q into run.total, stopping (run.capped)
 // once there are more than limit, and notes them in log.
-func (run *shardRun) count(ctx context.Context, s bsearch.Searcher, limit int64, log *matchLog) error {
-	pool := bsearch.NewDocumentMatchPool(1+s.DocumentMatchPoolSize(), 0)
-	sctx := &bsearch.SearchContext{DocumentMatchPool: pool, IndexReader: run.r}
-	for {
-		if run.total%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		dm, err := s.Next(sctx)
-		if err != nil || dm == nil {
-			return err
-		}
+func (run *shardRun) count(ctx context.Context, q query.Query, m mapping.IndexMapping, limit int64, log *matchLog) error {
+	return walk(ctx, run.r, m, q, unscored, 0, 0, func(dm *bsearch.DocumentMatch, pool *bsearch.DocumentMatchPool) error {
 		if int64(run.total) == limit {
 			run.capped = true
-			return nil
+			return errStop
 		}
 		run.total++
 		log.note(run, dm)
 		pool.Put(dm)
-	}
+		return nil
+	})
 }
 
 // collectOnly returns the best n matches of q by by, without counting them
 // into run or noting them.
 func (run *shardRun) collectOnly(ctx context.Context, q query.Query, m mapping.IndexMapping, n int, by hitOrder) ([]*bsearch.DocumentMatch, error) {
-	s, err := q.Searcher(ctx, run.r, m, bsearch.SearcherOptions{Score: "none"})
-	if err != nil {
-		return nil, err
-	}
 	tmp := &shardRun{sh: run.sh, r: run.r}
-	err = tmp.collect(ctx, s, n, by, nil)
-	if cerr := s.Close(); err == nil {
-		err = cerr
-	}
+	err := tmp.collect(ctx, q, m, unscored, n, by, nil)
 	return tmp.hits, err
 }
 
@@ -113,17 +88,10 @@ func (run *shardRun) edgeTime(key string) (time.Time, bool) {
 	}
 	defer d.Close()
 	e, err := d.Next()
-	if err != nil || e == nil || len(e.Term) < 10 || e.Term[0] == '~' {
+	if err != nil || e == nil {
 		return time.Time{}, false
 	}
-	v, err := strconv.ParseInt(e.Term[:10], 36, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	if key == fFiledKeyDesc {
-		v = maxSortKey - v
-	}
-	return time.UnixMilli(v - msFromYear1).UTC(), true
+	return keyTime(e.Term, key == fFiledKeyDesc)
 }
 
 // window is the filing dates within span of edge, on the side the order
