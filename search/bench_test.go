@@ -243,16 +243,11 @@ func benchIndex(b *testing.B, corpus []genDoc) *Index {
 	if dir == "" {
 		return openTest(b, Options{}, plainDocs(corpus)...)
 	}
-	testSegmenter(b)
 	dir = filepath.Join(dir, strconv.Itoa(len(corpus)))
-	ix, err := Open(dir, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, _ := ix.Count()
-	stale, _ := ix.NeedsReindex()
-	if n != uint64(len(corpus)) || stale {
+	ix, current := openBenchIndex(b, dir, len(corpus))
+	if !current {
 		ix.Close()
+		var err error
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
@@ -276,6 +271,20 @@ func benchIndex(b *testing.B, corpus []genDoc) *Index {
 	}
 	b.Cleanup(func() { ix.Close() })
 	return ix
+}
+
+// openBenchIndex opens the index at path and reports whether it holds n
+// records of the current schema and dictionary (the corpus is
+// deterministic, so it can be reused).
+func openBenchIndex(b *testing.B, path string, n int) (*Index, bool) {
+	testSegmenter(b)
+	ix, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	count, _ := ix.Count()
+	stale, _ := ix.NeedsReindex()
+	return ix, count == uint64(n) && !stale
 }
 
 // benchSetup opens the benchmark index and its viewers. With
@@ -340,13 +349,8 @@ func reopenBench(b *testing.B, dir, saved string) (*Index, []benchViewer, benchV
 	if err := json.Unmarshal(data, &svs); err != nil || len(svs) < 2 {
 		return nil, nil, benchViewer{}, false
 	}
-	testSegmenter(b)
-	ix, err := Open(filepath.Join(dir, strconv.Itoa(benchDocs())), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, _ := ix.Count()
-	if stale, _ := ix.NeedsReindex(); stale || n != uint64(benchDocs()) {
+	ix, current := openBenchIndex(b, filepath.Join(dir, strconv.Itoa(benchDocs())), benchDocs())
+	if !current {
 		ix.Close()
 		return nil, nil, benchViewer{}, false
 	}
@@ -359,7 +363,7 @@ func reopenBench(b *testing.B, dir, saved string) (*Index, []benchViewer, benchV
 		}
 		vs = append(vs, v)
 	}
-	b.Logf("reopened %d records and %d viewers; no corpus generated", n, len(vs))
+	b.Logf("reopened %d records and %d viewers; no corpus generated", benchDocs(), len(vs))
 	return ix, vs[:len(vs)-1], vs[len(vs)-1], true
 }
 
