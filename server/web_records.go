@@ -67,10 +67,6 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 	return s.render(c, status, "record", v)
 }
 
-func (s *Server) webContent(c *fiber.Ctx) error {
-	return s.recordContent(c)
-}
-
 func (s *Server) webSupersede(c *fiber.Ctx) error {
 	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
 		return err
