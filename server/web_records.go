@@ -68,11 +68,7 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) webSupersede(c *fiber.Ctx) error {
-	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
-		return err
-	}
-	u, _ := caller(c)
-	d, err := s.store.Supersede(c.UserContext(), u, c.Params("id"))
+	u, d, err := s.supersede(c)
 	if err != nil {
 		return err
 	}
