@@ -300,16 +300,23 @@ func (s *Server) recordAudit(c *fiber.Ctx) error { return answerByID(c, s.store.
 func (s *Server) recordCorrections(c *fiber.Ctx) error { return answerByID(c, s.store.Corrections) }
 
 func (s *Server) supersedeRecord(c *fiber.Ctx) error {
-	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
-		return err
-	}
-	u, _ := caller(c)
-	d, err := s.store.Supersede(c.UserContext(), u, c.Params("id"))
+	_, d, err := s.supersede(c)
 	if err != nil {
 		return err
 	}
 	c.Location("/api/v1/drafts/" + d.ID)
 	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// supersede opens the draft that replaces record :id, for a clerk or an
+// approver: the work of both the API's and the page's supersede.
+func (s *Server) supersede(c *fiber.Ctx) (*identity.User, *archive.Draft, error) {
+	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
+		return nil, nil, err
+	}
+	u, _ := caller(c)
+	d, err := s.store.Supersede(c.UserContext(), u, c.Params("id"))
+	return u, d, err
 }
 
 // importRecord files an existing .docx or UTF-8 .txt (multipart form:

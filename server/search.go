@@ -234,15 +234,21 @@ func (s *Server) checkSearch(c *fiber.Ctx, r search.Request) error {
 }
 
 func (s *Server) deleteSavedSearch(c *fiber.Ctx) error {
+	if err := s.deleteSearch(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// deleteSearch deletes the caller's saved search :id, for the API and the
+// search page alike; an id that is not a number is not found.
+func (s *Server) deleteSearch(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil {
 		return apiErr(fiber.StatusNotFound, "not_found", "", "保存的检索不存在")
 	}
 	u, _ := caller(c)
-	if err := s.store.Identity().DeleteSavedSearch(c.UserContext(), u, id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return s.store.Identity().DeleteSavedSearch(c.UserContext(), u, id)
 }
 
 // pathParam returns a path parameter URL-decoded (Fiber leaves %XX as is)

@@ -185,7 +185,7 @@ func (s *Server) webRoutes() {
 	get("/records", s.recordsPage)
 	s.exportRoutes(get, post) // before /records/:id
 	get("/records/:id", s.recordPage)
-	get("/records/:id/content", s.webContent)
+	get("/records/:id/content", s.recordContent) // the API handler: same bytes, same headers
 	get("/records/:id/audit", s.recordAuditPage)
 	post("/records/:id/supersede", s.webSupersede)
 

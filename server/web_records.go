@@ -67,16 +67,8 @@ func (s *Server) recordPage(c *fiber.Ctx) error {
 	return s.render(c, status, "record", v)
 }
 
-func (s *Server) webContent(c *fiber.Ctx) error {
-	return s.recordContent(c)
-}
-
 func (s *Server) webSupersede(c *fiber.Ctx) error {
-	if err := requireRole(c, identity.RoleClerk, identity.RoleApprover); err != nil {
-		return err
-	}
-	u, _ := caller(c)
-	d, err := s.store.Supersede(c.UserContext(), u, c.Params("id"))
+	u, d, err := s.supersede(c)
 	if err != nil {
 		return err
 	}

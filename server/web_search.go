@@ -336,12 +336,7 @@ func (s *Server) saveSearchSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteSearchSubmit(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
-		return apiErr(fiber.StatusNotFound, "not_found", "", "保存的检索不存在")
-	}
-	u, _ := caller(c)
-	if err := s.store.Identity().DeleteSavedSearch(c.UserContext(), u, id); err != nil {
+	if err := s.deleteSearch(c); err != nil {
 		return err
 	}
 	return c.Redirect("/search?notice=deleted", fiber.StatusSeeOther)

@@ -283,8 +283,8 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if err := json.NewEncoder(e.stdout).Encode(rep.Result); err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+		if err := writeJSON(e.stdout, rep.Result); err != nil {
+			return err
 		}
 	} else {
 		for _, line := range rep.Lines {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,10 +73,7 @@ func lifecycleRun(ctx context.Context, e *env, c *config, f actorFlags, do func(
 		return describe(err)
 	}
 	if *f.asJSON {
-		if err := json.NewEncoder(e.stdout).Encode(v); err != nil {
-			return fmt.Errorf("write JSON: %w", err)
-		}
-		return nil
+		return writeJSON(e.stdout, v)
 	}
 	text(e.stdout)
 	return nil

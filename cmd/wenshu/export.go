@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -145,8 +144,8 @@ func cmdVerifyPackage(ctx context.Context, e *env, args []string) error {
 	}
 	rep := transfer.Verify(f, st.Size(), opts)
 	if *asJSON {
-		if err := json.NewEncoder(e.stdout).Encode(rep); err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return err
 		}
 	} else {
 		for _, line := range rep.Lines() {

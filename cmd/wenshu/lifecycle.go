@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -54,8 +53,8 @@ func cmdFourProperties(ctx context.Context, e *env, args []string) error {
 		rep.KeptAs = rec.ID
 	}
 	if *asJSON {
-		if err := json.NewEncoder(e.stdout).Encode(rep); err != nil {
-			return fmt.Errorf("write JSON: %w", err)
+		if err := writeJSON(e.stdout, rep); err != nil {
+			return err
 		}
 	} else {
 		fmt.Fprint(e.stdout, archive.FourPropText(rep))

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -117,6 +118,14 @@ func newFlags(name string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("wenshu "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	return fs
+}
+
+// writeJSON prints v as the JSON answer of a command run with --json.
+func writeJSON(w io.Writer, v any) error {
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
 }
 
 func newLogger(w io.Writer) *slog.Logger {
