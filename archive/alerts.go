@@ -3,7 +3,8 @@ package archive
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -159,13 +160,8 @@ func (s *Store) AlertWarnings() []Warning {
 		}
 		counts[k]++
 	}
-	kinds := make([]string, 0, len(counts))
-	for k := range counts {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
 	var out []Warning
-	for _, k := range kinds {
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		out = append(out, Warning{Code: "alert_" + k, Message: fmt.Sprintf("告警 %s：%d 项（详见审计记录与 wenshu verify --catalog）", k, counts[k])})
 	}
 	return out

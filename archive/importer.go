@@ -398,10 +398,7 @@ func cutText(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
-	for max > 0 && !utf8.RuneStart(s[max]) {
-		max--
-	}
-	return strings.Clone(s[:max])
+	return strings.Clone(s[:runeBoundary(s, max)])
 }
 
 // plainText is the text of a .txt without its byte order mark, cut to max
@@ -409,10 +406,16 @@ func cutText(s string, max int) string {
 func plainText(b []byte, max int) string {
 	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	if len(b) > max {
-		for max > 0 && !utf8.RuneStart(b[max]) {
-			max--
-		}
-		b = b[:max]
+		b = b[:runeBoundary(b, max)]
 	}
 	return string(b)
+}
+
+// runeBoundary is the largest n <= max (max < len(s)) at which s can be
+// cut without splitting a character.
+func runeBoundary[T string | []byte](s T, max int) int {
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return max
 }

@@ -8,16 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-func keyPerm(t *testing.T, path string) os.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
-}
+	"wenshu/internal/testenv"
+)
 
 // TestKeyFileModes: new key files are 0600 in a 0700 directory whatever
 // the umask; files left wider (a public key at 0644, the directory at
@@ -33,11 +26,11 @@ func TestKeyFileModes(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		if m := keyPerm(t, dir); m != 0o700 {
+		if m := testenv.FilePerm(t, dir); m != 0o700 {
 			t.Errorf("%s: directory %v", when, m)
 		}
 		for _, f := range []string{privateKeyFile, publicKeyFile} {
-			if m := keyPerm(t, filepath.Join(dir, f)); m != 0o600 {
+			if m := testenv.FilePerm(t, filepath.Join(dir, f)); m != 0o600 {
 				t.Errorf("%s: %s %v", when, f, m)
 			}
 		}

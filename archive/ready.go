@@ -123,8 +123,7 @@ func (s *Store) storageReady(ctx context.Context) (string, string, error) {
 	enabled, mode, _, _, err := s.s3.GetObjectLockConfig(ctx, s.bucket)
 	switch {
 	case err != nil:
-		var er minio.ErrorResponse
-		if errors.As(err, &er) && er.Code == "ObjectLockConfigurationNotFoundError" {
+		if er, ok := s3Error(err); ok && er.Code == "ObjectLockConfigurationNotFoundError" {
 			return StateMisconfigured, "存储桶未启用对象锁定（合规保留）", err
 		}
 		return StateUnavailable, "存储服务不可达", err

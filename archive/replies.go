@@ -68,22 +68,15 @@ func (s *Store) FileReply(ctx context.Context, u *identity.User, letterID string
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(in.Data)) > s.opts.MaxImportBytes {
-		return nil, problem.FieldError(ErrTooLarge, "too_large", "file", "文件超过上传上限")
-	}
-	res, err := textract.New(textract.Options{MaxInputBytes: s.opts.MaxImportBytes}).Extract(ctx, in.FileName, bytes.NewReader(in.Data))
+	res, err := s.extractUpload(ctx, "file", in.FileName, in.Data)
 	if err != nil {
-		return nil, extractProblem(err)
+		return nil, err
 	}
 	unit, err := s.id.GetUnit(ctx, letter.UnitID)
 	if err != nil {
 		return nil, err
 	}
-	ext := strings.ToLower(filepath.Ext(in.FileName))
-	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: ext, text: cutText(res.Text, s.opts.ImportLimits.withDefaults().MaxIndexedText), caseNo: letter.CaseNo,
-		persons: letter.Persons, originalName: filepath.Base(in.FileName)}
-	req := ImportRequest{FileName: in.FileName, Data: in.Data, Title: ReplyKind + "（" + svc.Deadline.Person + "）", Kind: ReplyKind,
-		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}
+	req, im := s.attachment(letter, unit, res, ReplyKind, svc.Deadline.Person, in.FileName, in.Data)
 	fields := map[string]any{replyLetterField: letter.ID, replyReceivedOn: in.ReceivedOn.Format(DayLayout), replyOpinionField: in.OpinionSigned}
 	rec, err := s.fileAttached(ctx, u, req, im, fields)
 	if err != nil {
@@ -128,6 +121,35 @@ func (s *Store) replyTarget(ctx context.Context, u *identity.User, letterID stri
 		return nil, nil, problem.Invalid("received_in_future", "received_on", "收到回复日期不能晚于今天")
 	}
 	return letter, svc, nil
+}
+
+// extractUpload reads an uploaded reply or receipt (textract) within
+// MaxImportBytes; its faults name field.
+func (s *Store) extractUpload(ctx context.Context, field, fileName string, data []byte) (*textract.Result, error) {
+	if int64(len(data)) > s.opts.MaxImportBytes {
+		return nil, problem.FieldError(ErrTooLarge, "too_large", field, "文件超过上传上限")
+	}
+	res, err := textract.New(textract.Options{MaxInputBytes: s.opts.MaxImportBytes}).Extract(ctx, fileName, bytes.NewReader(data))
+	if err != nil {
+		pe := extractProblem(err)
+		if e, ok := pe.(*problem.Error); ok && e.Field == "file" {
+			e.Field = field
+		}
+		return nil, pe
+	}
+	return res, nil
+}
+
+// attachment is the import of an uploaded document of kind attached to
+// letter (a reply or a receipt of person): the letter's case, persons,
+// classification and retention, filed this year.
+func (s *Store) attachment(letter *Record, unit *identity.Unit, res *textract.Result, kind, person, fileName string, data []byte) (ImportRequest, *checkedImport) {
+	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: strings.ToLower(filepath.Ext(fileName)),
+		text: cutText(res.Text, s.opts.ImportLimits.withDefaults().MaxIndexedText), caseNo: letter.CaseNo,
+		persons: letter.Persons, originalName: filepath.Base(fileName)}
+	req := ImportRequest{FileName: fileName, Data: data, Title: kind + "（" + person + "）", Kind: kind,
+		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}
+	return req, im
 }
 
 // extractProblem maps textract's refusals to 422 on field file, a missing

@@ -1,17 +1,13 @@
 package archive
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"wenshu/catalog"
 	"wenshu/identity"
 	"wenshu/problem"
-	"wenshu/textract"
 )
 
 // Service (送达) of a 函询通知书, recorded after signing: the day the person
@@ -136,16 +132,9 @@ const ReceiptKind = "送达回执"
 // and served_on), signed, locked and audited like every record.
 func (s *Store) RecordServiceWithReceipt(ctx context.Context, u *identity.User, recordID string, servedOn time.Time,
 	fileName string, data []byte) (*Deadline, *Record, error) {
-	if int64(len(data)) > s.opts.MaxImportBytes {
-		return nil, nil, problem.FieldError(ErrTooLarge, "too_large", "receipt", "文件超过上传上限")
-	}
-	res, err := textract.New(textract.Options{MaxInputBytes: s.opts.MaxImportBytes}).Extract(ctx, fileName, bytes.NewReader(data))
+	res, err := s.extractUpload(ctx, "receipt", fileName, data)
 	if err != nil {
-		pe := extractProblem(err)
-		if e, ok := pe.(*problem.Error); ok && e.Field == "file" {
-			e.Field = "receipt"
-		}
-		return nil, nil, pe
+		return nil, nil, err
 	}
 	d, err := s.RecordService(ctx, u, recordID, servedOn)
 	if err != nil {
@@ -159,10 +148,7 @@ func (s *Store) RecordServiceWithReceipt(ctx context.Context, u *identity.User, 
 	if err != nil {
 		return nil, nil, err
 	}
-	im := &checkedImport{unit: unit, mediaType: replyMediaTypes[res.Kind], ext: strings.ToLower(filepath.Ext(fileName)), text: cutText(res.Text, s.opts.ImportLimits.withDefaults().MaxIndexedText),
-		caseNo: letter.CaseNo, persons: letter.Persons, originalName: filepath.Base(fileName)}
-	req := ImportRequest{FileName: fileName, Data: data, Title: ReceiptKind + "（" + d.Person + "）", Kind: ReceiptKind,
-		Year: s.Today().Year(), Classification: letter.Classification, Retention: letter.Retention, Persons: letter.Persons, CaseNo: letter.CaseNo}
+	req, im := s.attachment(letter, unit, res, ReceiptKind, d.Person, fileName, data)
 	rec, err := s.fileAttached(ctx, u, req, im, map[string]any{replyLetterField: letter.ID, "served_on": d.Start})
 	if err != nil {
 		return d, nil, err

@@ -7,15 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-func day(s string) time.Time {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+	"wenshu/internal/testenv"
+)
 
 func builtin(t *testing.T) *Calendar {
 	t.Helper()
@@ -38,16 +32,16 @@ func TestProvisionalIntoMissingYear(t *testing.T) {
 	c := builtin(t)
 	// 2026-12-21 (Mon): Dec 22–25 are 1–4, Dec 28–31 5–8; 2027 has no table,
 	// so only weekends are off: Jan 1 (Fri) 9, Jan 4–8 10–14, Jan 11 15.
-	due, prov, err := c.AddWorkdaysProvisional(day("2026-12-21"), 15)
+	due, prov, err := c.AddWorkdaysProvisional(testenv.Day("2026-12-21"), 15)
 	if err != nil || !prov || due.Format(time.DateOnly) != "2027-01-11" {
 		t.Errorf("got %s provisional=%v err=%v, want 2027-01-11 provisional", due.Format(time.DateOnly), prov, err)
 	}
 	var miss *MissingYearError
-	if _, err := c.AddWorkdays(day("2026-12-21"), 15); !errors.As(err, &miss) || miss.Year != 2027 {
+	if _, err := c.AddWorkdays(testenv.Day("2026-12-21"), 15); !errors.As(err, &miss) || miss.Year != 2027 {
 		t.Errorf("AddWorkdays into 2027: %v, want MissingYearError{2027}", err)
 	}
 	// Inside the table: exact, not provisional.
-	due, prov, err = c.AddWorkdaysProvisional(day("2026-12-01"), 15)
+	due, prov, err = c.AddWorkdaysProvisional(testenv.Day("2026-12-01"), 15)
 	if err != nil || prov || due.Format(time.DateOnly) != "2026-12-22" {
 		t.Errorf("2026-12-01 + 15: %s provisional=%v err=%v, want 2026-12-22 exact", due.Format(time.DateOnly), prov, err)
 	}
@@ -55,11 +49,11 @@ func TestProvisionalIntoMissingYear(t *testing.T) {
 	if err := c.AddJSON([]byte(`{"2027": {"holidays": ["2027-01-01"], "workdays": []}}`)); err != nil {
 		t.Fatal(err)
 	}
-	due, prov, err = c.AddWorkdaysProvisional(day("2026-12-21"), 15)
+	due, prov, err = c.AddWorkdaysProvisional(testenv.Day("2026-12-21"), 15)
 	if err != nil || prov || due.Format(time.DateOnly) != "2027-01-12" {
 		t.Errorf("with 2027: %s provisional=%v err=%v, want 2027-01-12 exact", due.Format(time.DateOnly), prov, err)
 	}
-	if _, _, err := c.AddWorkdaysProvisional(day("2026-12-21"), -1); err == nil {
+	if _, _, err := c.AddWorkdaysProvisional(testenv.Day("2026-12-21"), -1); err == nil {
 		t.Error("negative count accepted")
 	}
 }
@@ -75,7 +69,7 @@ func TestNextWorkday(t *testing.T) {
 		{"2026-10-09", "2026-10-09", false},
 		{"2027-01-02", "2027-01-04", true}, // no 2027 table: weekends only
 	} {
-		got, prov := c.NextWorkday(day(tc.in))
+		got, prov := c.NextWorkday(testenv.Day(tc.in))
 		if got.Format(time.DateOnly) != tc.want || prov != tc.prov {
 			t.Errorf("NextWorkday(%s) = %s %v, want %s %v", tc.in, got.Format(time.DateOnly), prov, tc.want, tc.prov)
 		}
@@ -95,7 +89,7 @@ func TestMissingNextYear(t *testing.T) {
 		{"2025-11-15", 2026, false}, // 2026 is there
 		{"2027-01-04", 2027, true},  // the current year itself is missing
 	} {
-		y, m := c.MissingNextYear(day(tc.asOf))
+		y, m := c.MissingNextYear(testenv.Day(tc.asOf))
 		if y != tc.year || m != tc.missing {
 			t.Errorf("MissingNextYear(%s) = %d %v, want %d %v", tc.asOf, y, m, tc.year, tc.missing)
 		}
@@ -103,7 +97,7 @@ func TestMissingNextYear(t *testing.T) {
 	if err := c.AddJSON([]byte(`{"2027": {"holidays": ["2027-01-01"], "workdays": []}}`)); err != nil {
 		t.Fatal(err)
 	}
-	if y, m := c.MissingNextYear(day("2026-11-01")); y != 2027 || m {
+	if y, m := c.MissingNextYear(testenv.Day("2026-11-01")); y != 2027 || m {
 		t.Errorf("after adding 2027: %d %v", y, m)
 	}
 }
@@ -208,7 +202,7 @@ func TestAddWhileComputing(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 200; j++ {
-				if _, _, err := c.AddWorkdaysProvisional(day("2026-12-21"), 15); err != nil {
+				if _, _, err := c.AddWorkdaysProvisional(testenv.Day("2026-12-21"), 15); err != nil {
 					t.Error(err)
 					return
 				}
@@ -219,7 +213,7 @@ func TestAddWhileComputing(t *testing.T) {
 		t.Error(err)
 	}
 	wg.Wait()
-	if due, prov, _ := c.AddWorkdaysProvisional(day("2026-12-21"), 15); prov || due.Format(time.DateOnly) != "2027-01-12" {
+	if due, prov, _ := c.AddWorkdaysProvisional(testenv.Day("2026-12-21"), 15); prov || due.Format(time.DateOnly) != "2027-01-12" {
 		t.Errorf("after the upload: %s provisional=%v", due.Format(time.DateOnly), prov)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,13 +35,8 @@ func ParseTable(data []byte) ([]YearTable, error) {
 		errs.add("table", CodeBadJSON, "节假日表应为一个 JSON 对象，如 {\"2027\": {\"holidays\": [...], \"workdays\": [...]}}")
 		return nil, errs
 	}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []YearTable
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if strings.HasPrefix(key, "_") {
 			continue
 		}
@@ -71,12 +67,7 @@ func parseYear(year int, msg json.RawMessage, errs *FieldErrors) (YearTable, boo
 		return YearTable{}, false
 	}
 	before := len(*errs)
-	names := make([]string, 0, len(obj))
-	for k := range obj {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if k != "holidays" && k != "workdays" {
 			errs.add(key+"."+k, CodeUnknownField, fmt.Sprintf("未知字段 %s（只能是 holidays 或 workdays）", k))
 		}

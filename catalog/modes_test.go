@@ -4,24 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// perm stats path and returns its permission bits.
-func perm(t *testing.T, path string) fs.FileMode {
-	t.Helper()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Mode().Perm()
-}
+	"wenshu/internal/testenv"
+)
 
 // write commits one row, so that the -wal and -shm files exist.
 func write(t *testing.T, d *DB, unit string) {
@@ -48,11 +39,11 @@ func TestFileModesOnCreate(t *testing.T) {
 	}
 	defer d.Close()
 	write(t, d, "甲")
-	if m := perm(t, dir); m != 0o700 {
+	if m := testenv.FilePerm(t, dir); m != 0o700 {
 		t.Errorf("directory %v", m)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if m := perm(t, p); m != 0o600 {
+		if m := testenv.FilePerm(t, p); m != 0o600 {
 			t.Errorf("%s: %v", filepath.Base(p), m)
 		}
 	}
@@ -95,11 +86,11 @@ func TestFileModesTightened(t *testing.T) {
 	}
 	defer d.Close()
 	write(t, d, "乙")
-	if m := perm(t, dir); m != 0o700 {
+	if m := testenv.FilePerm(t, dir); m != 0o700 {
 		t.Errorf("directory %v", m)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if m := perm(t, p); m != 0o600 {
+		if m := testenv.FilePerm(t, p); m != 0o600 {
 			t.Errorf("%s: %v", filepath.Base(p), m)
 		}
 	}

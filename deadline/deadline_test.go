@@ -9,15 +9,8 @@ import (
 	"time"
 
 	"wenshu/calendar"
+	"wenshu/internal/testenv"
 )
-
-func day(s string) time.Time {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
 
 func book(t *testing.T) Book {
 	t.Helper()
@@ -51,7 +44,7 @@ func TestReplyDeadline(t *testing.T) {
 		{"2026-02-13", "2026-03-12", "Fri; Sat 2-14 1, 2-24…27 2–5, Sat 2-28 6, 3-02…06 7–11, 3-09…12 12–15"},
 	}
 	for _, tc := range cases {
-		d, err := b.Compute("reply", day(tc.served))
+		d, err := b.Compute("reply", testenv.Day(tc.served))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,23 +61,23 @@ func TestProvisional(t *testing.T) {
 	b := book(t)
 	// 2026-12-21 (Mon): 12-22…25 1–4, 12-28…31 5–8; no 2027 table, so
 	// weekends only: Fri 1-01 9, 1-04…08 10–14, 1-11 15.
-	d, err := b.Compute("reply", day("2026-12-21"))
+	d, err := b.Compute("reply", testenv.Day("2026-12-21"))
 	if err != nil || !d.Provisional || d.Due.Format(time.DateOnly) != "2027-01-11" {
 		t.Errorf("into 2027: %+v %v, want 2027-01-11 provisional", d, err)
 	}
 	// Starting inside the missing year is provisional too.
-	if d, err := b.Compute("reply", day("2027-03-01")); err != nil || !d.Provisional {
+	if d, err := b.Compute("reply", testenv.Day("2027-03-01")); err != nil || !d.Provisional {
 		t.Errorf("in 2027: %+v %v", d, err)
 	}
 	// Once the table is added the same deadline is exact (1-01 off: 1-12).
 	if err := b.Calendar.AddJSON([]byte(`{"2027": {"holidays": ["2027-01-01"], "workdays": []}}`)); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := b.Compute("reply", day("2026-12-21")); d.Provisional || d.Due.Format(time.DateOnly) != "2027-01-12" {
+	if d, _ := b.Compute("reply", testenv.Day("2026-12-21")); d.Provisional || d.Due.Format(time.DateOnly) != "2027-01-12" {
 		t.Errorf("with 2027: %+v", d)
 	}
 	// A calendar-day period needs no table.
-	if d, _ := b.Compute("case-review", day("2027-12-20")); d.Provisional || d.Due.Format(time.DateOnly) != "2028-01-19" {
+	if d, _ := b.Compute("case-review", testenv.Day("2027-12-20")); d.Provisional || d.Due.Format(time.DateOnly) != "2028-01-19" {
 		t.Errorf("审理 from 2027-12-20: %+v", d)
 	}
 }
@@ -120,7 +113,7 @@ func TestPeriods(t *testing.T) {
 		{"1 working day over 国庆", rule(1, WorkingDays, false, false), "2026-09-30", "2026-10-08", false},
 	}
 	for _, tc := range cases {
-		due, prov, err := Due(cal, tc.rule, day(tc.start))
+		due, prov, err := Due(cal, tc.rule, testenv.Day(tc.start))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -128,7 +121,7 @@ func TestPeriods(t *testing.T) {
 			t.Errorf("%s: %s + %s = %s provisional=%v, want %s %v", tc.name, tc.start, tc.rule.Period, due.Format(time.DateOnly), prov, tc.want, tc.prov)
 		}
 	}
-	if _, _, err := Due(cal, rule(0, Days, false, false), day("2026-01-01")); err == nil {
+	if _, _, err := Due(cal, rule(0, Days, false, false), testenv.Day("2026-01-01")); err == nil {
 		t.Error("a rule of 0 days computed")
 	}
 }
@@ -160,7 +153,7 @@ func TestShippedRules(t *testing.T) {
 	if _, err := b.Rules.Get("nope"); !errors.Is(err, ErrUnknownRule) {
 		t.Errorf("unknown rule: %v", err)
 	}
-	if _, err := b.Compute("nope", day("2026-01-05")); !errors.Is(err, ErrUnknownRule) {
+	if _, err := b.Compute("nope", testenv.Day("2026-01-05")); !errors.Is(err, ErrUnknownRule) {
 		t.Errorf("Compute of unknown rule: %v", err)
 	}
 }
@@ -238,12 +231,12 @@ func TestRulesDir(t *testing.T) {
 	}
 	b := book(t)
 	b.Rules = rs
-	d, err := b.Compute("reply", day("2026-03-09"))
+	d, err := b.Compute("reply", testenv.Day("2026-03-09"))
 	if err != nil || d.Due.Format(time.DateOnly) != "2026-03-23" || rs.From("reply") != "a-local.json" {
 		t.Errorf("overridden reply: %+v %v from %s, want 2026-03-23", d, err, rs.From("reply"))
 	}
 	// 2026-04-04 (Sat, 清明) → rolled to Tue 4-07.
-	if d, err := b.Compute("suggestion-feedback", day("2026-03-04")); err != nil || d.Due.Format(time.DateOnly) != "2026-04-07" {
+	if d, err := b.Compute("suggestion-feedback", testenv.Day("2026-03-04")); err != nil || d.Due.Format(time.DateOnly) != "2026-04-07" {
 		t.Errorf("added rule: %+v %v", d, err)
 	}
 	if len(rs.All()) != 12 {
