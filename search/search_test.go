@@ -14,17 +14,13 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"wenshu/internal/testenv"
 )
 
 var allUnits = Viewer{Units: []string{"驻财政部纪检监察组", "驻商务部纪检监察组", "第一巡察组"}, Clearance: "机密"}
 
-func day(s string) time.Time {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+var day = testenv.Day
 
 func fixture() []Doc {
 	base := Doc{Unit: "驻财政部纪检监察组", Classification: "内部", Retention: "D30", Kind: "通知", Template: "tz"}
