@@ -247,6 +247,13 @@ const (
 	disposalDisposed = "disposed"
 )
 
+// disposalStatusNames are the states' Chinese names.
+var disposalStatusNames = map[string]string{disposalProposed: "待批准", disposalApproved: "已批准", disposalDisposed: "已销毁"}
+
+// DisposalStatusName is the Chinese name of a 销毁清册's state
+// (DisposalList.Status): 待批准, 已批准 or 已销毁; "" for another string.
+func DisposalStatusName(status string) string { return disposalStatusNames[status] }
+
 // ProposeDisposal drafts a 销毁清册 of records appraised 销毁: an archivist
 // of their unit, every record expired, not held and not on another open
 // list.

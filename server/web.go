@@ -146,7 +146,7 @@ var webFuncs = template.FuncMap{
 	},
 	// The lifecycle pages (web_lifecycle.go).
 	"resultName":     func(r string) string { return fourPropResultNames[r] },
-	"disposalStatus": func(st string) string { return disposalStatusNames[st] },
+	"disposalStatus": archive.DisposalStatusName,
 }
 
 func toString(v any) string {

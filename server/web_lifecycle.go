@@ -159,5 +159,3 @@ func (s *Server) webExecuteDisposal(c *fiber.Ctx) error {
 var fourPropResultNames = map[string]string{
 	archive.ResultPass: "通过", archive.ResultFail: "未通过", archive.ResultUnavailable: "无法检测",
 }
-
-var disposalStatusNames = map[string]string{"proposed": "待批准", "approved": "已批准", "disposed": "已销毁"}

@@ -10,13 +10,8 @@ import (
 	"wenshu/identity"
 )
 
-// disposalStatusName is the Chinese word of a 销毁清册's state.
-func disposalStatusName(s string) string {
-	return map[string]string{"proposed": "待批准", "approved": "已批准", "disposed": "已销毁"}[s]
-}
-
 func printDisposal(w io.Writer, l *archive.DisposalList) {
-	fmt.Fprintf(w, "销毁清册 %s: %s (%s), %d records, proposed by %s at %s\n", l.ID, l.Status, disposalStatusName(l.Status),
+	fmt.Fprintf(w, "销毁清册 %s: %s (%s), %d records, proposed by %s at %s\n", l.ID, l.Status, archive.DisposalStatusName(l.Status),
 		len(l.RecordIDs), l.CreatedBy.Name, l.CreatedAt.Format(time.RFC3339))
 	approval := func(role string, p *archive.PersonRef) {
 		if p == nil {
